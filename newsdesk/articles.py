@@ -1,0 +1,111 @@
+"""The data that flows from `ingest/` through the index to `bot/`: articles and their chunks.
+
+Plain frozen dataclasses, so every stage is a function from data to data and can be tested
+without Chroma, Slack or a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+
+def normalise_text(text: str) -> str:
+    """The article text as stored: NFC, unified newlines, no trailing spaces, no empty runs.
+
+    Offsets of chunks and quotes refer to this exact string, so it is computed once, here.
+    """
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    lines = [line.rstrip() for line in text.split("\n")]
+    out: list[str] = []
+    blank = False
+    for line in lines:
+        if line.strip():
+            out.append(line)
+            blank = False
+        elif not blank and out:
+            out.append("")
+            blank = True
+    return "\n".join(out).strip()
+
+
+def text_hash(text: str) -> str:
+    """A short, stable hash of normalised text (whitespace-insensitive)."""
+    folded = " ".join(normalise_text(text).split()).casefold()
+    return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One news article, as a source produced it and before it is chunked.
+
+    `published` is an ISO date or datetime string (`2024-11`, `2024-11-04`,
+    `2024-11-04T10:00:00+00:00`), or None when unknown.
+    """
+
+    text: str
+    title: str = ""
+    source: str = ""
+    url: str = ""
+    published: str | None = None
+    lang: str = ""
+    author: str = ""
+    article_id: str = ""
+    origin: str = ""  # where it came from (path, URL, "stdin"): for messages, not stored identity
+
+    def with_defaults(self, **fields: object) -> Article:
+        """A copy with the given fields set where they are empty."""
+        missing = {k: v for k, v in fields.items() if v not in (None, "") and not getattr(self, k)}
+        return replace(self, **missing) if missing else self
+
+    def with_overrides(self, **fields: object) -> Article:
+        """A copy with the given non-empty fields replacing this article's values."""
+        given = {k: v for k, v in fields.items() if v not in (None, "")}
+        return replace(self, **given) if given else self
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A half-open character range [start, end) in an article's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A run of whole sentences of one article, with its offsets in the article text."""
+
+    chunk_id: str
+    article_id: str
+    index: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...] = field(default=())  # offsets relative to `text`
+
+
+def published_timestamp(published: str | None) -> float | None:
+    """Seconds since the epoch (UTC) for an ISO date string, for range filters; None if unknown.
+
+    Partial dates count from their first day: `2024-11` is 2024-11-01T00:00Z.
+    """
+    if not published:
+        return None
+    value = published.strip()
+    try:
+        if len(value) == 4:
+            moment = datetime(int(value), 1, 1, tzinfo=UTC)
+        elif len(value) == 7:
+            moment = datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC)
+        elif len(value) == 10:
+            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
+        else:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return moment.timestamp()

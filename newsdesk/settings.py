@@ -1,0 +1,90 @@
+"""The one settings object. Every field is read from the environment or `.env`.
+
+Each field is documented in `.env.example`; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from platformdirs import user_data_dir
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def _default_data_dir() -> Path:
+    return Path(user_data_dir("newsdesk", appauthor=False))
+
+
+class Settings(BaseSettings):
+    """newsdesk configuration: `NEWSDESK_*` variables, plus Slack's own `SLACK_*` names."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Storage
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+
+    # Embeddings and chunking
+    embedder: str = "e5-small"
+    chunk_size: int = Field(default=1000, ge=200, le=8000)
+    chunk_overlap: int = Field(default=200, ge=0, le=2000)
+    embed_batch_size: int = Field(default=16, ge=1, le=512)
+
+    # Fetching
+    fetch_timeout: float = Field(default=15.0, gt=0)
+    fetch_max_bytes: int = Field(default=5_000_000, ge=1024)
+    fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    allow_private_urls: bool = False
+
+    # Answering
+    top_k: int = Field(default=5, ge=1, le=50)
+    llm: str = ""
+    llm_base_url: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout: float = Field(default=60.0, gt=0)
+
+    # Slack
+    slack_bot_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("SLACK_BOT_TOKEN", "NEWSDESK_SLACK_BOT_TOKEN")
+    )
+    slack_app_token: SecretStr = Field(
+        default=SecretStr(""), validation_alias=AliasChoices("SLACK_APP_TOKEN", "NEWSDESK_SLACK_APP_TOKEN")
+    )
+    slack_signing_secret: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=AliasChoices("SLACK_SIGNING_SECRET", "NEWSDESK_SLACK_SIGNING_SECRET"),
+    )
+    slack_api_url: str = Field(
+        default="https://slack.com/api/",
+        validation_alias=AliasChoices("SLACK_API_URL", "NEWSDESK_SLACK_API_URL"),
+    )
+    admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    port: int = 3000
+
+    # Logging
+    log_level: str = "WARNING"
+
+    @field_validator("admins", mode="before")
+    @classmethod
+    def _split_admins(cls, value: object) -> object:
+        """`NEWSDESK_ADMINS=U1,U2` (comma or semicolon separated Slack user ids)."""
+        if isinstance(value, str):
+            return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
