@@ -23,10 +23,12 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from newsdesk.errors import NewsdeskError
+
 E5_SMALL_MODEL_ID = "intfloat/multilingual-e5-small"
 
 
-class EmbedderError(ValueError):
+class EmbedderError(NewsdeskError):
     """An embedder spec that cannot be loaded here."""
 
 

@@ -1,0 +1,86 @@
+"""What answering produces: evidence found, citations, and the answer itself.
+
+These are plain data shared by the retrieval, the answer builders (extractive and LLM), the
+CLI and the Slack renderer. `Answer.as_json()` is the `newsdesk ask --json` contract.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from newsdesk.articles import Span
+from newsdesk.index import StoredChunk
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredSentence:
+    """A sentence of a chunk (offsets relative to the chunk text) and how well it answers."""
+
+    span: Span
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """A retrieved chunk, its retrieval score, and its sentences ranked for the question."""
+
+    chunk: StoredChunk
+    score: float
+    sentences: tuple[ScoredSentence, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """One numbered source of an answer. `quote` is a verbatim substring of `passage`."""
+
+    n: int
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+    lang: str
+    chunk_id: str
+    passage: str
+    quote: str
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "n": self.n, "article_id": self.article_id, "title": self.title,
+            "source": self.source, "url": self.url, "published": self.published,
+            "lang": self.lang, "chunk_id": self.chunk_id, "passage": self.passage,
+            "quote": self.quote,
+        }  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """What a question was searched over, so an abstention can say it."""
+
+    articles: int
+    first_published: str | None
+    last_published: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer with `[n]` markers that refer to `citations` (numbered from 1)."""
+
+    question: str
+    answer: str
+    language: str
+    abstained: bool
+    citations: tuple[Citation, ...] = ()
+    scope: Scope | None = None
+    standalone_question: str = ""  # the question after follow-up rewriting, when it changed
+    generated_by: str = "extractive"  # or the LLM's name
+    notes: tuple[str, ...] = field(default=())  # e.g. why an LLM answer was replaced
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "language": self.language,
+            "abstained": self.abstained,
+            "citations": [c.as_json() for c in self.citations],
+        }

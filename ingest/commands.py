@@ -1,0 +1,176 @@
+"""Commands that put articles into the index and look after it:
+`ingest`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import Settings
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("ingest", help="index articles from files, folders, URLs, feeds or stdin")
+    p.add_argument("sources", nargs="+", metavar="SOURCE",
+                   help="a file (.txt .md .html .json .jsonl .xml), a folder, an http(s) page or "
+                        "feed URL, or - for stdin")  # fmt: skip
+    p.add_argument("--title", help="title for every article read (overrides what was found)")
+    p.add_argument("--source", help="outlet name, e.g. 'Reuters'")
+    p.add_argument("--url", help="link to the original article")
+    p.add_argument("--published", help="publication date, e.g. 2024-11-04")
+    p.add_argument("--lang", help="language code, e.g. ro (detected when not given)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(run=run_ingest)
+
+    p = commands.add_parser("sources", help="list the ingested articles")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
+    p.set_defaults(run=run_sources)
+
+    p = commands.add_parser("show", help="print one article with its chunk boundaries")
+    p.add_argument("article", metavar="ID|URL")
+    p.set_defaults(run=run_show)
+
+    p = commands.add_parser("forget", help="remove an article and all its chunks")
+    p.add_argument("articles", nargs="+", metavar="ID|URL")
+    p.set_defaults(run=run_forget)
+
+    p = commands.add_parser("reindex", help="re-embed every stored chunk with the configured embedder")
+    p.set_defaults(run=run_reindex)
+
+    p = commands.add_parser("doctor", help="check the index and say how to repair it")
+    p.set_defaults(run=run_doctor)
+
+
+def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.pipeline import ItemResult, ingest
+    from ingest.sources import read_sources
+    from newsdesk.index import open_index
+
+    overrides = {
+        "title": args.title, "source": args.source, "url": args.url,
+        "published": args.published, "lang": args.lang,
+    }  # fmt: skip
+    index = open_index(settings)
+    items = read_sources(args.sources, settings, stdin=sys.stdin, overrides=overrides)
+    progress = _progress(disable=args.json)
+
+    def on_item(result: ItemResult) -> None:
+        progress.update(1)
+        if result.status == "failed":
+            progress.write(f"failed: {result.source}: {result.error}", file=sys.stderr)
+
+    try:
+        report = ingest(
+            items, index, chunk_size=settings.chunk_size, chunk_overlap=settings.chunk_overlap,
+            on_item=on_item,
+        )  # fmt: skip
+    finally:
+        progress.close()
+    if args.json:
+        print(json.dumps(report.as_json(), ensure_ascii=False))
+    else:
+        for item in report.items:
+            if item.status != "failed":
+                print(f"{item.status:9}  {item.title[:70]}  ({item.chunks} chunks)")
+        print(report.summary())
+    return 1 if report.failed else 0
+
+
+def _progress(disable: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(desc="ingesting", unit=" articles", file=sys.stderr, disable=disable, leave=False)
+
+
+def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.index import Index
+
+    records = Index(settings).articles(limit=args.limit or None)
+    if args.json:
+        rows = [
+            {
+                "id": r.article_id, "title": r.title, "source": r.source, "url": r.url,
+                "published": r.published, "lang": r.lang, "chunks": r.n_chunks,
+                "ingested_at": r.ingested_at,
+            }
+            for r in records
+        ]  # fmt: skip
+        print(json.dumps({"articles": rows}, ensure_ascii=False))
+        return 0
+    if not records:
+        print("No articles yet: add some with `newsdesk ingest SOURCE`.")
+        return 0
+    for r in records:
+        meta = " · ".join(x for x in (r.source, r.published or "undated", r.lang) if x)
+        print(f"{r.article_id}\n    {r.title}\n    {meta} · {r.n_chunks} chunks")
+    print(f"{len(records)} articles")
+    return 0
+
+
+def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.index import Index
+
+    index = Index(settings)
+    record = index.find_article(args.article)
+    if record is None:
+        raise NewsdeskError(f"no article {args.article!r}: `newsdesk sources` lists the ids")
+    print(record.title)
+    print(" · ".join(x for x in (record.source, record.published, record.lang, record.url) if x))
+    print(f"id: {record.article_id}\n")
+    for chunk in index.article_chunks(record.article_id):
+        print(f"── chunk {chunk.index} [{chunk.start}:{chunk.end}] {chunk.chunk_id}")
+        print(chunk.text)
+        print()
+    return 0
+
+
+def run_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.index import Index
+
+    index = Index(settings)
+    missing = 0
+    with index.writing():
+        for key in args.articles:
+            record = index.find_article(key)
+            if record is None or not index.forget(record.article_id):
+                print(f"not found: {key} (`newsdesk sources` lists the ids)", file=sys.stderr)
+                missing += 1
+            else:
+                print(f"forgot: {record.title} ({record.article_id})")
+    return 1 if missing else 0
+
+
+def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.reindex import reindex
+    from newsdesk.embeddings import load_embedder
+    from newsdesk.index import Index
+
+    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    count = reindex(Index(settings), embedder)
+    print(f"re-embedded {count} chunks with {embedder.model_id}")
+    return 0
+
+
+def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.index import Index, IndexProblem
+
+    try:
+        index = Index(settings)
+    except IndexProblem as exc:
+        print(f"problem: {exc}")
+        return 1
+    stats = index.stats()
+    print(f"index: {settings.data_dir}")
+    print(f"articles: {stats.articles}, chunks: {stats.chunks}, embedder: {index.meta('model_id')}")
+    problems = index.check()
+    for problem in problems:
+        print(f"problem: {problem}")
+    if problems:
+        print("repair: run `newsdesk reindex` (re-embeds every stored chunk; no refetching)")
+        return 1
+    print("ok")
+    return 0
