@@ -20,6 +20,7 @@ from __future__ import annotations
 import fcntl
 import json
 import sqlite3
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -165,6 +166,8 @@ class Index:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=60000")
         self._collection: Any = None
+        self._generation: str | None = None  # the catalog generation our Chroma view reflects
+        self._reopen_lock = threading.Lock()
         self._check_schema()
         if embedder is not None:
             self._check_embedder(embedder)
@@ -212,10 +215,29 @@ class Index:
 
     @property
     def collection(self) -> Any:
-        """The Chroma collection, opened on first use (Chroma is slow to import)."""
-        if self._collection is None:
-            self._collection = open_collection(self.settings)
+        """The Chroma collection, opened on first use (Chroma is slow to import).
+
+        The embedded Chroma keeps its vector index in memory and does not see what another
+        process wrote since it was opened. Every write bumps a generation number in the catalog;
+        when it moved since this process last looked, the collection is opened afresh.
+        """
+        generation = self.meta("generation")
+        if self._collection is None or generation != self._generation:
+            with self._reopen_lock:
+                if self._collection is not None and not self.settings.chroma_host:
+                    from chromadb.api.client import SharedSystemClient
+
+                    SharedSystemClient.clear_system_cache()
+                self._collection = open_collection(self.settings)
+                self._generation = generation
         return self._collection
+
+    def _bump_generation(self) -> None:
+        """Mark a write (inside its transaction); our own collection already reflects it."""
+        generation = str(int(self.meta("generation") or 0) + 1)
+        self._set_meta("generation", generation)
+        if self._collection is not None:
+            self._generation = generation
 
     def close(self) -> None:
         self._db.close()
@@ -306,6 +328,7 @@ class Index:
             if self.meta("model_id") is None:
                 self._set_meta("model_id", embedder_id)
                 self._set_meta("dim", str(dim))
+            self._bump_generation()
             for item in todo:
                 replaced.extend(self._replace_rows(item))
             keep = set(new_ids)
@@ -396,6 +419,7 @@ class Index:
         if self.article(article_id) is None:
             return False
         with self._transaction():
+            self._bump_generation()
             old = self._delete_rows(article_id)
             self._db.executemany(
                 "INSERT OR REPLACE INTO journal(chunk_id, action) VALUES (?, 'removing')",
@@ -414,6 +438,7 @@ class Index:
         self._collection = None
         self.embedder = embedder
         with self._transaction():
+            self._bump_generation()
             self._db.execute("UPDATE chunks SET sentence_vectors = NULL")
             self._db.execute("DELETE FROM journal")
             self._set_meta("model_id", embedder.model_id)
@@ -431,6 +456,7 @@ class Index:
         ]
         self.collection.upsert(ids=list(chunk_ids), embeddings=list(vectors), metadatas=metadatas)
         with self._transaction():
+            self._bump_generation()
             self._db.executemany(
                 "UPDATE chunks SET sentence_vectors = ? WHERE chunk_id = ?",
                 [

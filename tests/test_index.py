@@ -1,0 +1,174 @@
+"""The index: idempotent writes, clean replacement, forgetting, and recovery from interruptions."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import content_hash, ingest, prepare
+from newsdesk.articles import Article, normalise_text, text_hash
+from newsdesk.embeddings import Embedder
+from newsdesk.index import Filters, Index, IndexProblem
+from newsdesk.settings import Settings
+
+
+def article(text: str, title: str = "A title", **fields: object) -> Article:
+    text = normalise_text(text)
+    return Article(text=text, title=title, article_id=f"text:{text_hash(text)}", **fields)
+
+
+KURSK = article(
+    "Secretarul de stat american Antony Blinken a declarat că aproximativ 8.000 de soldați "
+    "nord-coreeni se află în regiunea rusă Kursk. Ei vor intra în luptă în zilele următoare.\n\n"
+    "Pentagonul estimează că aproximativ 10.000 de militari au fost trimiși în Rusia.",
+    title="Trupe nord-coreene în Kursk",
+    published="2024-11",
+    lang="ro",
+    source="Exemplu",
+)
+FLOODS = article(
+    "Heavy rain flooded the old town on Tuesday. Hundreds of residents were evacuated by boat.",
+    title="Floods in the old town",
+    published="2020-03-02",
+    lang="en",
+    source="Wikinews",
+)
+
+
+def chroma_ids(index: Index) -> set[str]:
+    return set(index.collection.get(include=[])["ids"])
+
+
+def test_ingest_twice_is_unchanged_and_duplicates_nothing(index: Index) -> None:
+    first = ingest([KURSK, FLOODS], index)
+    assert (first.count("added"), first.chunks) == (2, index.stats().chunks)
+    second = ingest([KURSK, FLOODS], index)
+    assert second.as_json() == {"added": 0, "updated": 0, "unchanged": 2, "failed": [], "chunks": 0}
+    assert chroma_ids(index) == set(index.all_chunk_ids())
+    assert index.check() == []
+
+
+def test_changed_article_replaces_its_chunks_without_stale_ones(index: Index) -> None:
+    ingest([KURSK], index)
+    old_ids = set(index.all_chunk_ids())
+    changed = Article(
+        text=KURSK.text + "\n\nUn paragraf nou despre negocieri.", title=KURSK.title,
+        article_id=KURSK.article_id, lang="ro",
+    )  # fmt: skip
+    report = ingest([changed], index)
+    assert report.count("updated") == 1
+    new_ids = set(index.all_chunk_ids())
+    assert not old_ids & new_ids
+    assert chroma_ids(index) == new_ids
+    assert index.stats().articles == 1
+    assert "negocieri" in index.article(KURSK.article_id).text
+    assert index.lexical_search(["negocieri"], 5) and index.lexical_search(["Pentagonul"], 5)
+
+
+def test_forget_removes_article_from_both_stores(index: Index) -> None:
+    ingest([KURSK, FLOODS], index)
+    with index.writing():
+        assert index.forget(KURSK.article_id)
+        assert not index.forget("no-such-article")
+    assert index.stats().articles == 1
+    assert chroma_ids(index) == set(index.all_chunk_ids())
+    assert index.lexical_search(["Kursk"], 5) == []
+
+
+def test_dense_and_lexical_search_with_filters(index: Index, e5: Embedder) -> None:
+    ingest([KURSK, FLOODS], index)
+    query = e5.embed_queries(["Where are the North Korean troops?"])[0]
+    top = index.dense_search(query, 2)
+    assert index.chunks([top[0][0]])[0].article.article_id == KURSK.article_id
+    only_en = index.dense_search(query, 5, Filters(lang="en"))
+    assert {index.chunks([c])[0].article.lang for c, _ in only_en} == {"en"}
+    recent = Filters(since=1_700_000_000.0)  # 2023-11
+    assert {c for c, _ in index.lexical_search(["evacuated", "Kursk"], 5, recent)} <= set(
+        c.chunk_id for c in index.article_chunks(KURSK.article_id)
+    )
+    assert index.lexical_search(['"quoted" OR NEAR('], 5) == []  # no FTS syntax injection
+
+
+def test_opening_with_another_embedder_says_how_to_reindex(
+    settings: Settings, index: Index, minilm: Embedder
+) -> None:
+    ingest([FLOODS], index)
+
+    class Other:
+        model_id, dim = "other-model", 384
+
+    with pytest.raises(IndexProblem, match="newsdesk reindex"):
+        Index(settings, Other())  # type: ignore[arg-type]
+
+
+def test_interrupted_write_is_undone_by_the_next_writer(index: Index, e5: Embedder) -> None:
+    """Simulate a crash after vectors reached Chroma but before the catalog committed."""
+    [prepared] = prepare([KURSK], e5, 1000, 200)
+    with index.writing():
+        index._db.executemany(  # the journal entry a real write makes first
+            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
+            [(c.chunk_id,) for c in prepared.chunks],
+        )
+        index._add_vectors([prepared])
+    # The lock was released: the crash happened. Chroma has vectors the catalog does not know.
+    assert chroma_ids(index) and not index.all_chunk_ids()
+    assert any("interrupted" in problem for problem in index.check())
+    report = ingest([FLOODS], index)  # the next writer recovers first
+    assert report.count("added") == 1
+    assert chroma_ids(index) == set(index.all_chunk_ids())
+    assert index.check() == []
+
+
+def test_index_of_another_schema_version_is_refused_with_a_repair_path(settings: Settings) -> None:
+    Index(settings).close()
+    db = sqlite3.connect(Path(settings.data_dir) / "catalog.sqlite")
+    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
+    db.commit()
+    db.close()
+    with pytest.raises(IndexProblem, match="newsdesk doctor"):
+        Index(settings)
+
+
+def test_content_hash_covers_metadata() -> None:
+    assert content_hash(KURSK) != content_hash(KURSK.with_overrides(title="Another title"))
+    assert content_hash(KURSK) == content_hash(Article(**{f: getattr(KURSK, f) for f in (
+        "text", "title", "source", "url", "published", "lang", "author", "article_id")}))  # fmt: skip
+
+
+def test_a_reader_sees_what_another_process_wrote(index: Index, settings: Settings, e5: Embedder) -> None:
+    """The embedded Chroma caches its vector index; a write from another process must show."""
+    import subprocess
+    import sys
+    import textwrap
+
+    ingest([FLOODS], index)
+    query = e5.embed_queries(["North Korean soldiers in Kursk"])[0]
+    assert {index.chunks([c])[0].article.article_id for c, _ in index.dense_search(query, 5)} == {
+        FLOODS.article_id
+    }
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from ingest.pipeline import ingest
+        from newsdesk.articles import Article
+        from newsdesk.embeddings import load_embedder
+        from newsdesk.index import Index
+        from newsdesk.settings import Settings
+        article = Article(**json.loads(sys.stdin.read()))
+        index = Index(Settings(_env_file=None, data_dir={str(settings.data_dir)!r}),
+                      load_embedder("{settings.embedder}"))
+        print(ingest([article], index).as_json())
+        """
+    )
+    fields = {f: getattr(KURSK, f) for f in ("text", "title", "published", "lang", "article_id")}
+    import json
+
+    done = subprocess.run(
+        [sys.executable, "-c", script], input=json.dumps(fields), capture_output=True, text=True,
+        cwd=Path(__file__).resolve().parent.parent, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    found = {index.chunks([c])[0].article.article_id for c, _ in index.dense_search(query, 5)}
+    assert KURSK.article_id in found
