@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     llm_base_url: str = ""
     llm_api_key: SecretStr = SecretStr("")
     llm_timeout: float = Field(default=60.0, gt=0)
+    llm_max_tokens: int = Field(default=512, ge=16, le=8192)
+    llm_context: int = Field(default=4096, ge=512, le=131072)
+    llm_threads: int = Field(default=0, ge=0, le=256)
 
     # Slack
     slack_bot_token: SecretStr = Field(
