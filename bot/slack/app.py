@@ -1,0 +1,318 @@
+"""The Slack app: `build_app` wires bolt to newsdesk, `serve` runs it.
+
+Modelled on bolt-python's samples. Socket Mode when `SLACK_APP_TOKEN` is set (no public URL
+needed); otherwise HTTP on `NEWSDESK_PORT` at `/slack/events`, where bolt verifies each
+request's signature with `SLACK_SIGNING_SECRET`. Every Slack client the process makes (bolt's
+`WebClient`, the one Socket Mode uses for `apps.connections.open`) talks to `SLACK_API_URL`,
+so the whole bot can run against a local Slack-compatible server.
+
+Slack may deliver an event more than once (a retry after a slow acknowledgement, a reconnect);
+a global middleware drops every event whose `event_id` was already taken, so nothing is
+answered twice. Tokens and the signing secret are removed from every log line.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_bolt.request import BoltRequest
+from slack_sdk import WebClient
+
+from bot.slack import listeners
+from bot.slack.core import Asker, Deduper, SlackBot
+from bot.slack.feedback import FeedbackStore
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import Settings
+
+log = logging.getLogger("newsdesk.slack")
+
+EVENTS_PATH = "/slack/events"
+MAX_REQUEST_BYTES = 1_000_000  # Slack's payloads are far smaller
+LISTENER_THREADS = 16
+
+
+def api_url(settings: Settings) -> str:
+    """`SLACK_API_URL` with the trailing slash slack_sdk expects."""
+    url = (settings.slack_api_url or "https://slack.com/api/").strip()
+    return url if url.endswith("/") else url + "/"
+
+
+def web_client(settings: Settings, token: str | None = None) -> WebClient:
+    """A Web API client for `SLACK_API_URL` (with the bot token unless another is given)."""
+    return WebClient(
+        token=token if token is not None else settings.slack_bot_token.get_secret_value() or None,
+        base_url=api_url(settings),
+        logger=logging.getLogger("newsdesk.slack.web"),
+    )
+
+
+def build_app(
+    settings: Settings,
+    asker: Asker,
+    *,
+    embedder: Any = None,
+    feedback: FeedbackStore | None = None,
+    client: WebClient | None = None,
+) -> App:
+    """A bolt `App` answering with `asker` (anything with `ask(question, history=...)`).
+
+    `embedder` is used to index what admins ingest from Slack (the asker's own when omitted).
+    The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token.
+    """
+    client = client or web_client(settings)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        logger=logging.getLogger("newsdesk.slack.bolt"),
+        listener_executor=ThreadPoolExecutor(
+            max_workers=LISTENER_THREADS, thread_name_prefix="newsdesk-slack"
+        ),
+        # `message` events the bot does not answer (channel messages) are expected, not errors
+        raise_error_for_unhandled_request=False,
+    )
+    identity = client.auth_test()
+    bot = SlackBot(
+        settings=settings, asker=asker, embedder=embedder, feedback=feedback,
+        bot_user_id=identity.get("user_id") or "", bot_id=identity.get("bot_id") or "",
+    )  # fmt: skip
+    app.middleware(_drop_redeliveries(bot.dedupe))
+    listeners.register(app, bot)
+    app.error(_log_error)
+    return app
+
+
+def _drop_redeliveries(dedupe: Deduper) -> Any:
+    def drop_redeliveries(body: dict[str, Any], request: BoltRequest, next: Any) -> Any:
+        event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+        if event_id and not dedupe.claim(f"event:{event_id}"):
+            retry = (request.headers.get("x-slack-retry-num") or ["0"])[0]
+            reason = (request.headers.get("x-slack-retry-reason") or [""])[0]
+            log.info("slack.redelivery_ignored event_id=%s retry=%s reason=%s", event_id, retry, reason)
+            return BoltResponse(status=200, body="")
+        return next()
+
+    return drop_redeliveries
+
+
+def _log_error(error: Exception, body: dict[str, Any]) -> None:
+    log.error(
+        "slack.listener_error type=%s error=%s payload=%s",
+        type(error).__name__, error, body.get("type"), exc_info=error,
+    )  # fmt: skip
+
+
+# -- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class RunningBot:
+    """A started bot; `stop()` ends it."""
+
+    app: App
+    mode: str  # "socket" or "http"
+    socket_handler: Any = None
+    http_server: ThreadingHTTPServer | None = None
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    @property
+    def port(self) -> int | None:
+        return self.http_server.server_address[1] if self.http_server else None
+
+    def stop(self) -> None:
+        if self.socket_handler is not None:
+            self.socket_handler.close()
+        if self.http_server is not None:
+            self.http_server.shutdown()
+            self.http_server.server_close()
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+
+def start(
+    settings: Settings,
+    *,
+    asker: Asker | None = None,
+    embedder: Any = None,
+    feedback: FeedbackStore | None = None,
+    host: str = "0.0.0.0",
+    port: int | None = None,
+) -> RunningBot:
+    """Build the app and connect it (Socket Mode) or start listening (HTTP); returns at once."""
+    bot_token = settings.slack_bot_token.get_secret_value()
+    app_token = settings.slack_app_token.get_secret_value()
+    if not bot_token:
+        raise NewsdeskError(
+            "SLACK_BOT_TOKEN is not set: create the Slack app from slack_manifest.yaml and put "
+            "its bot token (xoxb-…) in .env (see docs/slack.md)"
+        )
+    if not app_token and not settings.slack_signing_secret.get_secret_value():
+        raise NewsdeskError(
+            "set SLACK_APP_TOKEN (xapp-…, Socket Mode) or, for HTTP mode, SLACK_SIGNING_SECRET "
+            "(see docs/slack.md)"
+        )
+    install_redaction(settings)
+    if asker is None:
+        asker, embedder = _default_asker(settings, embedder)
+    app = build_app(settings, asker, embedder=embedder, feedback=feedback)
+    if app_token:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        # apps.connections.open goes through this client, so it must know SLACK_API_URL too
+        handler = SocketModeHandler(
+            app, app_token=app_token, web_client=web_client(settings),
+            logger=logging.getLogger("newsdesk.slack.socket"),
+        )  # fmt: skip
+        handler.connect()
+        log.info("slack.started mode=socket api=%s", api_url(settings))
+        return RunningBot(app=app, mode="socket", socket_handler=handler)
+    server = http_server(app, host, settings.port if port is None else port)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="newsdesk-http", daemon=True
+    )
+    thread.start()
+    log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
+    return RunningBot(app=app, mode="http", http_server=server, _threads=[thread])
+
+
+def serve(settings: Settings) -> int:
+    """Run the bot until interrupted (Ctrl-C or SIGTERM)."""
+    running = start(settings)
+    where = (
+        "connected to Slack (Socket Mode)"
+        if running.mode == "socket"
+        else f"listening on port {running.port}{EVENTS_PATH}"
+    )
+    print(f"newsdesk bot {where}; Ctrl-C stops it.", flush=True)
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.wait(1.0):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        running.stop()
+    return 0
+
+
+def _default_asker(settings: Settings, embedder: Any) -> tuple[Asker, Any]:
+    from bot.commands import make_asker  # the CLI's asker: same index, embedder and LLM
+
+    asker = make_asker(settings)
+    found = embedder or getattr(asker, "embedder", None)
+    if found is None:
+        found = getattr(getattr(asker, "index", None), "embedder", None)
+    return asker, found
+
+
+# -- HTTP mode -------------------------------------------------------------------------------
+
+
+def http_server(app: App, host: str, port: int, path: str = EVENTS_PATH) -> ThreadingHTTPServer:
+    """A threaded HTTP server passing POSTs on `path` to bolt (which verifies the signature)."""
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            log.debug("slack.http %s", format % args)
+
+        def do_GET(self) -> None:  # noqa: N802
+            if self.path.partition("?")[0] == "/health":
+                self._send(200, {"content-type": ["text/plain"]}, "ok")
+            else:
+                self._send(404, {}, "")
+
+        def do_POST(self) -> None:  # noqa: N802
+            request_path, _, query = self.path.partition("?")
+            if request_path != path:
+                self._send(404, {}, "")
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0 or length > MAX_REQUEST_BYTES:
+                self._send(413, {}, "")
+                return
+            body = self.rfile.read(length).decode("utf-8", errors="replace")
+            request = BoltRequest(body=body, query=query, headers=dict(self.headers.items()))
+            response = app.dispatch(request)
+            self._send(response.status, response.headers, response.body)
+
+        def _send(self, status: int, headers: dict[str, Any], body: str | dict[str, Any]) -> None:
+            import json
+
+            text = body if isinstance(body, str) else json.dumps(body)
+            data = text.encode("utf-8")
+            self.send_response(status)
+            for name, values in headers.items():
+                if name.lower() == "content-length":
+                    continue
+                for value in values if isinstance(values, list | tuple) else [values]:
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+# -- secrets never reach the logs ------------------------------------------------------------
+
+_TOKEN_SHAPES = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]{6,}")
+
+
+class RedactSecrets(logging.Filter):
+    """Replaces the configured secrets (and anything shaped like a Slack token) in log records."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        super().__init__("")
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[redacted]")
+        return _TOKEN_SHAPES.sub(lambda m: f"{m.group(1)}-[redacted]", text)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record is logged as it is
+            return True
+        clean = self.redact(message)
+        if clean != message:
+            record.msg, record.args = clean, ()
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+def install_redaction(settings: Settings, logger: logging.Logger | None = None) -> RedactSecrets:
+    """Put a `RedactSecrets` filter on every handler of `logger` (the root logger by default)."""
+    secrets = [
+        settings.slack_bot_token.get_secret_value(),
+        settings.slack_app_token.get_secret_value(),
+        settings.slack_signing_secret.get_secret_value(),
+        settings.llm_api_key.get_secret_value(),
+    ]
+    target = logger or logging.getLogger()
+    redactor = RedactSecrets(secrets)
+    for handler in target.handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
+            handler.removeFilter(old)
+        handler.addFilter(redactor)
+    return redactor

@@ -1,0 +1,453 @@
+"""Block Kit for Slack: pure functions from newsdesk's data to message and modal payloads.
+
+Everything that comes from an article (titles, outlets, quotes, passages, URLs) or from a user
+is escaped for mrkdwn before it is shown, so a stored `<!channel>`, `<@U123>` or
+`<http://x|link>` is displayed as text and can neither ping anyone nor forge a link. Every
+payload keeps within Slack's block limits by cutting text cleanly (never inside an escape,
+with an ellipsis), so a message is never refused for its size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from bot.answers import Answer, Citation
+
+# Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
+SECTION_TEXT = 3000
+CONTEXT_TEXT = 3000
+HEADER_TEXT = 150
+MESSAGE_BLOCKS = 50
+MODAL_BLOCKS = 100
+MODAL_TITLE = 24
+BUTTON_TEXT = 75
+BUTTON_VALUE = 2000
+FALLBACK_TEXT = 3000  # the notification text; Slack allows more, people read less
+RICH_TEXT = 3000  # per rich_text block, kept as conservative as a section
+TITLE_CHARS = 250  # a title longer than this is cut in source lines
+
+ELLIPSIS = "…"
+
+# action_ids, shared with the listeners
+SHOW_PASSAGE = "show_passage"
+VOTE_UP = "vote_up"
+VOTE_DOWN = "vote_down"
+SHARE = "share_answer"
+PASSAGE_VIEW = "passage_view"
+
+_ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_ESCAPE_RE = re.compile("[&<>]")
+
+
+def escape(text: str) -> str:
+    """Text made inert for mrkdwn: `&`, `<` and `>` become entities (Slack's own rule)."""
+    return _ESCAPE_RE.sub(lambda m: _ESCAPES[m.group()], text or "")
+
+
+def clip(text: str, limit: int) -> str:
+    """`text` escaped and cut to at most `limit` characters, at a word boundary when one is near.
+
+    The cut is made in the raw text, so an escape entity is never split.
+    """
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    if limit <= len(ELLIPSIS):
+        return ELLIPSIS[:limit]
+    raw = text
+    while raw:
+        over = len(escape(raw)) + len(ELLIPSIS) - limit
+        if over <= 0:
+            break
+        raw = raw[: len(raw) - over]
+    cut = raw.rstrip()
+    space = cut.rfind(" ")
+    if space > len(cut) - 40 and space > 0:
+        cut = cut[:space].rstrip()
+    return escape(cut) + ELLIPSIS
+
+
+def plain(text: str, limit: int) -> str:
+    """Text for a plain_text object (not parsed for mrkdwn), cut to `limit`."""
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url or "")
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def link(url: str, label: str, limit: int = TITLE_CHARS) -> str:
+    """`<url|label>` when the URL is a web link (both escaped); the escaped label otherwise."""
+    label_text = clip(" ".join((label or url or "").split()), limit)
+    if not is_web_url(url) or any(c in url for c in " \n\t"):
+        return label_text
+    safe_url = escape(url).replace("|", "%7C")
+    return f"<{safe_url}|{label_text.replace('|', '¦')}>"
+
+
+def quote_lines(text: str, limit: int) -> str:
+    """Escaped text as a mrkdwn block quote (`>` at every line), within `limit` characters."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    body = "\n".join(line for line in lines if line)
+    quoted = clip(body, max(limit - 2 * (body.count("\n") + 1), 1))
+    return "\n".join(f">{line}" for line in quoted.split("\n"))
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def human_date(published: str | None) -> str:
+    """`2024-11` → `Nov 2024`, `2024-11-04…` → `4 Nov 2024`; anything else as given."""
+    if not published:
+        return ""
+    value = published.strip()
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            return value
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            return f"{_MONTHS[int(value[5:7]) - 1]} {value[:4]}"
+        day = (
+            date.fromisoformat(value[:10])
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10])
+            else datetime.fromisoformat(value).date()
+        )
+        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+    except (ValueError, IndexError):
+        return value[:40]
+
+
+# -- answers ---------------------------------------------------------------------------------
+
+
+def passage_value(citation: Citation) -> str:
+    """The "Show passage" button's value: the chunk id and where the quote sits in it."""
+    start = citation.passage.find(citation.quote) if citation.quote else -1
+    end = start + len(citation.quote) if start >= 0 else -1
+    return f"{citation.chunk_id}|{start}|{end}"[:BUTTON_VALUE]
+
+
+def parse_passage_value(value: str) -> tuple[str, int, int]:
+    chunk_id, _, rest = (value or "").partition("|")
+    start, _, end = rest.partition("|")
+    try:
+        return chunk_id, int(start), int(end)
+    except ValueError:
+        return chunk_id, -1, -1
+
+
+def source_line(citation: Citation) -> str:
+    """`*[n]* <url|Title> · Outlet · date`, escaped."""
+    parts = [link(citation.url, citation.title or citation.url or citation.article_id)]
+    if citation.source:
+        parts.append(clip(citation.source, 100))
+    when = human_date(citation.published)
+    if when:
+        parts.append(escape(when))
+    return f"*[{citation.n}]* " + " · ".join(parts)
+
+
+def citation_block(citation: Citation, answer_language: str) -> dict[str, Any]:
+    head = source_line(citation)
+    label = ""
+    if citation.lang and answer_language and citation.lang != answer_language:
+        label = f"_original ({escape(citation.lang)}):_\n"
+    room = SECTION_TEXT - len(head) - len(label) - 1
+    quote = quote_lines(citation.quote, room) if citation.quote else ""
+    text = f"{head}\n{label}{quote}".rstrip()
+    block: dict[str, Any] = {
+        "type": "section",
+        "block_id": plain(f"cite-{citation.n}", 255),
+        "text": {"type": "mrkdwn", "text": text[:SECTION_TEXT]},
+    }
+    if citation.chunk_id:
+        block["accessory"] = {
+            "type": "button",
+            "action_id": SHOW_PASSAGE,
+            "text": {"type": "plain_text", "text": "Show passage"},
+            "value": passage_value(citation),
+        }
+    return block
+
+
+def scope_text(answer: Answer) -> str:
+    """What was searched, e.g. `Searched 14 articles published Nov 2024 – Mar 2025.`"""
+    scope = answer.scope
+    if scope is None:
+        return ""
+    if not scope.articles:
+        return "The index is empty: nothing has been ingested yet."
+    noun = "article" if scope.articles == 1 else "articles"
+    first, last = human_date(scope.first_published), human_date(scope.last_published)
+    if first and last and first != last:
+        span = f" published {first} – {last}"
+    elif first or last:
+        span = f" published {first or last}"
+    else:
+        span = ""
+    return escape(f"Searched {scope.articles} {noun}{span}.")
+
+
+def answer_fallback_text(answer: Answer) -> str:
+    """The message's `text` (notifications, screen readers, history): escaped, within limits."""
+    return clip(answer.answer or "No answer.", FALLBACK_TEXT)
+
+
+def answer_blocks(
+    answer: Answer, *, answer_id: str | None = None, shareable: bool = False
+) -> list[dict[str, Any]]:
+    """The answer, its numbered sources with "Show passage", what was searched, and 👍/👎.
+
+    With `answer_id` the votes (and, when `shareable`, "Share in channel") refer to the stored
+    answer. At most 50 blocks: sources beyond the room left are summarised in one line.
+    """
+    blocks: list[dict[str, Any]] = [_section(answer.answer or "No answer.", block_id="answer")]
+    if answer.standalone_question and answer.standalone_question.strip() != answer.question.strip():
+        blocks.append(_context(f"Understood as: {answer.standalone_question}"))
+    footer: list[dict[str, Any]] = []
+    if answer.abstained or not answer.citations:
+        searched = scope_text(answer)
+        if answer.question:
+            searched = f"{searched} Searched for: “{escape(answer.question)}”".strip()
+        if searched:
+            footer.append(_context_mrkdwn(clip_mrkdwn(searched, CONTEXT_TEXT)))
+    if answer_id:
+        footer.append(feedback_actions(answer_id, shareable=shareable))
+    citations = list(answer.citations)
+    if citations:
+        blocks.append({"type": "divider"})
+    room = MESSAGE_BLOCKS - len(blocks) - len(footer)
+    if len(citations) > room:
+        shown, hidden = citations[: room - 1], citations[room - 1 :]
+    else:
+        shown, hidden = citations, []
+    blocks.extend(citation_block(c, answer.language) for c in shown)
+    if hidden:
+        numbers = ", ".join(f"[{c.n}]" for c in hidden)
+        blocks.append(_context(f"{len(hidden)} more sources not shown: {numbers}"))
+    blocks.extend(footer)
+    return blocks[:MESSAGE_BLOCKS]
+
+
+def clip_mrkdwn(text: str, limit: int) -> str:
+    """Cut text that is already escaped mrkdwn (entities kept whole)."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp >= 0 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + ELLIPSIS
+
+
+def feedback_actions(answer_id: str, *, shareable: bool = False) -> dict[str, Any]:
+    value = answer_id[:BUTTON_VALUE]
+    elements: list[dict[str, Any]] = [
+        _button("👍", VOTE_UP, value),
+        _button("👎", VOTE_DOWN, value),
+    ]
+    if shareable:
+        elements.append(_button("Share in channel", SHARE, value, style="primary"))
+    return {"type": "actions", "block_id": "feedback", "elements": elements}
+
+
+def thinking_text() -> str:
+    return ":hourglass_flowing_sand: Looking through the news…"
+
+
+def apology_text() -> str:
+    return (
+        "Sorry, something went wrong while I was answering that. The error has been logged; "
+        "please try again in a moment."
+    )
+
+
+# -- the passage modal -----------------------------------------------------------------------
+
+
+def passage_view(
+    *, title: str, url: str, source: str, published: str | None, passage: str,
+    quote_start: int = -1, quote_end: int = -1, chunk_id: str = "",
+) -> dict[str, Any]:  # fmt: skip
+    """A modal showing a whole chunk, its quoted words in bold (rich text: nothing parsed)."""
+    meta = [link(url, title or url or chunk_id)]
+    if source:
+        meta.append(clip(source, 100))
+    when = human_date(published)
+    if when:
+        meta.append(escape(when))
+    blocks: list[dict[str, Any]] = [_section_mrkdwn(clip_mrkdwn(" · ".join(meta), SECTION_TEXT))]
+    if 0 <= quote_start < quote_end <= len(passage):
+        pieces = [
+            (passage[:quote_start], False),
+            (passage[quote_start:quote_end], True),
+            (passage[quote_end:], False),
+        ]
+    else:
+        pieces = [(passage, False)]
+    room = MODAL_BLOCKS - len(blocks) - 1
+    rich = _rich_text_blocks(pieces, RICH_TEXT)
+    if len(rich) > room:
+        rich = rich[:room]
+        blocks.extend(rich)
+        blocks.append(_context("The passage continues beyond what a modal can show."))
+    else:
+        blocks.extend(rich)
+    return {
+        "type": "modal",
+        "callback_id": PASSAGE_VIEW,
+        "title": {"type": "plain_text", "text": "Passage"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks,
+        "private_metadata": chunk_id[:3000],
+    }
+
+
+def _rich_text_blocks(pieces: Sequence[tuple[str, bool]], limit: int) -> list[dict[str, Any]]:
+    """Rich text blocks of at most `limit` characters each, split at line ends when possible."""
+    blocks: list[dict[str, Any]] = []
+    current: list[dict[str, Any]] = []
+    size = 0
+
+    def flush() -> None:
+        nonlocal current, size
+        if current:
+            blocks.append(
+                {"type": "rich_text",
+                 "elements": [{"type": "rich_text_section", "elements": current}]}
+            )  # fmt: skip
+        current, size = [], 0
+
+    for text, bold in pieces:
+        while text:
+            room = limit - size
+            if room <= 0:
+                flush()
+                continue
+            part = text[:room]
+            if len(text) > room:
+                newline = part.rfind("\n")
+                if newline > room // 2:
+                    part = part[: newline + 1]
+            element: dict[str, Any] = {"type": "text", "text": part}
+            if bold:
+                element["style"] = {"bold": True}
+            current.append(element)
+            size += len(part)
+            text = text[len(part) :]
+            if text:
+                flush()
+    flush()
+    return blocks
+
+
+# -- replies to commands ---------------------------------------------------------------------
+
+
+def ingest_report_text(items: Iterable[Any]) -> str:
+    """One line per article or failed source: added / updated / unchanged / failed and why."""
+    marks = {"added": "✅ added", "updated": "🔄 updated", "unchanged": "▫️ unchanged",
+             "failed": "⚠️ failed"}  # fmt: skip
+    lines = []
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.status] = counts.get(item.status, 0) + 1
+        what = link(item.source, item.title, 150) if item.title else escape(item.source)
+        line = f"{marks.get(item.status, item.status)}: {what}"
+        if item.status in ("added", "updated") and item.chunks:
+            line += f" ({item.chunks} passages)"
+        if item.error:
+            line += f" — {clip(item.error, 300)}"
+        lines.append(line)
+    if not lines:
+        return "Nothing was found to ingest."
+    summary = ", ".join(f"{n} {status}" for status, n in counts.items())
+    return clip_mrkdwn("\n".join([*lines, f"_{summary}_"]), SECTION_TEXT)
+
+
+def sources_text(records: Sequence[Any], query: str, total: int) -> str:
+    """The articles listed by `/news sources`, one line each."""
+    if not records:
+        if query:
+            return f"No ingested article matches “{escape(query)}”."
+        return "No articles have been ingested yet."
+    head = (
+        f"Articles matching “{escape(query)}”:" if query else f"The {len(records)} most recent of "
+        f"{total} ingested articles:"
+    )
+    lines = [head]
+    for r in records:
+        meta = " · ".join(
+            x for x in (clip(r.source, 80), escape(human_date(r.published)), escape(r.lang)) if x
+        )
+        lines.append(f"• {link(r.url, r.title or r.url, 150)} · {meta} · `{escape(r.article_id)}`")
+    return clip_mrkdwn("\n".join(lines), SECTION_TEXT)
+
+
+HELP = (
+    "*newsdesk* answers questions from the ingested news, citing its sources.\n"
+    "• Mention me in a channel (`@newsdesk where are the North Korean troops?`) and I answer in "
+    "the thread; mention me again in the thread for a follow-up. Or send me a direct message.\n"
+    "• `/news ask <question>` answers privately, with a button to share the answer.\n"
+    "• `/news sources [words]` lists recent (or matching) articles.\n"
+    "• `/news ingest <url> [<url>…]` adds articles, `/news forget <id|url>` removes one "
+    "(admins only). The message shortcut *Ingest links in this message* adds a message's links.\n"
+    "• `/news help` shows this."
+)
+
+
+def text_blocks(text: str) -> list[dict[str, Any]]:
+    """Already-escaped mrkdwn as one or more sections (cut at line ends)."""
+    blocks, current = [], ""
+    for line in text.split("\n"):
+        line = clip_mrkdwn(line, SECTION_TEXT)
+        if current and len(current) + 1 + len(line) > SECTION_TEXT:
+            blocks.append(_section_mrkdwn(current))
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        blocks.append(_section_mrkdwn(current))
+    return blocks[:MESSAGE_BLOCKS]
+
+
+# -- small builders --------------------------------------------------------------------------
+
+
+def _section(text: str, block_id: str | None = None) -> dict[str, Any]:
+    block = _section_mrkdwn(clip(text, SECTION_TEXT))
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _section_mrkdwn(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": mrkdwn or " "}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return _context_mrkdwn(clip(text, CONTEXT_TEXT))
+
+
+def _context_mrkdwn(mrkdwn: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": mrkdwn or " "}]}
+
+
+def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "text": {"type": "plain_text", "text": plain(text, BUTTON_TEXT), "emoji": True},
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button

@@ -1,0 +1,260 @@
+"""What the Slack listeners share: the asker, the stores, deduplication and Slack text helpers.
+
+The listeners stay thin: they parse what Slack sent, call `SlackBot`, and render with
+`bot.slack.blocks`. Nothing here talks to Slack itself.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from bot.answers import Answer
+from bot.slack.feedback import FeedbackStore, feedback_path
+from newsdesk.settings import Settings
+
+log = logging.getLogger("newsdesk.slack")
+
+THINKING_REACTION = "hourglass_flowing_sand"
+# Message subtypes that are a person writing: everything else (edits, joins, bot posts) is not
+# a question.
+QUESTION_SUBTYPES = frozenset({None, "", "thread_broadcast", "file_share"})
+HISTORY_TURNS = 12
+
+
+class Asker(Protocol):
+    def ask(self, question: str, history: Sequence[Any] = ..., **kwargs: Any) -> Answer: ...
+
+
+class Deduper:
+    """Keys seen recently (event ids, message timestamps); thread-safe, bounded, with a TTL."""
+
+    def __init__(self, max_items: int = 20_000, ttl: float = 6 * 3600) -> None:
+        self._seen: OrderedDict[str, float] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_items, self.ttl = max_items, ttl
+
+    def claim(self, key: str) -> bool:
+        """True the first time `key` is claimed (within the TTL), False afterwards."""
+        now = time.monotonic()
+        with self._lock:
+            while self._seen:
+                oldest, when = next(iter(self._seen.items()))
+                if now - when <= self.ttl and len(self._seen) < self.max_items:
+                    break
+                self._seen.pop(oldest)
+            if key in self._seen:
+                return False
+            self._seen[key] = now
+            return True
+
+
+# -- Slack text ------------------------------------------------------------------------------
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_SPECIAL = re.compile(r"<([!#@][^>|]*)(?:\|([^>]*))?>")
+_LINK = re.compile(r"<((?:https?|mailto):[^>|]+)(?:\|([^>]*))?>")
+_BARE_URL = re.compile(r"https?://[^\s<>|\"']+")
+
+
+def question_from_slack(text: str, bot_user_id: str | None = None) -> str:
+    """A question as a person typed it: the bot's mention dropped, links and entities undone."""
+    text = text or ""
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(?:\|[^>]*)?>", " ", text)
+    text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
+    text = _SPECIAL.sub(lambda m: m.group(2) or "", text)
+    text = html.unescape(text)
+    return " ".join(text.split())
+
+
+def links_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[str]:
+    """The http(s) links of a Slack message (from its text and rich-text blocks), in order."""
+    found: list[str] = []
+    for match in _LINK.finditer(text or ""):
+        found.append(html.unescape(match.group(1)))
+    rest = _LINK.sub(" ", text or "")
+    rest = _SPECIAL.sub(" ", rest)
+    found.extend(html.unescape(m.group()) for m in _BARE_URL.finditer(rest))
+    for element in _walk(blocks or []):
+        if element.get("type") == "link" and element.get("url"):
+            found.append(str(element["url"]))
+    return [url for url in dict.fromkeys(found) if url.startswith(("http://", "https://"))]
+
+
+def _walk(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
+    for item in items:
+        if isinstance(item, dict):
+            yield item
+            for value in item.values():
+                if isinstance(value, list):
+                    yield from _walk(value)
+
+
+def history_from_replies(
+    messages: Sequence[dict[str, Any]], *, before_ts: str, bot_user_id: str | None,
+    bot_id: str | None = None,
+) -> list[tuple[str, str]]:  # fmt: skip
+    """The thread's earlier turns as (role, text) pairs, oldest first, for a follow-up."""
+    turns: list[tuple[str, str]] = []
+    for message in messages:
+        if _ts(message.get("ts")) >= _ts(before_ts):
+            continue
+        from_bot = bool(
+            (bot_user_id and message.get("user") == bot_user_id)
+            or (bot_id and message.get("bot_id") == bot_id)
+        )
+        if message.get("bot_id") and not from_bot:
+            continue  # another bot's post is not part of the conversation
+        if not from_bot and message.get("subtype") not in QUESTION_SUBTYPES:
+            continue
+        text = question_from_slack(message.get("text", ""), bot_user_id)
+        if text:
+            turns.append(("assistant" if from_bot else "user", text))
+    return turns[-HISTORY_TURNS:]
+
+
+def _ts(value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return 0.0
+
+
+# -- the bot's services ----------------------------------------------------------------------
+
+
+@dataclass
+class SlackBot:
+    """The services the listeners use; one per running app."""
+
+    settings: Settings
+    asker: Asker
+    embedder: Any = None  # for ingest; taken from the asker when not given
+    feedback: FeedbackStore | None = None
+    dedupe: Deduper = field(default_factory=Deduper)
+    bot_user_id: str = ""
+    bot_id: str = ""
+    _ingest_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        if self.feedback is None:
+            self.feedback = FeedbackStore(feedback_path(self.settings.data_dir))
+
+    # who may do what
+
+    def is_admin(self, user_id: str) -> bool:
+        return bool(user_id) and user_id in set(self.settings.admins)
+
+    def refusal(self, what: str) -> str:
+        admins = ", ".join(f"<@{a}>" for a in self.settings.admins if re.fullmatch(r"[A-Z0-9]+", a))
+        ask = f" Please ask one of them: {admins}." if admins else ""
+        return f"Sorry, only newsdesk admins can {what}.{ask}"
+
+    # answering
+
+    def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+        started = time.perf_counter()
+        answer = self.asker.ask(question, history=tuple(history))
+        log.info(
+            "slack.answer ms=%d citations=%d abstained=%s history=%d",
+            (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
+            len(history),
+        )  # fmt: skip
+        return answer
+
+    def save_answer(self, answer: Answer, *, user: str, channel: str) -> str | None:
+        try:
+            assert self.feedback is not None
+            return self.feedback.save_answer(answer, user=user, channel=channel)
+        except Exception:  # noqa: BLE001 - votes are a nicety; the answer still goes out
+            log.exception("slack.feedback_store_failed")
+            return None
+
+    # the index
+
+    def _embedder(self) -> Any:
+        if self.embedder is None:
+            for owner in (self.asker, getattr(self.asker, "index", None)):
+                found = getattr(owner, "embedder", None)
+                if found is not None:
+                    self.embedder = found
+                    break
+        if self.embedder is None:
+            from newsdesk.embeddings import load_embedder
+
+            self.embedder = load_embedder(self.settings.embedder, self.settings.embed_batch_size)
+        return self.embedder
+
+    def _reader(self) -> Any:
+        from newsdesk.index import Index
+
+        return Index(self.settings)
+
+    def ingest(self, urls: Sequence[str]) -> Any:
+        """Fetch and index `urls` through the same code as `newsdesk ingest`; the IngestReport."""
+        from ingest.pipeline import ingest
+        from ingest.sources import read_sources
+        from newsdesk.index import Index
+
+        started = time.perf_counter()
+        with self._ingest_lock:
+            index = Index(self.settings, self._embedder())
+            try:
+                items = read_sources(list(urls), self.settings)
+                report = ingest(
+                    items, index, chunk_size=self.settings.chunk_size,
+                    chunk_overlap=self.settings.chunk_overlap,
+                )  # fmt: skip
+            finally:
+                index.close()
+        log.info(
+            "slack.ingest ms=%d urls=%d added=%d updated=%d unchanged=%d failed=%d",
+            (time.perf_counter() - started) * 1000, len(urls), report.count("added"),
+            report.count("updated"), report.count("unchanged"), len(report.failed),
+        )  # fmt: skip
+        return report
+
+    def forget(self, key: str) -> Any:
+        """Remove an article by id, URL or id prefix; the record removed, or None."""
+        index = self._reader()
+        try:
+            with self._ingest_lock, index.writing():
+                record = index.find_article(key)
+                if record is None or not index.forget(record.article_id):
+                    return None
+                log.info("slack.forget article=%s", record.article_id)
+                return record
+        finally:
+            index.close()
+
+    def sources(self, query: str = "", limit: int = 15) -> tuple[list[Any], int]:
+        """Recent articles, or those whose title, outlet, URL or id contains `query`."""
+        index = self._reader()
+        try:
+            records = index.articles()
+        finally:
+            index.close()
+        total = len(records)
+        if query:
+            folded = query.casefold()
+            records = [
+                r for r in records
+                if any(folded in (x or "").casefold() for x in (r.title, r.source, r.url, r.article_id))
+            ]  # fmt: skip
+        return records[:limit], total
+
+    def chunk(self, chunk_id: str) -> Any:
+        index = self._reader()
+        try:
+            found = index.chunks([chunk_id])
+        finally:
+            index.close()
+        return found[0] if found else None

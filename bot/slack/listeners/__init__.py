@@ -1,0 +1,13 @@
+"""Bolt listeners, one module per kind of Slack payload, each with `register(app, bot)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.slack.core import SlackBot
+from bot.slack.listeners import actions, commands, events, shortcuts, views
+
+
+def register(app: App, bot: SlackBot) -> None:
+    for module in (events, commands, actions, shortcuts, views):
+        module.register(app, bot)

@@ -1,0 +1,97 @@
+"""The `/news` slash command: ask, ingest, forget, sources, help.
+
+The command is acknowledged at once (help and refusals are the acknowledgement itself); the
+work runs in a lazy listener and answers through the command's `response_url`, privately.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+
+from bot.slack import blocks
+from bot.slack.core import SlackBot, links_in, question_from_slack
+
+log = logging.getLogger("newsdesk.slack")
+
+COMMAND = "/news"
+SUBCOMMANDS = ("ask", "ingest", "forget", "sources", "help")
+
+
+def parse(text: str) -> tuple[str, str]:
+    """(`subcommand`, rest). Text that starts with no known subcommand is a question."""
+    words = (text or "").strip().split(maxsplit=1)
+    if not words:
+        return "help", ""
+    first = words[0].lower()
+    if first in SUBCOMMANDS:
+        return first, words[1].strip() if len(words) > 1 else ""
+    return "ask", text.strip()
+
+
+def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
+    def acknowledge(ack: Any, command: dict[str, Any]) -> None:
+        sub, rest = parse(command.get("text", ""))
+        user = command.get("user_id", "")
+        if sub == "help":
+            ack(text=blocks.HELP, blocks=blocks.text_blocks(blocks.HELP))
+        elif sub in ("ingest", "forget") and not bot.is_admin(user):
+            log.info("slack.refused action=%s user=%s", sub, user)
+            ack(text=bot.refusal("add or remove articles" if sub == "ingest" else "remove articles"))
+        elif sub == "ask" and not question_from_slack(rest):
+            ack(text="What would you like to know? Try `/news ask where are the North Korean troops?`")
+        elif sub == "ingest" and not links_in(rest):
+            ack(text="Give me one or more links: `/news ingest https://example.com/article`.")
+        elif sub == "forget" and not rest:
+            ack(text="Which article? `/news forget <id|url>` (`/news sources` lists the ids).")
+        elif sub == "ask":
+            ack(text=blocks.thinking_text())
+        elif sub == "ingest":
+            ack(text=f":inbox_tray: Fetching {len(links_in(rest))} link(s)…")
+        else:
+            ack()
+
+    def work(command: dict[str, Any], respond: Any) -> None:
+        sub, rest = parse(command.get("text", ""))
+        user = command.get("user_id", "")
+        try:
+            if sub == "ask":
+                question = question_from_slack(rest)
+                if question:
+                    _ask(bot, respond, question, user, command.get("channel_id", ""))
+            elif sub == "ingest" and bot.is_admin(user) and links_in(rest):
+                report = bot.ingest(links_in(rest))
+                text = blocks.ingest_report_text(report.items)
+                respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
+                        replace_original=False)  # fmt: skip
+            elif sub == "forget" and bot.is_admin(user) and rest:
+                key = (links_in(rest) or [question_from_slack(rest)])[0]
+                record = bot.forget(key)
+                if record is None:
+                    text = f"No article {blocks.escape(key)!s} (`/news sources` lists the ids)."
+                else:
+                    text = f"Forgot {blocks.link(record.url, record.title)} (`{record.article_id}`)."
+                respond(text=text, response_type="ephemeral", replace_original=False)
+            elif sub == "sources":
+                query = question_from_slack(rest)
+                records, total = bot.sources(query)
+                text = blocks.sources_text(records, query, total)
+                respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
+                        replace_original=False)  # fmt: skip
+        except Exception:  # noqa: BLE001 - tell the user, log the detail
+            log.exception("slack.command_failed sub=%s", sub)
+            respond(text=blocks.apology_text(), response_type="ephemeral", replace_original=False)
+
+    app.command(command)(ack=acknowledge, lazy=[work])
+
+
+def _ask(bot: SlackBot, respond: Any, question: str, user: str, channel: str) -> None:
+    answer = bot.ask(question)
+    answer_id = bot.save_answer(answer, user=user, channel=channel)
+    respond(
+        text=blocks.answer_fallback_text(answer),
+        blocks=blocks.answer_blocks(answer, answer_id=answer_id, shareable=answer_id is not None),
+        response_type="ephemeral", replace_original=False,
+    )  # fmt: skip

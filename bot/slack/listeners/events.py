@@ -1,0 +1,128 @@
+"""Events: an @mention answers in the question's thread; a direct message answers in the DM.
+
+Events are acknowledged at once (bolt acks events before listeners run); the answering is a
+lazy listener on bolt's thread pool. A thinking reaction marks the question while it is worked
+on and is removed whatever happens; a failure posts a short apology in the thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from slack_bolt import App
+
+from bot.slack import blocks
+from bot.slack.core import (
+    QUESTION_SUBTYPES,
+    THINKING_REACTION,
+    SlackBot,
+    history_from_replies,
+    question_from_slack,
+)
+
+log = logging.getLogger("newsdesk.slack")
+
+
+def register(app: App, bot: SlackBot) -> None:
+    def ack_event(ack: Any) -> None:
+        ack()
+
+    def on_mention(event: dict[str, Any], client: Any, context: Any) -> None:
+        answer_message(bot, client, event, context, in_thread=True)
+
+    def on_message(event: dict[str, Any], client: Any, context: Any) -> None:
+        if event.get("channel_type") != "im":
+            return  # channel messages are answered only when the bot is mentioned
+        answer_message(bot, client, event, context, in_thread=bool(event.get("thread_ts")))
+
+    app.event("app_mention")(ack=ack_event, lazy=[on_mention])
+    app.event("message")(ack=ack_event, lazy=[on_message])
+
+
+def is_question(event: dict[str, Any], bot: SlackBot, context: Any = None) -> bool:
+    """A person's new message: not a bot (this one or another), not an edit, join or the like."""
+    if event.get("bot_id") or event.get("bot_profile"):
+        return False
+    own = bot.bot_user_id or (context or {}).get("bot_user_id")
+    if not event.get("user") or event.get("user") == own:
+        return False
+    return event.get("subtype") in QUESTION_SUBTYPES
+
+
+def answer_message(
+    bot: SlackBot, client: Any, event: dict[str, Any], context: Any, *, in_thread: bool
+) -> None:
+    """Answer one message: reaction on, history from the thread, answer posted, reaction off."""
+    if not is_question(event, bot, context):
+        return
+    channel, ts = event.get("channel", ""), event.get("ts", "")
+    if not bot.dedupe.claim(f"message:{channel}:{ts}"):
+        log.info("slack.duplicate_message channel=%s ts=%s", channel, ts)
+        return  # the same message reached us twice (e.g. as a mention and as a DM)
+    bot_user_id = bot.bot_user_id or (context or {}).get("bot_user_id") or ""
+    question = question_from_slack(event.get("text", ""), bot_user_id)
+    thread_ts = event.get("thread_ts")
+    reply_ts = (thread_ts or ts) if in_thread else None
+    if not question:
+        client.chat_postMessage(
+            channel=channel, thread_ts=reply_ts,
+            text="Ask me a question about the news, e.g. “Where are the North Korean troops?” "
+                 "(`/news help` says more).",
+        )  # fmt: skip
+        return
+    started = time.perf_counter()
+    reacted = _react(client, "reactions_add", channel, ts)
+    try:
+        history: list[tuple[str, str]] = []
+        if thread_ts and thread_ts != ts:
+            history = _thread_history(client, channel, thread_ts, ts, bot_user_id, bot.bot_id)
+        answer = bot.ask(question, history)
+        answer_id = bot.save_answer(answer, user=event.get("user", ""), channel=channel)
+        client.chat_postMessage(
+            channel=channel, thread_ts=reply_ts, text=blocks.answer_fallback_text(answer),
+            blocks=blocks.answer_blocks(answer, answer_id=answer_id),
+            unfurl_links=False, unfurl_media=False,
+        )  # fmt: skip
+        log.info(
+            "slack.answered kind=%s channel=%s ms=%d citations=%d abstained=%s",
+            event.get("type"), channel, (time.perf_counter() - started) * 1000,
+            len(answer.citations), answer.abstained,
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - any failure becomes an apology, never silence
+        log.exception("slack.answer_failed channel=%s ts=%s", channel, ts)
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=blocks.apology_text())
+        except Exception:  # noqa: BLE001
+            log.exception("slack.apology_failed channel=%s", channel)
+    finally:
+        if reacted:
+            _react(client, "reactions_remove", channel, ts)
+
+
+def _thread_history(
+    client: Any, channel: str, thread_ts: str, before_ts: str, bot_user_id: str, bot_id: str
+) -> list[tuple[str, str]]:
+    messages: list[dict[str, Any]] = []
+    cursor = None
+    for _ in range(5):  # at most 5 pages of 200: a longer thread is cut to its recent turns
+        response = client.conversations_replies(
+            channel=channel, ts=thread_ts, limit=200, cursor=cursor
+        )
+        messages.extend(response.get("messages", []) or [])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return history_from_replies(
+        messages, before_ts=before_ts, bot_user_id=bot_user_id, bot_id=bot_id
+    )
+
+
+def _react(client: Any, method: str, channel: str, ts: str) -> bool:
+    try:
+        getattr(client, method)(channel=channel, timestamp=ts, name=THINKING_REACTION)
+        return True
+    except Exception as exc:  # noqa: BLE001 - a missing reaction must not stop the answer
+        log.warning("slack.%s_failed channel=%s error=%s", method, channel, type(exc).__name__)
+        return False

@@ -1,0 +1,687 @@
+"""The Slack bot end to end, offline: the real `serve` code (slack-bolt, slack_sdk's Socket Mode
+client) against a fake Slack Web API and a local Socket Mode server, with a real index holding
+the sample article and the real embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+from bot.answers import Answer, Citation, Scope
+from bot.slack import blocks
+from bot.slack.app import RedactSecrets, start
+from bot.slack.core import history_from_replies, links_in, question_from_slack
+from bot.slack.feedback import FeedbackStore, feedback_path
+from newsdesk.embeddings import Embedder
+from newsdesk.index import Index
+from newsdesk.settings import Settings
+from tests import fake_slack
+from tests.conftest import SAMPLE_ARTICLE, make_settings
+from tests.fake_slack import BOT_USER_ID, FakeSlackAPI, FakeSocketMode
+
+BOT_TOKEN = "xoxb-test-0000-bot-token-never-logged"
+APP_TOKEN = "xapp-1-test-app-token-never-logged"
+SIGNING_SECRET = "test-signing-secret-never-logged"
+ADMIN = "U_ADMIN"
+QUESTION = "Where are the North Korean troops?"
+
+
+# -- fixtures --------------------------------------------------------------------------------
+
+
+def slack_settings(data_dir: Path, api: FakeSlackAPI, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": api.base_url, "admins": [ADMIN], "allow_private_urls": True,
+    }  # fmt: skip
+    values.update(overrides)
+    return make_settings(data_dir, **values)
+
+
+def index_sample(settings: Settings, embedder: Embedder) -> None:
+    """Put the sample article in the index through the ingest code."""
+    try:
+        from ingest.pipeline import ingest
+        from ingest.sources import read_sources
+    except ImportError:  # TEMPORARY until ingest.sources lands
+        return _index_sample_by_hand(settings, embedder)
+
+    index = Index(settings, embedder)
+    try:
+        report = ingest(read_sources([str(SAMPLE_ARTICLE)], settings), index)
+        assert report.count("added") == 1, report.items
+    finally:
+        index.close()
+
+
+def validate_blocks(payload_blocks: list[dict[str, Any]], limit: int = blocks.MESSAGE_BLOCKS) -> None:
+    assert 0 < len(payload_blocks) <= limit
+    for block in payload_blocks:
+        Block.parse(block).validate_json()  # type: ignore[union-attr]
+
+
+def all_text(payload_blocks: list[dict[str, Any]]) -> str:
+    return json.dumps(payload_blocks, ensure_ascii=False)
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[FakeSlackAPI]:
+    server = FakeSlackAPI()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def socket_server(api: FakeSlackAPI) -> Iterator[FakeSocketMode]:
+    server = FakeSocketMode()
+    api.socket_url = server.url
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory: pytest.TempPathFactory, api: FakeSlackAPI) -> Settings:
+    return slack_settings(tmp_path_factory.mktemp("slack") / "data", api)
+
+
+class RecordingAsker:
+    """The real Asker, with the (question, history) of every call kept for assertions."""
+
+    def __init__(self, asker: Any) -> None:
+        self.asker = asker
+        self.embedder = asker.embedder
+        self.calls: list[tuple[str, tuple[Any, ...]]] = []
+
+    def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
+        self.calls.append((question, tuple(history)))
+        if not USE_REAL_ASK:
+            return _stub_answer(self.asker, question, history)
+        return self.asker.ask(question, history=history, **kwargs)
+
+
+USE_REAL_ASK = False  # TEMPORARY while bot/ask.py is being written
+
+
+def _stub_answer(asker: Any, question: str, history: Any) -> Answer:  # TEMPORARY
+    from bot.followup import standalone_question
+
+    standalone = standalone_question(question, history) if history else question
+    evidence = asker.search(standalone, k=3)
+    citations = []
+    for n, item in enumerate(evidence, 1):
+        chunk = item.chunk
+        span = item.sentences[0].span if item.sentences else chunk.sentences[0]
+        citations.append(Citation(
+            n=n, article_id=chunk.article.article_id, title=chunk.article.title,
+            source=chunk.article.source, url=chunk.article.url, published=chunk.article.published,
+            lang=chunk.article.lang, chunk_id=chunk.chunk_id, passage=chunk.text,
+            quote=chunk.text[span.start:span.end],
+        ))  # fmt: skip
+    text = " ".join(f"“{c.quote}” [{c.n}]" for c in citations[:1])
+    return Answer(question=question, answer=text, language="en", abstained=not citations,
+                  citations=tuple(citations[:1]),
+                  standalone_question=standalone if standalone != question else "")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def asker(settings: Settings, e5: Embedder) -> Iterator[RecordingAsker]:
+    from bot.ask import Asker
+
+    from bot.answer import AnswerPolicy  # TEMPORARY: while the abstention threshold is calibrated
+
+    index_sample(settings, e5)
+    real = Asker(settings, embedder=e5, policy=AnswerPolicy(abstain_below=0.5))
+    yield RecordingAsker(real)
+    real.close()
+
+
+@pytest.fixture(scope="module")
+def bot(
+    settings: Settings, asker: RecordingAsker, e5: Embedder, socket_server: FakeSocketMode
+) -> Iterator[Any]:
+    running = start(settings, asker=asker, embedder=e5)
+    socket_server.wait_connected()
+    yield running
+    running.stop()
+
+
+def posted_in(api: FakeSlackAPI, channel: str, thread_ts: str | None = None, timeout: float = 60) -> Any:
+    return api.wait_for(
+        "chat.postMessage",
+        lambda c: c.params.get("channel") == channel and c.params.get("thread_ts") == thread_ts,
+        timeout=timeout,
+    )
+
+
+def send_event(socket_server: FakeSocketMode, event: dict[str, Any], **kwargs: Any) -> str:
+    payload = fake_slack.event_callback(event, kwargs.pop("event_id", None))
+    envelope = socket_server.send("events_api", payload, **kwargs)
+    started = time.monotonic()
+    socket_server.wait_ack(envelope)
+    assert time.monotonic() - started < 3, "Slack needs the acknowledgement within 3 seconds"
+    return payload["event_id"]
+
+
+# -- Socket Mode, end to end -----------------------------------------------------------------
+
+
+def test_mention_is_answered_in_its_thread_with_the_kursk_citation(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    # the Socket Mode connection was opened through SLACK_API_URL with the app token
+    opened = api.calls_to("apps.connections.open")
+    assert opened and all(c.token == APP_TOKEN for c in opened)
+    event = fake_slack.mention(QUESTION, channel="C_NEWS")
+    send_event(socket_server, event)
+
+    call = posted_in(api, "C_NEWS", thread_ts=event["ts"])
+    assert call.token == BOT_TOKEN
+    payload_blocks = call.params["blocks"]
+    validate_blocks(payload_blocks)
+    text = all_text(payload_blocks)
+    assert "[1]" in call.params["text"] and "Kursk" in text
+    citation = next(b for b in payload_blocks if b.get("block_id") == "cite-1")
+    assert "Kursk" in citation["text"]["text"] and citation["accessory"]["action_id"] == "show_passage"
+    assert "_original (ro):_" in citation["text"]["text"]  # asked in English, quoted in Romanian
+    actions = next(b for b in payload_blocks if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["vote_up", "vote_down"]
+    # the thinking reaction went on the question and came off again
+    added = api.wait_for("reactions.add", lambda c: c.params.get("timestamp") == event["ts"])
+    removed = api.wait_for("reactions.remove", lambda c: c.params.get("timestamp") == event["ts"])
+    assert added.params["name"] == removed.params["name"] == "hourglass_flowing_sand"
+    assert api.calls.index(added) < api.calls.index(call) < api.calls.index(removed)
+
+
+def test_a_redelivered_event_is_not_answered_twice(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    event = fake_slack.mention("How many North Korean soldiers are in Kursk?", channel="C_DUP")
+    event_id = send_event(socket_server, event)
+    send_event(socket_server, event, event_id=event_id, retry_attempt=1, retry_reason="timeout")
+    posted_in(api, "C_DUP", thread_ts=event["ts"])
+    # the same message arriving as a new event (e.g. also as a DM event) is not answered either
+    send_event(socket_server, event)
+    time.sleep(1.5)
+    answers = [c for c in api.calls_to("chat.postMessage") if c.params.get("channel") == "C_DUP"]
+    assert len(answers) == 1
+
+
+def test_a_direct_message_is_answered_in_the_dm(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    event = fake_slack.direct_message(QUESTION, channel="D_ALICE")
+    send_event(socket_server, event)
+    call = posted_in(api, "D_ALICE", thread_ts=None)
+    validate_blocks(call.params["blocks"])
+    assert "Kursk" in all_text(call.params["blocks"])
+
+
+def test_bots_edits_and_own_messages_are_ignored(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    ignored = [
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", bot_id="B_OTHER"),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", user=BOT_USER_ID),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", subtype="message_changed"),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", subtype="channel_join"),
+        {**fake_slack.direct_message(QUESTION, channel="C_IGNORED"), "channel_type": "channel"},
+    ]
+    for event in ignored:
+        send_event(socket_server, event)
+    time.sleep(1.5)
+    channels = {c.params.get("channel") for c in api.calls_to("chat.postMessage")}
+    assert not channels & {"D_IGNORED", "C_IGNORED"}
+
+
+def test_a_mention_in_a_thread_is_a_follow_up_using_the_thread(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, asker: RecordingAsker, bot: Any
+) -> None:
+    root_ts, answer_ts, follow_ts = (fake_slack.new_ts() for _ in range(3))
+    api.replies[("C_THREAD", root_ts)] = [
+        {"type": "message", "user": "U_ALICE", "ts": root_ts,
+         "text": f"<@{BOT_USER_ID}> {QUESTION}"},
+        {"type": "message", "user": BOT_USER_ID, "bot_id": "BBOT", "ts": answer_ts,
+         "thread_ts": root_ts, "text": "About 8,000 North Korean soldiers are in Kursk [1]."},
+        {"type": "message", "user": "U_ALICE", "ts": follow_ts, "thread_ts": root_ts,
+         "text": f"<@{BOT_USER_ID}> How many are there?"},
+    ]  # fmt: skip
+    event = fake_slack.mention("How many are there?", channel="C_THREAD", ts=follow_ts,
+                               thread_ts=root_ts)  # fmt: skip
+    send_event(socket_server, event)
+    call = posted_in(api, "C_THREAD", thread_ts=root_ts)
+    replies = api.wait_for("conversations.replies", lambda c: c.params.get("channel") == "C_THREAD")
+    assert replies.params["ts"] == root_ts
+    question, history = next(c for c in asker.calls if c[0] == "How many are there?")
+    assert history == (
+        ("user", QUESTION),
+        ("assistant", "About 8,000 North Korean soldiers are in Kursk [1]."),
+    )
+    validate_blocks(call.params["blocks"])
+    # the follow-up was made standalone from the thread before searching
+    assert "North Korean" in all_text(call.params["blocks"])
+
+
+def test_slash_ask_is_private_with_a_share_button(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    url = api.response_url()
+    envelope = socket_server.send(
+        "slash_commands", fake_slack.slash_command(f"ask {QUESTION}", user="U_BOB", response_url=url)
+    )
+    ack = socket_server.wait_ack(envelope)
+    assert "Looking" in ack["payload"]["text"]
+    reply = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root))
+    assert reply.params["response_type"] == "ephemeral"
+    validate_blocks(reply.params["blocks"])
+    assert "Kursk" in all_text(reply.params["blocks"])
+    share = next(
+        e for b in reply.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == "share_answer"
+    )  # fmt: skip
+    url2 = api.response_url()
+    envelope = socket_server.send(
+        "interactive", fake_slack.block_action(share, user="U_BOB", response_url=url2)
+    )
+    socket_server.wait_ack(envelope)
+    shared = api.wait_for(
+        "response_url",
+        lambda c: c.path == url2.removeprefix(api.root) and c.params.get("response_type") == "in_channel",
+    )
+    validate_blocks(shared.params["blocks"])
+    assert "Kursk" in all_text(shared.params["blocks"])
+    api.wait_for("response_url", lambda c: c.path == url2.removeprefix(api.root)
+                 and c.params.get("delete_original") is True)  # fmt: skip
+
+
+def test_show_passage_opens_a_modal_and_votes_are_stored(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    event = fake_slack.mention(QUESTION, channel="C_VOTE")
+    send_event(socket_server, event)
+    call = posted_in(api, "C_VOTE", thread_ts=event["ts"])
+    citation = next(b for b in call.params["blocks"] if b.get("block_id") == "cite-1")
+    button = citation["accessory"]
+    envelope = socket_server.send(
+        "interactive", fake_slack.block_action(button, user="U_BOB", response_url=api.response_url())
+    )
+    socket_server.wait_ack(envelope)
+    opened = api.wait_for("views.open")
+    view = opened.params["view"]
+    View(**view).validate_json()
+    assert len(view["blocks"]) <= blocks.MODAL_BLOCKS
+    assert "Kursk" in all_text(view["blocks"])
+    assert any(
+        e.get("style", {}).get("bold") for b in view["blocks"] if b["type"] == "rich_text"
+        for s in b["elements"] for e in s["elements"]
+    ), "the quoted words are bold in the passage"  # fmt: skip
+
+    vote = next(
+        e for b in call.params["blocks"] if b["type"] == "actions" for e in b["elements"]
+        if e["action_id"] == "vote_down"
+    )  # fmt: skip
+    url = api.response_url()
+    envelope = socket_server.send(
+        "interactive", fake_slack.block_action(vote, user="U_CAROL", response_url=url)
+    )
+    socket_server.wait_ack(envelope)
+    api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root))
+    votes = FeedbackStore(feedback_path(settings.data_dir)).votes()
+    mine = [v for v in votes if v.user == "U_CAROL"]
+    assert len(mine) == 1 and mine[0].vote == "down"
+    assert mine[0].question == QUESTION and mine[0].chunk_ids
+    assert button["value"].split("|")[0] in mine[0].chunk_ids
+
+
+def test_a_non_admins_ingest_is_refused(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    api.pages["/refused.html"] = "<html><body><p>never fetched</p></body></html>"
+    url = api.response_url()
+    command = fake_slack.slash_command(
+        f"ingest {api.root}/refused.html", user="U_MALLORY", response_url=url
+    )
+    ack = socket_server.wait_ack(socket_server.send("slash_commands", command))
+    assert "only newsdesk admins" in ack["payload"]["text"]
+    url2 = api.response_url()
+    shortcut = fake_slack.message_shortcut(
+        {"type": "message", "ts": fake_slack.new_ts(), "text": f"<{api.root}/refused.html>"},
+        user="U_MALLORY", response_url=url2,
+    )  # fmt: skip
+    socket_server.wait_ack(socket_server.send("interactive", shortcut))
+    refusal = api.wait_for("response_url", lambda c: c.path == url2.removeprefix(api.root))
+    assert "only newsdesk admins" in refusal.params["text"]
+    forget = fake_slack.slash_command("forget anything", user="U_MALLORY", response_url=url)
+    ack = socket_server.wait_ack(socket_server.send("slash_commands", forget))
+    assert "only newsdesk admins" in ack["payload"]["text"]
+    index = Index(settings)
+    assert index.find_article(f"{api.root}/refused.html") is None
+    index.close()
+
+
+HOSTILE_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Volcanic ash closes Reykjavik airport</title>
+<meta property="og:title" content="Volcanic ash closes Reykjavik airport">
+<meta property="article:published_time" content="2025-03-02T08:00:00Z">
+<meta property="og:site_name" content="The Test Herald"></head>
+<body><article><h1>Volcanic ash closes Reykjavik airport</h1>
+<p>Reykjavik's Keflavik airport closed on Sunday after a volcanic eruption on the Reykjanes
+peninsula sent a plume of ash eight kilometres into the sky, the Icelandic Meteorological
+Office said. &lt;!channel&gt; &lt;@U123&gt; Click &lt;http://evil.example|the official airport
+page&gt; now.</p>
+<p>Airlines cancelled more than 120 flights and about 9,000 passengers were stranded in the
+terminal overnight, according to the airport operator Isavia.</p>
+<p>Volcanologists expect the eruption to continue for several days, and the ash cloud is
+drifting east towards Norway and Scotland.</p></article></body></html>"""
+
+
+def test_an_admins_ingest_is_indexed_and_article_text_is_escaped(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    api.pages["/volcano.html"] = HOSTILE_PAGE  # its text says <!channel>, <@U123>, <http://…|…>
+    page_url = f"{api.root}/volcano.html"
+    url = api.response_url()
+    command = fake_slack.slash_command(f"ingest {page_url} {api.root}/missing.html", user=ADMIN,
+                                       response_url=url)  # fmt: skip
+    ack = socket_server.wait_ack(socket_server.send("slash_commands", command))
+    assert "Fetching 2 link" in ack["payload"]["text"]
+    reply = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root), timeout=120)
+    text = reply.params["text"]
+    assert "added" in text and "Reykjavik" in text, text
+    assert "failed" in text and "missing.html" in text, text
+    validate_blocks(reply.params["blocks"])
+    index = Index(settings)
+    record = index.find_article(page_url)
+    index.close()
+    assert record is not None and "<!channel>" in record.text
+
+    # a question about it: everything from the article is shown escaped
+    event = fake_slack.mention("Why was the Reykjavik airport closed?", channel="C_ESCAPE")
+    send_event(socket_server, event)
+    call = posted_in(api, "C_ESCAPE", thread_ts=event["ts"])
+    validate_blocks(call.params["blocks"])
+    rendered = all_text(call.params["blocks"]) + call.params["text"]
+    assert "Reykjavik" in rendered
+    for hostile in ("<!channel>", "<@U123>", "<http://evil.example"):
+        assert hostile not in rendered
+    assert "&lt;!channel&gt;" in rendered
+
+    # sources lists it; an admin can forget it
+    url = api.response_url()
+    command = fake_slack.slash_command("sources reykjavik", user="U_BOB", response_url=url)
+    socket_server.wait_ack(socket_server.send("slash_commands", command))
+    listed = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root))
+    assert "Reykjavik" in listed.params["text"]
+    url = api.response_url()
+    command = fake_slack.slash_command(f"forget {record.article_id}", user=ADMIN, response_url=url)
+    socket_server.wait_ack(socket_server.send("slash_commands", command))
+    forgot = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root))
+    assert "Forgot" in forgot.params["text"]
+    index = Index(settings)
+    assert index.find_article(page_url) is None
+    index.close()
+
+
+def test_slash_help(api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any) -> None:
+    command = fake_slack.slash_command("help", user="U_BOB", response_url=api.response_url())
+    ack = socket_server.wait_ack(socket_server.send("slash_commands", command))
+    assert "/news ask" in ack["payload"]["text"]
+    validate_blocks(ack["payload"]["blocks"])
+
+
+# -- failures --------------------------------------------------------------------------------
+
+
+class BrokenAsker:
+    embedder = None
+
+    def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
+        raise RuntimeError(f"the index exploded (token {BOT_TOKEN})")
+
+
+def test_a_pipeline_failure_apologises_removes_the_reaction_and_logs_no_token(
+    tmp_path: Path, e5: Embedder
+) -> None:
+    api, socket_server = FakeSlackAPI(), FakeSocketMode()
+    api.socket_url = socket_server.url
+    settings = slack_settings(tmp_path / "data", api)
+    captured: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            captured.append(self.format(record))
+
+    handler = Collect(logging.DEBUG)
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    running = start(settings, asker=BrokenAsker(), embedder=e5)
+    try:
+        socket_server.wait_connected()
+        event = fake_slack.mention(QUESTION, channel="C_FAIL")
+        send_event(socket_server, event)
+        call = posted_in(api, "C_FAIL", thread_ts=event["ts"])
+        assert call.params["text"].startswith("Sorry")
+        api.wait_for("reactions.remove", lambda c: c.params.get("timestamp") == event["ts"])
+    finally:
+        running.stop()
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        api.close()
+        socket_server.close()
+    logged = "\n".join(captured)
+    assert "slack.answer_failed" in logged and "the index exploded" in logged
+    for secret in (BOT_TOKEN, APP_TOKEN):
+        assert secret not in logged
+
+
+# -- HTTP mode -------------------------------------------------------------------------------
+
+
+def _signed(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    timestamp = timestamp or int(time.time())
+    base = f"v0:{timestamp}:{body}".encode()
+    signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
+            "Content-Type": "application/json"}  # fmt: skip
+
+
+def _post(url: str, body: str, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body.encode(), headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_http_mode_verifies_the_signing_secret(
+    api: FakeSlackAPI, settings: Settings, asker: RecordingAsker, e5: Embedder
+) -> None:
+    http_settings = slack_settings(
+        settings.data_dir, api, SLACK_APP_TOKEN="", SLACK_SIGNING_SECRET=SIGNING_SECRET
+    )
+    running = start(http_settings, asker=asker, embedder=e5, host="127.0.0.1", port=0)
+    try:
+        assert running.mode == "http"
+        url = f"http://127.0.0.1:{running.port}/slack/events"
+        event = fake_slack.mention(QUESTION, channel="C_HTTP")
+        body = json.dumps(fake_slack.event_callback(event))
+        assert _post(url, body, _signed(body, "not-the-secret")) == 401
+        assert _post(url, body, {"Content-Type": "application/json"}) == 401
+        stale = int(time.time()) - 3600
+        assert _post(url, body, _signed(body, SIGNING_SECRET, stale)) == 401
+        time.sleep(0.5)
+        assert not [c for c in api.calls_to("chat.postMessage") if c.params["channel"] == "C_HTTP"]
+
+        assert _post(url, body, _signed(body, SIGNING_SECRET)) == 200
+        call = posted_in(api, "C_HTTP", thread_ts=event["ts"])
+        assert "Kursk" in all_text(call.params["blocks"])
+        # Slack's retry of the same event (X-Slack-Retry-Num) is acknowledged, not answered
+        retry = {**_signed(body, SIGNING_SECRET), "X-Slack-Retry-Num": "1",
+                 "X-Slack-Retry-Reason": "http_timeout"}  # fmt: skip
+        assert _post(url, body, retry) == 200
+        time.sleep(1.0)
+        assert len([c for c in api.calls_to("chat.postMessage") if c.params["channel"] == "C_HTTP"]) == 1
+    finally:
+        running.stop()
+
+
+# -- rendering -------------------------------------------------------------------------------
+
+
+def _citation(n: int, **overrides: Any) -> Citation:
+    values: dict[str, Any] = dict(
+        n=n, article_id=f"a{n}", title="Blinken: 8.000 de soldați", source="Agerpres",
+        url="https://example.com/a?x=1&y=2", published="2024-11-04", lang="ro",
+        chunk_id=f"a{n}-h-0", passage="Before. Aproximativ 8.000 de soldați sunt în Kursk. After.",
+        quote="Aproximativ 8.000 de soldați sunt în Kursk.",
+    )  # fmt: skip
+    values.update(overrides)
+    return Citation(**values)
+
+
+HOSTILE = "<!channel> <!here|here> <@U123> <#C999> <http://evil.example|your bank> & more"
+
+
+def test_everything_from_articles_is_escaped() -> None:
+    citation = _citation(
+        1, title=f"Title {HOSTILE}", source=f"Outlet {HOSTILE}", quote=f"Quote {HOSTILE}",
+        passage=f"Quote {HOSTILE}", url="https://example.com/x|<!channel>",
+    )  # fmt: skip
+    answer = Answer(question=f"q {HOSTILE}", answer=f"Answer {HOSTILE} [1]", language="en",
+                    abstained=False, citations=(citation,))  # fmt: skip
+    payload = blocks.answer_blocks(answer, answer_id="abc")
+    validate_blocks(payload)
+    rendered = all_text(payload) + blocks.answer_fallback_text(answer)
+    for hostile in ("<!channel>", "<!here", "<@U123>", "<#C999>", "<http://evil", "|your bank>"):
+        assert hostile not in rendered
+    assert "&lt;!channel&gt;" in rendered and "&amp; more" in rendered
+    # the one real link is the article's, with its own characters made safe
+    cite = payload[2]["text"]["text"]
+    assert cite.count("<") == 1 and "<https://example.com/x%7C&lt;!channel&gt;|Title" in cite
+
+
+def test_question_and_link_parsing() -> None:
+    assert question_from_slack(f"<@{BOT_USER_ID}> where &amp; when? <http://a.b/c|a.b>", BOT_USER_ID) == (
+        "where & when? a.b"
+    )
+    text = "see <https://a.example/x?a=1&amp;b=2|this> and https://b.example/y, <mailto:x@y.z>"
+    assert links_in(text) == ["https://a.example/x?a=1&b=2", "https://b.example/y,"] or links_in(
+        text
+    ) == ["https://a.example/x?a=1&b=2", "https://b.example/y"]
+    rich = [{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
+        {"type": "link", "url": "https://c.example/z"}]}]}]  # fmt: skip
+    assert links_in("", rich) == ["https://c.example/z"]
+    history = history_from_replies(
+        [{"user": "U1", "ts": "1.0", "text": "q1"}, {"bot_id": "BX", "ts": "1.5", "text": "spam"},
+         {"user": BOT_USER_ID, "bot_id": "B", "ts": "2.0", "text": "a1"},
+         {"user": "U1", "ts": "3.0", "text": "q2"}],
+        before_ts="3.0", bot_user_id=BOT_USER_ID,
+    )  # fmt: skip
+    assert history == [("user", "q1"), ("assistant", "a1")]
+
+
+def test_block_limits_are_kept_by_cutting_cleanly() -> None:
+    long = "Cuvânt <b> & " * 2000
+    citations = tuple(
+        _citation(n, title=long, source=long, quote=long, passage=long, chunk_id="c" * 3000)
+        for n in range(1, 61)
+    )
+    answer = Answer(question=long, answer=long, language="en", abstained=False,
+                    citations=citations, standalone_question=long)  # fmt: skip
+    payload = blocks.answer_blocks(answer, answer_id="x" * 5000, shareable=True)
+    validate_blocks(payload)
+    assert len(payload) == blocks.MESSAGE_BLOCKS
+    assert "more sources not shown" in all_text(payload)
+    for block in payload:
+        text = (block.get("text") or {}).get("text", "")
+        assert len(text) <= blocks.SECTION_TEXT
+        assert not text.endswith(("&", "&a", "&am", "&amp", "&l", "&lt", "&g", "&gt"))
+        for element in [block.get("accessory") or {}, *(block.get("elements") or [])]:
+            assert len(element.get("value", "")) <= blocks.BUTTON_VALUE
+    assert len(blocks.answer_fallback_text(answer)) <= blocks.FALLBACK_TEXT
+    view = blocks.passage_view(title=long, url="https://e.x/", source=long, published=None,
+                               passage=long * 10, quote_start=5, quote_end=500)  # fmt: skip
+    View(**view).validate_json()
+    assert len(view["blocks"]) <= blocks.MODAL_BLOCKS
+
+
+def test_nothing_found_says_what_was_searched() -> None:
+    answer = Answer(question="Who won the 1930 World Cup?", answer="I found nothing about that.",
+                    language="en", abstained=True,
+                    scope=Scope(articles=14, first_published="2024-11", last_published="2025-03-02"))  # fmt: skip
+    payload = blocks.answer_blocks(answer, answer_id="a1")
+    validate_blocks(payload)
+    text = all_text(payload)
+    assert "Searched 14 articles published Nov 2024 – 2 Mar 2025" in text
+    assert "1930 World Cup" in text
+
+
+def test_redaction_filter_hides_secrets() -> None:
+    redactor = RedactSecrets([BOT_TOKEN, SIGNING_SECRET])
+    record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s other=%s", (BOT_TOKEN, "xapp-1-AAAA-BBBBBB"), None)
+    redactor.filter(record)
+    assert BOT_TOKEN not in record.getMessage() and "xapp-1-AAAA" not in record.getMessage()
+
+
+def test_feedback_store_keeps_one_vote_per_user(tmp_path: Path) -> None:
+    store = FeedbackStore(tmp_path / "f.sqlite")
+    answer = Answer(question="q", answer="a [1]", language="en", abstained=False,
+                    citations=(_citation(1),))  # fmt: skip
+    answer_id = store.save_answer(answer, user="U1", channel="C1")
+    assert store.answer(answer_id) == answer
+    store.vote(answer_id, "U2", "up")
+    store.vote(answer_id, "U2", "down")
+    assert [(v.user, v.vote, v.chunk_ids) for v in store.votes()] == [("U2", "down", ("a1-h-0",))]
+    assert store.vote("unknown", "U2", "up") is None
+
+
+def test_thread_safety_of_deduper() -> None:
+    from bot.slack.core import Deduper
+
+    dedupe = Deduper()
+    wins: list[bool] = []
+    threads = [threading.Thread(target=lambda: wins.append(dedupe.claim("e1"))) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 1
+
+
+def _index_sample_by_hand(settings: Settings, embedder: Embedder) -> None:  # TEMPORARY
+    import numpy as np
+
+    from ingest.chunking import chunk_text
+    from newsdesk.articles import Article, normalise_text
+    from newsdesk.index import Prepared
+
+    lines = SAMPLE_ARTICLE.read_text(encoding="utf-8").split("\n")
+    published = lines[0].split()[1]
+    title = lines[1].strip()
+    text = normalise_text("\n".join(lines[2:]))
+    article = Article(text=text, title=title, published=published, lang="ro",
+                      article_id="sample-kursk", url="", source="")  # fmt: skip
+    chunks = chunk_text(text, article.article_id, "h1", 1000, 200)
+    vectors = embedder.embed_passages([f"{title}\n{c.text}" for c in chunks])
+    sentence_vectors = [
+        embedder.embed_passages([c.text[s.start : s.end] for s in c.sentences]) for c in chunks
+    ]
+    index = Index(settings, embedder)
+    with index.writing():
+        index.write([Prepared(article, "h1", chunks, np.asarray(vectors), sentence_vectors)])
+    index.close()
