@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import get_settings
 
-COMMAND_MODULES = ("ingest.commands", "bot.commands")
+COMMAND_MODULES = ("ingest.commands", "bot.commands", "bot.slack.commands")
 
 
 def build_parser() -> argparse.ArgumentParser:

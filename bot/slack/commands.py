@@ -1,0 +1,56 @@
+"""Commands for the Slack bot: `serve` runs it, `feedback` lists the 👍/👎 votes it received."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from newsdesk.settings import Settings
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser(
+        "serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP /slack/events)"
+    )
+    p.add_argument("--port", type=int, help="HTTP mode's port (default: NEWSDESK_PORT)")
+    p.set_defaults(run=run_serve)
+
+    p = commands.add_parser("feedback", help="list the votes given to answers in Slack, newest first")
+    p.add_argument("--limit", type=int, default=50, help="at most this many (0: all)")
+    p.add_argument("--vote", choices=("up", "down"), help="only this kind of vote")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(run=run_feedback)
+
+
+def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.app import serve
+
+    if args.port is not None:
+        settings = settings.model_copy(update={"port": args.port})
+    return serve(settings)
+
+
+def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.slack.feedback import FeedbackStore, feedback_path
+
+    path = feedback_path(settings.data_dir)
+    if not path.exists():
+        votes = []
+    else:
+        votes = FeedbackStore(path).votes(limit=args.limit or None, vote=args.vote)
+    if args.json:
+        print(json.dumps({"votes": [v.as_json() for v in votes]}, ensure_ascii=False))
+        return 0
+    if not votes:
+        print("No votes yet: answers in Slack carry 👍/👎 buttons.")
+        return 0
+    for v in votes:
+        mark = "👍" if v.vote == "up" else "👎"
+        answer = " ".join(v.answer.split())
+        print(f"{v.voted_at}  {mark}  {v.user}\n    Q: {v.question}\n    A: {answer[:300]}")
+        if v.chunk_ids:
+            print(f"    cited: {', '.join(v.chunk_ids)}")
+    up = sum(1 for v in votes if v.vote == "up")
+    print(f"{len(votes)} votes: {up} 👍, {len(votes) - up} 👎")
+    return 0
