@@ -685,3 +685,47 @@ def _index_sample_by_hand(settings: Settings, embedder: Embedder) -> None:  # TE
     with index.writing():
         index.write([Prepared(article, "h1", chunks, np.asarray(vectors), sentence_vectors)])
     index.close()
+
+
+# -- the manifest and the CLI ----------------------------------------------------------------
+
+
+def test_the_manifest_matches_the_listeners() -> None:
+    yaml = pytest.importorskip("yaml")
+    from bot.slack.listeners.commands import COMMAND
+    from bot.slack.listeners.shortcuts import INGEST_LINKS
+    from tests.conftest import ROOT
+
+    manifest = yaml.safe_load((ROOT / "slack_manifest.yaml").read_text(encoding="utf-8"))
+    settings_ = manifest["settings"]
+    assert settings_["socket_mode_enabled"] is True
+    assert settings_["interactivity"]["is_enabled"] is True
+    assert set(settings_["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut == {**shortcut, "type": "message", "callback_id": INGEST_LINKS,
+                        "name": "Ingest links in this message"}  # fmt: skip
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    assert {"app_mentions:read", "chat:write", "commands", "im:history", "reactions:write",
+            "channels:history"} <= scopes  # fmt: skip
+
+
+def test_feedback_command_lists_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    from bot.slack.commands import run_feedback
+
+    settings = make_settings(tmp_path / "data")
+    args = argparse.Namespace(limit=50, vote=None, json=False)
+    assert run_feedback(args, settings) == 0
+    assert "No votes yet" in capsys.readouterr().out
+    store = FeedbackStore(feedback_path(settings.data_dir))
+    answer = Answer(question=QUESTION, answer="In Kursk [1].", language="en", abstained=False,
+                    citations=(_citation(1),))  # fmt: skip
+    store.vote(store.save_answer(answer, user="U1", channel="C1"), "U2", "down")
+    assert run_feedback(args, settings) == 0
+    out = capsys.readouterr().out
+    assert QUESTION in out and "👎" in out and "a1-h-0" in out
+    assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), settings) == 0
+    (vote,) = json.loads(capsys.readouterr().out)["votes"]
+    assert vote["user"] == "U2" and vote["chunk_ids"] == ["a1-h-0"] and vote["question"] == QUESTION

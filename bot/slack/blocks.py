@@ -263,9 +263,9 @@ def thinking_text() -> str:
     return ":hourglass_flowing_sand: Looking through the news…"
 
 
-def apology_text() -> str:
+def apology_text(doing: str = "answering that") -> str:
     return (
-        "Sorry, something went wrong while I was answering that. The error has been logged; "
+        f"Sorry, something went wrong while I was {doing}. The error has been logged; "
         "please try again in a moment."
     )
 

@@ -82,7 +82,10 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
                         replace_original=False)  # fmt: skip
         except Exception:  # noqa: BLE001 - tell the user, log the detail
             log.exception("slack.command_failed sub=%s", sub)
-            respond(text=blocks.apology_text(), response_type="ephemeral", replace_original=False)
+            doing = {"ask": "answering that", "ingest": "fetching those links",
+                     "forget": "removing that article", "sources": "listing the articles"}[sub]
+            respond(text=blocks.apology_text(doing), response_type="ephemeral",
+                    replace_original=False)  # fmt: skip
 
     app.command(command)(ack=acknowledge, lazy=[work])
 

@@ -37,7 +37,7 @@ def register(app: App, bot: SlackBot) -> None:
             text = blocks.ingest_report_text(report.items)
         except Exception:  # noqa: BLE001 - tell the user, log the detail
             log.exception("slack.shortcut_ingest_failed")
-            text = blocks.apology_text()
+            text = blocks.apology_text("fetching those links")
         respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
                 replace_original=False)  # fmt: skip
 
