@@ -30,6 +30,7 @@ class Call:
     params: dict[str, Any]
     token: str
     path: str = ""
+    response: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -79,8 +80,9 @@ class FakeSlackAPI:
                     self._send(200, "ok", "text/plain")
                     return
                 method = path.removeprefix("/api/")
-                api._record(Call(method, params, token, path))
-                self._send(200, json.dumps(api._answer(method, params, token)), "application/json")
+                answer = api._answer(method, params, token)
+                api._record(Call(method, params, token, path, answer))
+                self._send(200, json.dumps(answer), "application/json")
 
             def _send(self, status: int, body: str, ctype: str) -> None:
                 data = body.encode("utf-8")

@@ -729,3 +729,53 @@ def test_feedback_command_lists_votes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), settings) == 0
     (vote,) = json.loads(capsys.readouterr().out)["votes"]
     assert vote["user"] == "U2" and vote["chunk_ids"] == ["a1-h-0"] and vote["question"] == QUESTION
+
+
+# -- answers written by an LLM: a placeholder updated in place; many questions at once -------
+
+
+class SlowAsker:
+    """Stands in for an LLM-backed asker: slow, and answers from the real one."""
+
+    def __init__(self, asker: RecordingAsker, delay: float) -> None:
+        self.asker, self.delay, self.embedder = asker, delay, asker.embedder
+
+    def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
+        time.sleep(self.delay)
+        return self.asker.ask(question, history=history, **kwargs)
+
+
+def test_with_an_llm_the_answer_replaces_a_placeholder(
+    tmp_path: Path, asker: RecordingAsker, e5: Embedder, settings: Settings
+) -> None:
+    api, socket_server = FakeSlackAPI(), FakeSocketMode()
+    api.socket_url = socket_server.url
+    llm_settings = slack_settings(settings.data_dir, api, llm="openai:test-model")
+    running = start(llm_settings, asker=SlowAsker(asker, 0.5), embedder=e5)
+    try:
+        socket_server.wait_connected()
+        event = fake_slack.mention(QUESTION, channel="C_LLM")
+        send_event(socket_server, event)
+        placeholder = posted_in(api, "C_LLM", thread_ts=event["ts"])
+        assert "Looking" in placeholder.params["text"]
+        update = api.wait_for("chat.update", lambda c: c.params.get("channel") == "C_LLM")
+        assert update.params["ts"] == placeholder.response["ts"]
+        validate_blocks(update.params["blocks"])
+        assert "Kursk" in all_text(update.params["blocks"])
+        assert len(api.calls_to("chat.postMessage")) == 1
+    finally:
+        running.stop()
+        api.close()
+        socket_server.close()
+
+
+def test_several_questions_at_once_are_all_answered(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    events = [fake_slack.mention(QUESTION, channel=f"C_LOAD{i}") for i in range(8)]
+    for event in events:
+        socket_server.send("events_api", fake_slack.event_callback(event))
+    for i, event in enumerate(events):
+        call = posted_in(api, f"C_LOAD{i}", thread_ts=event["ts"], timeout=120)
+        validate_blocks(call.params["blocks"])
+        assert "Kursk" in all_text(call.params["blocks"])

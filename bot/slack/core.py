@@ -142,11 +142,16 @@ class SlackBot:
     dedupe: Deduper = field(default_factory=Deduper)
     bot_user_id: str = ""
     bot_id: str = ""
+    # Post a "looking…" message and replace it with the answer (default: when an LLM writes the
+    # answers, which takes seconds); otherwise the reaction alone shows the bot is working.
+    update_in_place: bool | None = None
     _ingest_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         if self.feedback is None:
             self.feedback = FeedbackStore(feedback_path(self.settings.data_dir))
+        if self.update_in_place is None:
+            self.update_in_place = bool(self.settings.llm)
 
     # who may do what
 

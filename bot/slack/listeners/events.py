@@ -74,17 +74,23 @@ def answer_message(
         return
     started = time.perf_counter()
     reacted = _react(client, "reactions_add", channel, ts)
+    placeholder = _placeholder(client, channel, reply_ts) if bot.update_in_place else None
+
+    def post(**message: Any) -> None:
+        if placeholder:
+            client.chat_update(channel=channel, ts=placeholder, **message)
+        else:
+            client.chat_postMessage(channel=channel, thread_ts=reply_ts, unfurl_links=False,
+                                    unfurl_media=False, **message)  # fmt: skip
+
     try:
         history: list[tuple[str, str]] = []
         if thread_ts and thread_ts != ts:
             history = _thread_history(client, channel, thread_ts, ts, bot_user_id, bot.bot_id)
         answer = bot.ask(question, history)
         answer_id = bot.save_answer(answer, user=event.get("user", ""), channel=channel)
-        client.chat_postMessage(
-            channel=channel, thread_ts=reply_ts, text=blocks.answer_fallback_text(answer),
-            blocks=blocks.answer_blocks(answer, answer_id=answer_id),
-            unfurl_links=False, unfurl_media=False,
-        )  # fmt: skip
+        post(text=blocks.answer_fallback_text(answer),
+             blocks=blocks.answer_blocks(answer, answer_id=answer_id))  # fmt: skip
         log.info(
             "slack.answered kind=%s channel=%s ms=%d citations=%d abstained=%s",
             event.get("type"), channel, (time.perf_counter() - started) * 1000,
@@ -93,12 +99,23 @@ def answer_message(
     except Exception:  # noqa: BLE001 - any failure becomes an apology, never silence
         log.exception("slack.answer_failed channel=%s ts=%s", channel, ts)
         try:
-            client.chat_postMessage(channel=channel, thread_ts=reply_ts, text=blocks.apology_text())
+            post(text=blocks.apology_text())
         except Exception:  # noqa: BLE001
             log.exception("slack.apology_failed channel=%s", channel)
     finally:
         if reacted:
             _react(client, "reactions_remove", channel, ts)
+
+
+def _placeholder(client: Any, channel: str, thread_ts: str | None) -> str | None:
+    """Post "looking…" to be replaced by the answer (for slow, LLM-written answers)."""
+    try:
+        response = client.chat_postMessage(channel=channel, thread_ts=thread_ts,
+                                           text=blocks.thinking_text())  # fmt: skip
+        return response.get("ts")
+    except Exception as exc:  # noqa: BLE001 - the answer is then posted as a new message
+        log.warning("slack.placeholder_failed channel=%s error=%s", channel, type(exc).__name__)
+        return None
 
 
 def _thread_history(
