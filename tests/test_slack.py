@@ -53,11 +53,8 @@ def slack_settings(data_dir: Path, api: FakeSlackAPI, **overrides: Any) -> Setti
 
 def index_sample(settings: Settings, embedder: Embedder) -> None:
     """Put the sample article in the index through the ingest code."""
-    try:
-        from ingest.pipeline import ingest
-        from ingest.sources import read_sources
-    except ImportError:  # TEMPORARY until ingest.sources lands
-        return _index_sample_by_hand(settings, embedder)
+    from ingest.pipeline import ingest
+    from ingest.sources import read_sources
 
     index = Index(settings, embedder)
     try:
@@ -661,30 +658,6 @@ def test_thread_safety_of_deduper() -> None:
     for t in threads:
         t.join()
     assert wins.count(True) == 1
-
-
-def _index_sample_by_hand(settings: Settings, embedder: Embedder) -> None:  # TEMPORARY
-    import numpy as np
-
-    from ingest.chunking import chunk_text
-    from newsdesk.articles import Article, normalise_text
-    from newsdesk.index import Prepared
-
-    lines = SAMPLE_ARTICLE.read_text(encoding="utf-8").split("\n")
-    published = lines[0].split()[1]
-    title = lines[1].strip()
-    text = normalise_text("\n".join(lines[2:]))
-    article = Article(text=text, title=title, published=published, lang="ro",
-                      article_id="sample-kursk", url="", source="")  # fmt: skip
-    chunks = chunk_text(text, article.article_id, "h1", 1000, 200)
-    vectors = embedder.embed_passages([f"{title}\n{c.text}" for c in chunks])
-    sentence_vectors = [
-        embedder.embed_passages([c.text[s.start : s.end] for s in c.sentences]) for c in chunks
-    ]
-    index = Index(settings, embedder)
-    with index.writing():
-        index.write([Prepared(article, "h1", chunks, np.asarray(vectors), sentence_vectors)])
-    index.close()
 
 
 # -- the manifest and the CLI ----------------------------------------------------------------
