@@ -1,0 +1,214 @@
+"""The extractive answer: the best sentence(s) of the evidence, quoted verbatim and dated.
+
+Without an LLM this is the answer; with one it is what the LLM answer falls back to. Rules:
+
+- The answer quotes the best sentence of the best passage, followed by `[n]`; every citation
+  carries the passage (the stored chunk text) and the quote (a verbatim substring of it).
+- Every quote is dated by its article ("According to an article of Nov 2024 …"), in the
+  question's language (templates in `bot/phrases.py`).
+- A quote in another language than the question is introduced as such ("in Romanian:") and
+  shown in its original words.
+- A second sentence is added when another article's best sentence scores almost as well
+  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences carry
+  numbers and the numbers differ, the answer says the sources disagree.
+- When the evidence is too weak (`should_abstain`), the answer says nothing was found and
+  what was searched: how many articles, which dates, which filters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
+from bot.phrases import format_date, language_name, phrase, quoted
+from bot.retrieval import SearchResult
+from newsdesk.index import Filters, Index
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerPolicy:
+    """When to abstain and how much to quote (threshold calibrated in bench/retrieval.py)."""
+
+    # Abstain when the best passage's best sentence scores below this (cosine of the query
+    # and the sentence plus the weighted share of query terms it contains).
+    abstain_below: float = 0.86
+    max_quotes: int = 2
+    second_margin: float = 0.02  # a second article's sentence within this of the best is shown
+    max_quote_chars: int = 600
+
+
+DEFAULT_POLICY = AnswerPolicy()
+
+
+def confidence(result: SearchResult) -> float:
+    """The evidence strength the abstention threshold applies to."""
+    if not result.evidence or not result.evidence[0].sentences:
+        return float("-inf")
+    return max(e.sentences[0].score for e in result.evidence if e.sentences)
+
+
+def should_abstain(result: SearchResult, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+    return confidence(result) < policy.abstain_below
+
+
+def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
+    """How many articles (and which dates) a search with these filters covers."""
+    if filters.is_empty():
+        stats = index.stats()
+        return Scope(stats.articles, stats.first_published, stats.last_published)
+    kept = [
+        a
+        for a in index.articles()
+        if (filters.source is None or a.source == filters.source)
+        and (not filters.lang or a.lang == filters.lang)
+        and (filters.since is None or (a.published_ts is not None and a.published_ts >= filters.since))
+        and (filters.until is None or (a.published_ts is not None and a.published_ts <= filters.until))
+    ]
+    dates = sorted(a.published for a in kept if a.published)
+    return Scope(len(kept), dates[0] if dates else None, dates[-1] if dates else None)
+
+
+def describe_filters(filters: Filters) -> str:
+    parts = []
+    if filters.since is not None:
+        parts.append("since " + _iso_day(filters.since))
+    if filters.until is not None:
+        parts.append("until " + _iso_day(filters.until))
+    if filters.source:
+        parts.append(f"source {filters.source}")
+    if filters.lang:
+        parts.append(f"lang {filters.lang}")
+    return ", ".join(parts)
+
+
+def _iso_day(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).date().isoformat()
+
+
+def abstention(
+    question: str, language: str, scope: Scope, filters: Filters = Filters()
+) -> Answer:
+    """The answer that says nothing was found, and what was searched."""
+    first = format_date(scope.first_published, language)
+    last = format_date(scope.last_published, language)
+    if first and last and first[0] != last[0]:
+        dates = phrase(language, "range", first=first[0], last=last[0])
+    elif first:
+        dates = phrase(language, "range_single", first=first[0])
+    else:
+        dates = ""
+    key = "searched_one" if scope.articles == 1 else "searched"
+    text = phrase(language, "nothing") + " " + phrase(language, key, articles=scope.articles, range=dates)
+    if not filters.is_empty():
+        text = text[:-1] + phrase(language, "filters", filters=describe_filters(filters)) + "."
+    return Answer(question=question, answer=text, language=language, abstained=True, scope=scope)
+
+
+def quote_of(evidence: Evidence, sentence: ScoredSentence, max_chars: int) -> str:
+    """The sentence's words, verbatim; a very long one is cut at a word boundary."""
+    text = evidence.chunk.text[sentence.span.start : sentence.span.end]
+    if len(text) <= max_chars:
+        return text
+    cut = text[:max_chars]
+    return cut[: cut.rfind(" ")] if " " in cut else cut
+
+
+def citation(n: int, evidence: Evidence, quote: str) -> Citation:
+    chunk, article = evidence.chunk, evidence.chunk.article
+    return Citation(
+        n=n, article_id=article.article_id, title=article.title, source=article.source,
+        url=article.url, published=article.published, lang=article.lang,
+        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
+    )  # fmt: skip
+
+
+_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
+
+
+def numbers(text: str) -> set[str]:
+    return {re.sub(r"[.,\s]", "", m) for m in _NUMBER.findall(text)}
+
+
+def disagree(a: str, b: str) -> bool:
+    """Both sentences state numbers, and not the same ones."""
+    na, nb = numbers(a), numbers(b)
+    return bool(na and nb and na != nb)
+
+
+def pick_quotes(
+    evidence: Sequence[Evidence], policy: AnswerPolicy = DEFAULT_POLICY
+) -> list[tuple[Evidence, ScoredSentence]]:
+    """The best sentence, plus near-equal best sentences of other articles; newer first."""
+    ranked = [e for e in evidence if e.sentences]
+    if not ranked:
+        return []
+    best = max(ranked, key=lambda e: e.sentences[0].score)
+    chosen = [(best, best.sentences[0])]
+    seen = {best.chunk.article.article_id}
+    for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
+        if len(chosen) >= policy.max_quotes:
+            break
+        if ev.chunk.article.article_id in seen:
+            continue
+        if ev.sentences[0].score < chosen[0][1].score - policy.second_margin:
+            break
+        chosen.append((ev, ev.sentences[0]))
+        seen.add(ev.chunk.article.article_id)
+    chosen.sort(key=lambda pair: -(pair[0].chunk.article.published_ts or float("-inf")))
+    return chosen
+
+
+def _lead(language: str, published: str | None, first: bool, older: bool) -> str:
+    date = format_date(published, language)
+    if first:
+        key = f"according_{date[1]}" if date else "according_undated"
+    elif older:
+        key = f"older_{date[1]}" if date else "older_undated"
+    else:
+        key = "also" if date else "also_undated"
+    return phrase(language, key, date=date[0] if date else "")
+
+
+def extractive_answer(
+    question: str,
+    language: str,
+    evidence: Sequence[Evidence],
+    scope: Scope | None = None,
+    policy: AnswerPolicy = DEFAULT_POLICY,
+) -> Answer:
+    """The answer quoting the best sentence(s) of `evidence` (which must not be empty)."""
+    picked = pick_quotes(evidence, policy)
+    if not picked:
+        return abstention(question, language, scope or Scope(0, None, None))
+    citations: list[Citation] = []
+    parts: list[str] = []
+    newest_ts = picked[0][0].chunk.article.published_ts
+    for i, (ev, sentence) in enumerate(picked):
+        quote = quote_of(ev, sentence, policy.max_quote_chars)
+        n = len(citations) + 1
+        citations.append(citation(n, ev, quote))
+        article = ev.chunk.article
+        older = (
+            article.published_ts is not None
+            and newest_ts is not None
+            and article.published_ts < newest_ts
+        )
+        lead = _lead(language, article.published, i == 0, older)
+        source_lang = article.lang or language
+        if source_lang != language:
+            lead += ", " + phrase(language, "in_language", language=language_name(source_lang, language))
+            shown = quoted(quote, source_lang)
+        else:
+            shown = quoted(quote, language)
+        ellipsis = "…" if len(quote) < sentence.span.end - sentence.span.start else ""
+        parts.append(f"{lead}: {shown}{ellipsis} [{n}]")
+    text = "\n".join(parts)
+    if len(picked) > 1 and disagree(citations[0].quote, citations[1].quote):
+        text += "\n" + phrase(language, "disagree")
+    return Answer(
+        question=question, answer=text, language=language, abstained=False,
+        citations=tuple(citations), scope=scope,
+    )  # fmt: skip

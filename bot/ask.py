@@ -1,0 +1,123 @@
+"""The one code path for answers: the CLI (`ask`, `chat`, `search`, `eval`) and Slack call this.
+
+    asker = Asker(settings)                       # opens the index, loads the embedder
+    answer = asker.ask("Where are the North Korean troops?")
+    evidence = asker.search("Kursk", k=5)
+
+`ask` makes a follow-up standalone (`bot.followup`), detects the question's language
+(`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
+builds the extractive answer (`bot.answer`), and, when an LLM answerer is given, lets it
+rewrite that answer. The answerer is any callable
+`(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
+output and fall back to `extractive`, and if it raises, the extractive answer is returned with
+a note.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from bot.answer import DEFAULT_POLICY, AnswerPolicy, abstention, extractive_answer, scope_of, should_abstain
+from bot.answers import Answer, Evidence
+from bot.followup import standalone_question
+from bot.language import detect_language, warm_up
+from bot.retrieval import DEFAULT_PARAMS, RetrievalParams, SearchResult, query_terms, search
+from newsdesk.embeddings import Embedder, load_embedder
+from newsdesk.index import Filters, Index
+from newsdesk.settings import Settings
+
+log = logging.getLogger(__name__)
+
+LLMAnswerer = Callable[[str, str, Sequence[Evidence], Answer], Answer]
+QuestionRewriter = Callable[[str, Sequence[Any]], str]
+
+
+class Asker:
+    """Answers questions over one index. Build once per process; `ask` is cheap after that."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        index: Index | None = None,
+        embedder: Embedder | None = None,
+        llm: LLMAnswerer | None = None,
+        rewrite: QuestionRewriter | None = None,
+        params: RetrievalParams = DEFAULT_PARAMS,
+        policy: AnswerPolicy = DEFAULT_POLICY,
+    ) -> None:
+        self.settings = settings
+        warm_up()  # the language model loads while the embedder and the index open
+        if embedder is None:
+            embedder = index.embedder if index is not None and index.embedder else None
+        self.embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
+        self.index = index or Index(settings, self.embedder)
+        self.llm = llm
+        self.rewrite = rewrite or standalone_question
+        self.params = params
+        self.policy = policy
+
+    # -- retrieval ---------------------------------------------------------------------------
+
+    def query_vector(self, query: str) -> np.ndarray:
+        return self.embedder.embed_queries([query])[0]
+
+    def search_result(
+        self, query: str, k: int | None = None, filters: Filters = Filters()
+    ) -> SearchResult:
+        """Ranked evidence with the signals behind it (for abstention and the benchmarks)."""
+        k = k or self.settings.top_k
+        vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
+        return search(self.index, vector, query_terms(query), k, filters, self.params)
+
+    def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:
+        """The `k` best passages for `query`, best first, with their sentences ranked."""
+        return self.search_result(query, k, filters).evidence
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Any] = (),
+        filters: Filters = Filters(),
+        k: int | None = None,
+    ) -> Answer:
+        """Answer `question` (after earlier turns `history`: strings, Answers or (role, text))."""
+        question = question.strip()
+        previous_language = next(
+            (getattr(t, "language", "") for t in reversed(list(history)) if getattr(t, "language", "")),
+            None,
+        )
+        language = detect_language(question, previous=previous_language)
+        standalone = self.rewrite(question, history) if history else question
+        result = self.search_result(standalone, k, filters)
+        scope = scope_of(self.index, filters)
+        if should_abstain(result, self.policy):
+            answer = abstention(question, language, scope, filters)
+        else:
+            answer = extractive_answer(question, language, result.evidence, scope, self.policy)
+            if self.llm is not None:
+                answer = self._with_llm(question, language, result.evidence, answer)
+        if standalone != question:
+            answer = replace(answer, standalone_question=standalone)
+        return answer
+
+    def _with_llm(
+        self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer
+    ) -> Answer:
+        assert self.llm is not None
+        try:
+            return self.llm(question, language, evidence, extractive)
+        except Exception as exc:  # noqa: BLE001 - the extractive answer is always a safe answer
+            log.warning("LLM answer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
+            note = f"LLM failed ({type(exc).__name__}); extractive answer shown"
+            return replace(extractive, notes=(*extractive.notes, note))
+
+    def close(self) -> None:
+        self.index.close()

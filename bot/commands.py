@@ -1,0 +1,353 @@
+"""Commands that answer: `ask`, `search`, `chat`, `eval`, and `run` (what `make run` starts).
+
+Every one of them goes through `bot.ask.Asker`, the same path the Slack bot uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.answers import Answer, Evidence
+    from bot.ask import Asker
+    from newsdesk.index import Filters
+
+
+def register(commands: Any) -> None:
+    p = commands.add_parser("ask", help="answer a question from the ingested news, with citations")
+    p.add_argument("question", nargs="+", metavar="QUESTION")
+    _add_search_options(p)
+    p.set_defaults(run=run_ask)
+
+    p = commands.add_parser("search", help="print the passages that best match a query")
+    p.add_argument("query", nargs="*", metavar="QUERY")
+    _add_search_options(p)
+    p.add_argument("--batch", type=Path, metavar="FILE",
+                   help='JSONL of {"qid","question"}: print one {"qid","results"} line each')  # fmt: skip
+    p.set_defaults(run=run_search)
+
+    p = commands.add_parser("chat", help="a terminal chat over the ingested news (follow-ups work)")
+    _add_filter_options(p)
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_TOP_K)")
+    p.set_defaults(run=run_chat)
+
+    p = commands.add_parser("eval", help="retrieval quality on a benchmark file (../shared/bench format)")
+    p.add_argument("questions", type=Path, nargs="+", metavar="QUESTIONS.jsonl")
+    p.add_argument("--k", "-k", type=int, default=10, help="passages retrieved per question")
+    p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
+    p.set_defaults(run=run_eval)
+
+    p = commands.add_parser("run", help="start the Slack bot when tokens are set, else a terminal chat")
+    p.set_defaults(run=run_run, since=None, until=None, source=None, lang=None, k=None)
+
+
+def _add_filter_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--since", help="only articles published on or after this date (YYYY[-MM[-DD]])")
+    p.add_argument("--until", help="only articles published on or before this date (YYYY[-MM[-DD]])")
+    p.add_argument("--source", help="only articles from this outlet (exact name, see `sources`)")
+    p.add_argument("--lang", help="only articles in this language (ISO code, e.g. ro)")
+
+
+def _add_search_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print JSON (the documented contract)")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_TOP_K)")
+    _add_filter_options(p)
+
+
+# -- filters ---------------------------------------------------------------------------------
+
+
+def _parse_date(value: str, option: str) -> tuple[datetime, str]:
+    value = value.strip()
+    try:
+        if len(value) == 4:
+            return datetime(int(value), 1, 1, tzinfo=UTC), "year"
+        if len(value) == 7:
+            return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC), "month"
+        if len(value) == 10:
+            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), "day"
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), "moment"
+    except ValueError:
+        raise NewsdeskError(f"{option} {value!r}: write a date like 2024, 2024-11 or 2024-11-04") from None
+
+
+def _end_of(moment: datetime, precision: str) -> datetime:
+    if precision == "year":
+        return moment.replace(year=moment.year + 1) - timedelta(microseconds=1)
+    if precision == "month":
+        year, month = (moment.year + 1, 1) if moment.month == 12 else (moment.year, moment.month + 1)
+        return moment.replace(year=year, month=month) - timedelta(microseconds=1)
+    if precision == "day":
+        return moment + timedelta(days=1) - timedelta(microseconds=1)
+    return moment
+
+
+def filters_from(args: argparse.Namespace) -> Filters:
+    """`--since/--until/--source/--lang` as index filters (`--until 2024-11` includes November)."""
+    from newsdesk.index import Filters
+
+    since = until = None
+    if getattr(args, "since", None):
+        since = _parse_date(args.since, "--since")[0].timestamp()
+    if getattr(args, "until", None):
+        until = _end_of(*_parse_date(args.until, "--until")).timestamp()
+    if since is not None and until is not None and since > until:
+        raise NewsdeskError("--since is after --until: nothing can match")
+    lang = (getattr(args, "lang", None) or "").strip().lower() or None
+    return Filters(since=since, until=until, source=getattr(args, "source", None) or None, lang=lang)
+
+
+# -- building the asker ------------------------------------------------------------------------
+
+
+def make_asker(settings: Settings) -> Asker:
+    """The Asker for these settings, with the LLM answerer when one is configured."""
+    from bot.ask import Asker
+
+    llm = None
+    rewrite = None
+    if settings.llm:
+        try:
+            from bot.llm import factory  # provided by the LLM path (bot/llm/)
+        except ImportError:
+            factory = None
+        if factory is not None:
+            llm = factory.answerer_from_settings(settings)
+            rewrite = getattr(factory, "rewriter_from_settings", lambda _s: None)(settings)
+    return Asker(settings, llm=llm, rewrite=rewrite)
+
+
+def _check_not_empty(asker: Asker) -> None:
+    if asker.index.stats().chunks == 0:
+        raise NewsdeskError(
+            f"the index in {asker.index.path} is empty: ingest articles first "
+            "(e.g. `newsdesk ingest examples/articles`)"
+        )
+
+
+# -- ask -------------------------------------------------------------------------------------
+
+
+def render_answer(answer: Answer, out: TextIO) -> None:
+    from bot.phrases import phrase
+
+    print(answer.answer, file=out)
+    if answer.standalone_question:
+        print(f"({phrase(answer.language, 'rewritten')}: {answer.standalone_question})", file=out)
+    if answer.citations:
+        print(f"\n{phrase(answer.language, 'sources')}:", file=out)
+        for c in answer.citations:
+            print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
+            print(f"    “{c.quote}”", file=out)
+    for note in answer.notes:
+        print(f"({note})", file=out)
+
+
+def render_source(n: int, title: str, source: str, published: str | None, url: str) -> str:
+    details = ", ".join(part for part in (source, published or "undated") if part)
+    line = f"[{n}] {title or '(untitled)'} — {details}"
+    if url:
+        line += f"\n    {url}"
+    return line
+
+
+def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+    question = " ".join(args.question).strip()
+    if not question:
+        raise NewsdeskError("ask what? give a question")
+    filters = filters_from(args)
+    asker = make_asker(settings)
+    _check_not_empty(asker)
+    answer = asker.ask(question, filters=filters, k=args.k)
+    if args.json:
+        print(json.dumps(answer.as_json(), ensure_ascii=False))
+    else:
+        render_answer(answer, sys.stdout)
+    return 0
+
+
+# -- search ----------------------------------------------------------------------------------
+
+
+def result_json(rank: int, ev: Evidence) -> dict[str, object]:
+    chunk, article = ev.chunk, ev.chunk.article
+    return {
+        "rank": rank, "chunk_id": chunk.chunk_id, "article_id": article.article_id,
+        "title": article.title, "source": article.source, "url": article.url,
+        "published": article.published, "lang": article.lang, "text": chunk.text,
+        "score": round(float(ev.score), 6),
+    }  # fmt: skip
+
+
+def run_search(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from(args)
+    query = " ".join(args.query).strip()
+    if not args.batch and not query:
+        raise NewsdeskError("search for what? give a query, or --batch FILE")
+    if args.batch and query:
+        raise NewsdeskError("give a query or --batch FILE, not both")
+    if args.batch and not args.batch.is_file():
+        raise NewsdeskError(f"--batch {args.batch}: no such file")
+    asker = make_asker(settings)
+    _check_not_empty(asker)
+    if args.batch:
+        return _search_batch(asker, args.batch, args.k, filters)
+    evidence = asker.search(query, args.k, filters)
+    if args.json:
+        results = [result_json(i, ev) for i, ev in enumerate(evidence, start=1)]
+        print(json.dumps({"query": query, "results": results}, ensure_ascii=False))
+        return 0
+    if not evidence:
+        print("no passages match")
+    for i, ev in enumerate(evidence, start=1):
+        a = ev.chunk.article
+        print(f"{i:2}. {ev.score:.4f}  {a.title or '(untitled)'} — {a.source or '?'}, "
+              f"{a.published or 'undated'} [{a.lang}]  {ev.chunk.chunk_id}")  # fmt: skip
+        if ev.sentences:
+            best = ev.sentences[0].span
+            print("    " + " ".join(ev.chunk.text[best.start : best.end].split())[:300])
+    return 0
+
+
+def _search_batch(asker: Asker, path: Path, k: int | None, filters: Filters) -> int:
+    status = 0
+    with open(path, encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+                qid, question = record["qid"], str(record["question"])
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                print(f"newsdesk: {path}:{number}: not a {{\"qid\",\"question\"}} line ({exc})",
+                      file=sys.stderr)  # fmt: skip
+                status = 1
+                continue
+            evidence = asker.search(question, k, filters)
+            results = [result_json(i, ev) for i, ev in enumerate(evidence, start=1)]
+            print(json.dumps({"qid": qid, "results": results}, ensure_ascii=False), flush=True)
+    return status
+
+
+# -- chat ------------------------------------------------------------------------------------
+
+CHAT_HELP = "Ask about the ingested news. /sources shows the last answer's sources, /new forgets the conversation, /quit leaves."
+
+
+def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = None,
+         k: int | None = None) -> int:  # fmt: skip
+    """A terminal chat: history kept for follow-ups; works on a pipe as well as a terminal."""
+    from newsdesk.index import Filters
+
+    interactive = stdin.isatty()
+    if interactive:
+        print(CHAT_HELP, file=out)
+    history: list[Answer] = []
+    while True:
+        if interactive:
+            print("> ", end="", file=out, flush=True)
+        line = stdin.readline()
+        if not line:
+            if interactive:
+                print(file=out)
+            return 0
+        text = line.strip()
+        if not text:
+            continue
+        if text in ("/quit", "/exit", "/q"):
+            return 0
+        if text == "/help":
+            print(CHAT_HELP, file=out)
+            continue
+        if text == "/new":
+            history.clear()
+            print("(new conversation)", file=out)
+            continue
+        if text == "/sources":
+            if not history or not history[-1].citations:
+                print("(no sources yet)", file=out)
+            for c in history[-1].citations if history else ():
+                print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
+                print(f"    “{c.quote}”", file=out)
+                print("    passage: " + " ".join(c.passage.split()), file=out)
+            continue
+        if text.startswith("/"):
+            print(f"unknown command {text.split()[0]}; {CHAT_HELP}", file=out)
+            continue
+        started = time.perf_counter()
+        answer = asker.ask(text, history=history, filters=filters or Filters(), k=k)
+        history.append(answer)
+        print(answer.answer, file=out)
+        if answer.standalone_question:
+            print(f"  (searched as: {answer.standalone_question})", file=out)
+        for c in answer.citations:
+            print(f"  [{c.n}] {c.title or '(untitled)'} — "
+                  f"{', '.join(p for p in (c.source, c.published or 'undated') if p)}"
+                  f"{'  ' + c.url if c.url else ''}", file=out)  # fmt: skip
+        if interactive:
+            print(f"  ({time.perf_counter() - started:.1f} s)", file=out)
+        print(file=out, flush=True)
+
+
+def run_chat(args: argparse.Namespace, settings: Settings) -> int:
+    filters = filters_from(args)
+    asker = make_asker(settings)
+    _check_not_empty(asker)
+    return chat(asker, sys.stdin, sys.stdout, filters, args.k)
+
+
+def run_run(args: argparse.Namespace, settings: Settings) -> int:
+    """`make run`: the Slack bot when its tokens are set, else the terminal chat."""
+    if settings.slack_bot_token.get_secret_value() and settings.slack_app_token.get_secret_value():
+        from bot.slack.app import serve
+
+        return int(serve(settings) or 0)
+    return run_chat(args, settings)
+
+
+# -- eval ------------------------------------------------------------------------------------
+
+
+def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import evaluate
+    from bot.answer import confidence
+
+    records: list[dict] = []
+    for path in args.questions:
+        if not path.is_file():
+            raise NewsdeskError(f"{path}: no such file")
+        loaded = evaluate.read_questions(path)
+        records.extend(loaded[: args.limit] if args.limit else loaded)
+    asker = make_asker(settings)
+    _check_not_empty(asker)
+    gold = {r["doc_id"] for r in records if evaluate.is_answerable(r)}
+    missing = [d for d in sorted(gold) if asker.index.article(d) is None]
+    if missing:
+        raise NewsdeskError(
+            f"{len(missing)} gold articles are not in the index (e.g. {missing[0]}): ingest the "
+            "benchmark corpus files first, e.g. `newsdesk ingest ../shared/bench/xquad/corpus.*.jsonl`"
+        )
+    started = time.perf_counter()
+    outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k)
+    seconds = time.perf_counter() - started
+    report = evaluate.report(outcomes, asker.policy.abstain_below)
+    if args.json:
+        print(json.dumps({**report.as_json(), "k": args.k, "threshold": asker.policy.abstain_below,
+                          "seconds": round(seconds, 1)}, ensure_ascii=False))  # fmt: skip
+        return 0
+    rows = {"all": report.overall, **dict(sorted(report.by_pair.items()))}
+    print(evaluate.markdown_table(rows))
+    print(f"\n{len(records)} questions, k={args.k}, abstention threshold "
+          f"{asker.policy.abstain_below}, {seconds:.1f} s")  # fmt: skip
+    return 0

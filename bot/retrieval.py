@@ -1,0 +1,289 @@
+"""Hybrid retrieval: dense and BM25 candidates fused by reciprocal rank, then a sentence step.
+
+Functions here take data (an `Index`, a query vector, query terms) and return data; nothing
+loads a model. The steps:
+
+1. `query_terms`: the question's words, lower-cased and accent-folded (as FTS5 folds them),
+   minus a small multilingual stopword list.
+2. `fuse`: dense candidates (cosine, from Chroma) and lexical candidates (BM25, from FTS5) are
+   merged by weighted reciprocal rank fusion, `w / (rrf_k + rank)`.
+3. `rank_sentences` / `sentence_step`: inside the best fused passages, every sentence is scored
+   with the query vector against its stored vector, plus its lexical overlap with the query
+   terms; the best sentence's score then re-ranks the passages.
+4. Ties (equal scores after rounding) go to the newer article: news goes stale.
+
+The weights live in `RetrievalParams`; their defaults were tuned on the XQuAD dev questions
+(`bench/retrieval.py`).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from bot.answers import Evidence, ScoredSentence
+from newsdesk.articles import Span
+from newsdesk.index import Filters, Index, StoredChunk
+
+# Function words of the languages we see most (en, ro, fr, it, de, es), accent-folded. Kept
+# small on purpose: only words that carry no topic. Question words are included.
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for from with about as into over under than then
+    is are was were be been being am do does did done have has had having will would shall should
+    can could may might must it its this that these those there here what which who whom whose
+    when where why how i you he she we they me him her us them my your his our their not no nor
+    so too very s t just also any all some such own same other only more most many much few
+    please tell know say said
+    si sau dar de la in pe cu din despre pentru prin spre fara ce cine care cand unde cum cat
+    cati cate ca sa se nu mai este sunt era au a al ai ale lui lor ei ea el ele un o unei unui
+    niste acest aceasta acesta acei aceste asta ii il le ma te ne va vor fi fost are avea am
+    le la les un une des du de et ou mais dans en sur avec pour par sans sous qui que quoi quel
+    quelle quels quelles quand comment pourquoi est sont etait ont a ce cet cette ces il elle ils
+    elles se ne pas plus y au aux
+    il lo la gli i le uno una di da del della dei delle e o ma nel nella con per tra fra che chi
+    cosa quale quali quando dove come perche sono era ha hanno non si ci
+    der die das den dem des ein eine einen einem einer und oder aber in im an am auf mit von zu
+    zum zur fur uber unter ist sind war waren hat haben wer was wann wo wie warum welche welcher
+    welches nicht es er sie wir ihr sich
+    el la los las un una unos unas y o pero de del en con por para sin sobre que quien quienes
+    cual cuales cuando donde como porque es son era fue han ha no se lo le les su sus al
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents (`Câte` → `cate`), as the FTS5 tokenizer folds."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Every folded word of `text`, in order."""
+    return _TOKEN.findall(fold(text))
+
+
+def query_terms(text: str) -> list[str]:
+    """The query's content words, folded, without stopwords or repeats."""
+    seen: dict[str, None] = {}
+    for token in tokens(text):
+        if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+            continue
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalParams:
+    """The knobs of hybrid retrieval (defaults tuned on XQuAD dev; see bench/retrieval.py)."""
+
+    depth: int = 40  # candidates taken from each retriever
+    rrf_k: float = 60.0
+    dense_weight: float = 1.0  # RRF weight of the dense ranking
+    lexical_weight: float = 0.5  # RRF weight of the BM25 ranking
+    rerank: int = 20  # passages (best fused first) whose sentences are scored
+    sentence_lexical: float = 0.05  # weight of the query-term overlap in a sentence's score
+    fused_weight: float = 0.1  # weight of the RRF score (scaled to 0..1) in a passage's score
+    passage_weight: float = 1.0  # weight of the passage's own cosine
+    sentence_weight: float = 1.0  # weight of the best sentence's score
+    tie: float = 0.002  # scores within this share of the best are tied: the newer one wins
+    use_dense: bool = True
+    use_lexical: bool = True
+    use_sentences: bool = True
+
+    @property
+    def fused_max(self) -> float:
+        """The RRF score of a passage ranked first by both retrievers."""
+        weights = self.dense_weight * self.use_dense + self.lexical_weight * self.use_lexical
+        return max(weights / (self.rrf_k + 1.0), 1e-12)
+
+
+DEFAULT_PARAMS = RetrievalParams()
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A passage with the signals that ranked it."""
+
+    chunk_id: str
+    dense: float = 0.0  # cosine of the query and the chunk vector
+    dense_rank: int | None = None
+    lexical: float = 0.0  # BM25, higher is better (0 when BM25 did not find it)
+    lexical_rank: int | None = None
+    fused: float = 0.0  # the RRF score
+    sentence_cosine: float = 0.0  # the best sentence's cosine with the query
+    sentence: float = 0.0  # the best sentence's score (cosine plus weighted term overlap)
+    score: float = 0.0  # what the final order is by
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """Ranked evidence plus the candidates' signals (for abstention and benchmarks)."""
+
+    evidence: list[Evidence]
+    candidates: list[Candidate]
+
+    @property
+    def top(self) -> Candidate | None:
+        return self.candidates[0] if self.candidates else None
+
+
+def fuse(
+    dense: Sequence[tuple[str, float]],
+    lexical: Sequence[tuple[str, float]],
+    params: RetrievalParams = DEFAULT_PARAMS,
+) -> list[Candidate]:
+    """Weighted reciprocal rank fusion of two ranked lists, best first."""
+    found: dict[str, dict[str, float | int | None]] = {}
+    for rank, (chunk_id, score) in enumerate(dense, start=1):
+        found.setdefault(chunk_id, {}).update(dense=score, dense_rank=rank)
+    for rank, (chunk_id, score) in enumerate(lexical, start=1):
+        found.setdefault(chunk_id, {}).update(lexical=score, lexical_rank=rank)
+    candidates = []
+    for chunk_id, signals in found.items():
+        fused = 0.0
+        if signals.get("dense_rank"):
+            fused += params.dense_weight / (params.rrf_k + float(signals["dense_rank"]))  # type: ignore[arg-type]
+        if signals.get("lexical_rank"):
+            fused += params.lexical_weight / (params.rrf_k + float(signals["lexical_rank"]))  # type: ignore[arg-type]
+        candidates.append(Candidate(chunk_id=chunk_id, fused=fused, score=fused, **signals))  # type: ignore[arg-type]
+    candidates.sort(key=lambda c: -c.fused)
+    return candidates
+
+
+def term_overlap(terms: Sequence[str], text: str) -> float:
+    """The share of query terms found in `text` (a 5-letter common prefix counts: inflections)."""
+    if not terms:
+        return 0.0
+    words = set(tokens(text))
+    stems = {w[:5] for w in words if len(w) >= 5}
+    hits = sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems))
+    return hits / len(terms)
+
+
+def sentence_scores(
+    chunk: StoredChunk,
+    sentence_vectors: np.ndarray | None,
+    query_vector: np.ndarray | None,
+    terms: Sequence[str],
+) -> tuple[tuple[Span, ...], np.ndarray, np.ndarray]:
+    """The chunk's sentence spans, their cosines with the query and their term overlaps."""
+    spans = chunk.sentences or (Span(0, len(chunk.text)),)
+    if (
+        query_vector is not None
+        and sentence_vectors is not None
+        and len(sentence_vectors) == len(spans)
+    ):
+        cosines = sentence_vectors @ np.asarray(query_vector, np.float32)
+    else:  # no stored vectors (an index being re-embedded): lexical overlap alone
+        cosines = np.zeros(len(spans), np.float32)
+    overlaps = np.array([term_overlap(terms, chunk.text[s.start : s.end]) for s in spans], np.float32)
+    return spans, cosines.astype(np.float32), overlaps
+
+
+def rank_sentences(
+    chunk: StoredChunk,
+    sentence_vectors: np.ndarray | None,
+    query_vector: np.ndarray | None,
+    terms: Sequence[str],
+    params: RetrievalParams = DEFAULT_PARAMS,
+) -> tuple[ScoredSentence, ...]:
+    """The chunk's sentences, best first: cosine with the query plus weighted term overlap."""
+    spans, cosines, overlaps = sentence_scores(chunk, sentence_vectors, query_vector, terms)
+    scores = cosines + params.sentence_lexical * overlaps
+    order = sorted(range(len(spans)), key=lambda i: -float(scores[i]))
+    return tuple(ScoredSentence(spans[i], float(scores[i])) for i in order)
+
+
+def passage_score(candidate: Candidate, params: RetrievalParams = DEFAULT_PARAMS) -> float:
+    """A passage's final score: its RRF score (scaled), its own cosine, its best sentence."""
+    return (
+        params.fused_weight * candidate.fused / params.fused_max
+        + params.passage_weight * candidate.dense
+        + params.sentence_weight * candidate.sentence
+    )
+
+
+def prefer_recent(
+    ranked: Sequence[Candidate], published: dict[str, float | None], tie: float
+) -> list[Candidate]:
+    """Best first; runs of scores within `tie` (a share of the best score) go newest first."""
+    ordered = sorted(ranked, key=lambda c: -c.score)
+    if not ordered:
+        return []
+    unit = tie * max(abs(c.score) for c in ordered)
+    out: list[Candidate] = []
+    group: list[Candidate] = []
+
+    def flush() -> None:
+        out.extend(sorted(group, key=lambda c: -(published.get(c.chunk_id) or float("-inf"))))
+
+    for cand in ordered:
+        if group and group[0].score - cand.score > unit:
+            flush()
+            group = []
+        group.append(cand)
+    flush()
+    return out
+
+
+def search(
+    index: Index,
+    query_vector: np.ndarray | None,
+    terms: Sequence[str],
+    k: int,
+    filters: Filters = Filters(),
+    params: RetrievalParams = DEFAULT_PARAMS,
+) -> SearchResult:
+    """The `k` best passages for a query, with their sentences ranked."""
+    if query_vector is None:
+        params = replace(params, use_dense=False)
+    depth = max(params.depth, k)
+    dense_hits = index.dense_search(query_vector, depth, filters) if params.use_dense else []
+    lexical_hits = index.lexical_search(terms, depth, filters) if params.use_lexical else []
+    candidates = fuse(dense_hits, lexical_hits, params)
+    if not candidates:
+        return SearchResult([], [])
+    pool = candidates[: max(params.rerank, k)] if params.use_sentences else candidates[:k]
+    chunks = {c.chunk_id: c for c in index.chunks([c.chunk_id for c in pool])}
+    pool = [c for c in pool if c.chunk_id in chunks]
+    if query_vector is not None:
+        pool = with_dense(index, pool, query_vector)
+    vectors = index.sentence_vectors([c.chunk_id for c in pool]) if query_vector is not None else {}
+    sentences: dict[str, tuple[ScoredSentence, ...]] = {}
+    scored = []
+    for cand in pool:
+        chunk = chunks[cand.chunk_id]
+        spans, cosines, overlaps = sentence_scores(chunk, vectors.get(cand.chunk_id), query_vector, terms)
+        values = cosines + params.sentence_lexical * overlaps
+        order = sorted(range(len(spans)), key=lambda i: -float(values[i]))
+        sentences[cand.chunk_id] = tuple(ScoredSentence(spans[i], float(values[i])) for i in order)
+        cand = replace(cand, sentence_cosine=float(cosines[order[0]]), sentence=float(values[order[0]]))
+        if params.use_sentences:
+            cand = replace(cand, score=passage_score(cand, params))
+        scored.append(cand)
+    ranked = prefer_recent(scored, {c: chunks[c].article.published_ts for c in chunks}, params.tie)[:k]
+    evidence = [Evidence(chunks[c.chunk_id], c.score, sentences[c.chunk_id]) for c in ranked]
+    return SearchResult(evidence, ranked)
+
+
+def with_dense(index: Index, candidates: list[Candidate], query_vector: np.ndarray) -> list[Candidate]:
+    """Give candidates that only BM25 found their cosine too (Chroma returns only its top hits)."""
+    missing = [c.chunk_id for c in candidates if c.dense_rank is None]
+    if not missing:
+        return candidates
+    stored = index.collection.get(ids=missing, include=["embeddings"])
+    q = np.asarray(query_vector, np.float32)
+    cosine = {
+        chunk_id: float(np.asarray(vector, np.float32) @ q)
+        for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True)
+    }
+    return [
+        replace(c, dense=cosine[c.chunk_id]) if c.chunk_id in cosine else c for c in candidates
+    ]
