@@ -70,10 +70,10 @@ def fetch(url: str, settings: Settings, resolve: Resolver = socket.getaddrinfo) 
     deadline = time.monotonic() + settings.fetch_timeout
     current = url.strip()
     for _hop in range(settings.fetch_max_redirects + 1):
-        response = _get(current, settings, resolve, deadline)
-        if isinstance(response, Fetched):
-            return response
-        current = urljoin(current, response)
+        result = _get(current, settings, resolve, deadline)
+        if isinstance(result, Fetched):
+            return result
+        current = urljoin(current, result)
     raise FetchError(
         f"more than {settings.fetch_max_redirects} redirects fetching {url}: "
         "give the final address of the page"
@@ -119,6 +119,7 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
     addresses = _vetted_addresses(url, host, port, settings, resolve)
     connection = _connection(scheme, host, port, addresses, _remaining(url, deadline, settings))
     watchdog = _Watchdog(connection, _remaining(url, deadline, settings))
+    response: http.client.HTTPResponse | None = None
     try:
         target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), PRINTABLE)
         connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": ACCEPT})
@@ -143,6 +144,8 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
         raise FetchError(f"could not fetch {url}: {_describe(error)}") from None
     finally:
         watchdog.cancel()
+        if response is not None:
+            response.close()
         connection.close()
 
 

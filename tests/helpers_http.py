@@ -8,18 +8,26 @@
 
 Routes may be added while the server runs (pages that link to the server need its port).
 `server.requests` records (path, Host header) of every request, for asserting what was fetched.
+
+`serve(tls=True)` speaks HTTPS with a self-signed certificate for `news.example`
+(TEST_CERTIFICATE); a client trusts it with `SSL_CERT_FILE=TEST_CERTIFICATE` and reaches it
+through `fake_resolver({"news.example": "127.0.0.1"})`.
 """
 
 from __future__ import annotations
 
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+
+TEST_CERTIFICATE = Path(__file__).parent / "data" / "tls" / "news.example.pem"
 
 Body = bytes | str | Callable[[], Iterator[bytes]]
 
@@ -65,9 +73,9 @@ def dribble(piece: bytes = b" ", interval: float = 0.05) -> Callable[[], Iterato
 
 
 class LocalServer:
-    def __init__(self, httpd: ThreadingHTTPServer, routes: dict[str, Route]):
+    def __init__(self, httpd: ThreadingHTTPServer, routes: dict[str, Route], scheme: str):
         self.port = httpd.server_address[1]
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{scheme}://127.0.0.1:{self.port}"
         self.routes = routes
         self.requests: list[tuple[str, str]] = []
 
@@ -87,8 +95,8 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(route.delay)
         try:
             self._answer(route)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading, as clients under test should
+        except OSError:
+            pass  # the client hung up (or broke off TLS), as clients under test should
 
     def _answer(self, route: Route) -> None:
         self.send_response(route.status)
@@ -113,12 +121,16 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serve(routes: Mapping[str, Route] | None = None) -> Iterator[LocalServer]:
-    """A threaded HTTP server on an ephemeral port of 127.0.0.1, for the `with` block."""
+def serve(routes: Mapping[str, Route] | None = None, tls: bool = False) -> Iterator[LocalServer]:
+    """A threaded HTTP(S) server on an ephemeral port of 127.0.0.1, for the `with` block."""
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     httpd.daemon_threads = True
     httpd.block_on_close = False  # slow and endless handlers must not hold up the test
-    state = LocalServer(httpd, dict(routes or {}))
+    if tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(TEST_CERTIFICATE)
+        httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    state = LocalServer(httpd, dict(routes or {}), "https" if tls else "http")
     httpd.state = state  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
     thread.start()

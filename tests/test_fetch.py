@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_http import Route, dribble, endless, fake_resolver, redirect, serve
+from tests.helpers_http import TEST_CERTIFICATE, Route, dribble, endless, fake_resolver, redirect, serve
 from ingest.fetch import FetchError, address_problem, fetch
 from newsdesk.settings import Settings
 
@@ -240,3 +240,29 @@ def test_http_errors_fail_with_the_status(allowed: Settings) -> None:
 def test_non_ascii_paths_are_sent_encoded(allowed: Settings) -> None:
     with serve({"/%C8%99tiri": Route(PAGE)}) as server:
         assert fetch(server.url("/știri"), allowed).body.decode() == PAGE
+
+
+def test_https_connects_to_the_vetted_address_and_checks_the_name(
+    allowed: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolve = fake_resolver({"news.example": "127.0.0.1", "other.example": "127.0.0.1"})
+    with serve({"/p": Route(PAGE)}, tls=True) as server:
+        with pytest.raises(FetchError, match="TLS certificate is not valid"):
+            fetch(f"https://news.example:{server.port}/p", allowed, resolve=resolve)
+        monkeypatch.setenv("SSL_CERT_FILE", str(TEST_CERTIFICATE))
+        assert fetch(f"https://news.example:{server.port}/p", allowed, resolve=resolve).body.decode() == PAGE
+        with pytest.raises(FetchError, match="not valid for 'other.example'"):
+            fetch(f"https://other.example:{server.port}/p", allowed, resolve=resolve)
+
+
+def test_https_dripping_server_times_out_on_the_total(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(TEST_CERTIFICATE))
+    settings = _settings(tmp_path, allow_private_urls=True, fetch_timeout=0.5)
+    resolve = fake_resolver({"news.example": "127.0.0.1"})
+    with serve({"/drip": Route(dribble(interval=0.05))}, tls=True) as server:
+        started = time.monotonic()
+        with pytest.raises(FetchError, match="timed out after 0.5 s"):
+            fetch(f"https://news.example:{server.port}/drip", settings, resolve=resolve)
+    assert time.monotonic() - started < 1.5
