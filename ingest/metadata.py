@@ -1,0 +1,91 @@
+"""Completing an article: normalised text, id, title, date and language, whatever its source.
+
+Readers fill in what their source says; `complete` derives the rest the same way for all of
+them, and refuses articles that have no text worth indexing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ingest.dates import parse_date
+from ingest.errors import IngestError
+from ingest.language import detect_language, normalise_language
+from ingest.sentences import split_sentences
+from ingest.urls import canonical_url
+from newsdesk.articles import Article, normalise_text, text_hash
+
+MAX_TITLE = 300  # characters; longer titles are cut at a word
+DERIVED_TITLE = 120  # a title made from the first sentence is cut shorter
+TITLE_LINE = 200  # a first line up to this long, followed by a blank line, is a title
+# Control characters other than tab and newline; more than 1 in 100 characters means binary.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def complete(article: Article) -> Article:
+    """`article` with normalised text and every derivable field set.
+
+    - text: `normalise_text`; IngestError if it is empty, binary or has no letters.
+    - article_id: the canonical URL when there is a URL, else the given id, else
+      `text:` + the text hash.
+    - url: canonical (no fragment or tracking parameters).
+    - published: ISO (`parse_date`), None when absent or not a date.
+    - lang: the given code as ISO 639-1, else detected from the text.
+    - title: given (one line, at most MAX_TITLE), else the first line when it stands alone,
+      else the first sentence, shortened.
+    """
+    text = normalise_text(article.text)
+    problem = _text_problem(text)
+    if problem:
+        raise IngestError(f"no article text found in {article.origin or 'the article'}: {problem}")
+    url = canonical_url(article.url) if article.url.strip() else ""
+    return replace(
+        article,
+        text=text,
+        title=_shorten(_one_line(article.title), MAX_TITLE) or derive_title(text),
+        source=_one_line(article.source),
+        url=url,
+        published=parse_date(article.published),
+        lang=normalise_language(article.lang) or detect_language(text),
+        author=_one_line(article.author),
+        article_id=url or article.article_id.strip() or "text:" + text_hash(text),
+    )
+
+
+def derive_title(text: str) -> str:
+    """A title for text that came without one.
+
+    A first line of at most TITLE_LINE characters followed by a blank line is a heading (a
+    Markdown `#` is dropped); otherwise the first sentence, cut to DERIVED_TITLE characters.
+    """
+    first, _, rest = text.partition("\n")
+    if rest.startswith("\n") and len(first) <= TITLE_LINE:
+        return first.lstrip("#").strip()
+    sentences = split_sentences(text[: DERIVED_TITLE * 4])
+    sentence = text[sentences[0].start : sentences[0].end] if sentences else text
+    return _shorten(_one_line(sentence.lstrip("#")), DERIVED_TITLE)
+
+
+def _text_problem(text: str) -> str:
+    if not text:
+        return "it is empty"
+    if len(_CONTROL.findall(text)) * 100 > len(text):
+        return "it looks like binary data, not text"
+    if not _LETTER.search(text):
+        return "it has no words"
+    return ""
+
+
+def _one_line(value: str) -> str:
+    return " ".join(value.split())
+
+
+def _shorten(value: str, limit: int) -> str:
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:-–—") + "…"
