@@ -431,6 +431,31 @@ def test_an_admins_ingest_is_indexed_and_article_text_is_escaped(
     index.close()
 
 
+def test_an_admins_message_shortcut_ingests_the_messages_links(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    api.pages["/eclipse.html"] = (
+        "<html><head><title>Total solar eclipse crosses Spain</title></head><body><article>"
+        "<h1>Total solar eclipse crosses Spain</h1><p>A total solar eclipse crossed northern "
+        "Spain on Wednesday evening, the first visible from the Iberian peninsula in more than a "
+        "century, and thousands gathered on beaches to watch the sky darken.</p><p>Astronomers "
+        "said the next total eclipse visible from Spain will come in 2027.</p></article></body>"
+        "</html>"
+    )
+    page_url = f"{api.root}/eclipse.html"
+    message = {"type": "message", "user": "U_ALICE", "ts": fake_slack.new_ts(),
+               "text": f"Worth reading: <{page_url}|the eclipse story>"}  # fmt: skip
+    url = api.response_url()
+    shortcut = fake_slack.message_shortcut(message, user=ADMIN, response_url=url)
+    socket_server.wait_ack(socket_server.send("interactive", shortcut))
+    reply = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root), timeout=120)
+    assert "added" in reply.params["text"] and "eclipse" in reply.params["text"].lower()
+    validate_blocks(reply.params["blocks"])
+    index = Index(settings)
+    assert index.find_article(page_url) is not None
+    index.close()
+
+
 def test_slash_help(api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any) -> None:
     command = fake_slack.slash_command("help", user="U_BOB", response_url=api.response_url())
     ack = socket_server.wait_ack(socket_server.send("slash_commands", command))
@@ -752,3 +777,49 @@ def test_several_questions_at_once_are_all_answered(
         call = posted_in(api, f"C_LOAD{i}", thread_ts=event["ts"], timeout=120)
         validate_blocks(call.params["blocks"])
         assert "Kursk" in all_text(call.params["blocks"])
+
+
+# -- the real command, in its own process -----------------------------------------------------
+
+
+@pytest.mark.slow
+def test_newsdesk_serve_answers_a_mention(tmp_path: Path, e5: Embedder) -> None:
+    """`newsdesk serve`, configured only by its environment, against the fake Slack."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    api, socket_server = FakeSlackAPI(), FakeSocketMode()
+    api.socket_url = socket_server.url
+    data_dir = tmp_path / "data"
+    index_sample(make_settings(data_dir), e5)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))},
+        "PYTHONPATH": str(ROOT), "NEWSDESK_DATA_DIR": str(data_dir),
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
+        "SLACK_API_URL": api.base_url, "NEWSDESK_LOG_LEVEL": "DEBUG",
+        "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
+    }  # fmt: skip
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli", "serve"], cwd=tmp_path, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        socket_server.wait_connected(timeout=120)
+        event = fake_slack.mention(QUESTION, channel="C_PROC")
+        send_event(socket_server, event)
+        call = posted_in(api, "C_PROC", thread_ts=event["ts"], timeout=120)
+        validate_blocks(call.params["blocks"])
+        if USE_REAL_ASK:
+            assert "Kursk" in all_text(call.params["blocks"])
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=60)
+        api.close()
+        socket_server.close()
+    assert process.returncode == 0, output
+    assert "connected to Slack (Socket Mode)" in output
+    for secret in (BOT_TOKEN, APP_TOKEN):
+        assert secret not in output  # not even at DEBUG
