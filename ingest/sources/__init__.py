@@ -1,0 +1,95 @@
+"""Source readers: `newsdesk ingest SOURCE...` arguments in, complete articles out.
+
+A SOURCE is a file (.txt .md .html .htm .json .jsonl .xml .rss .atom), a folder (read
+recursively), an http(s) URL of a page or feed, or `-` for standard input. `read_sources`
+yields an Article for each article found and a Failure for each thing that could not be read,
+and never raises for bad input: one bad source never stops the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import TextIO
+
+from ingest.dates import parse_date
+from ingest.errors import IngestError
+from ingest.language import normalise_language
+from ingest.metadata import complete
+from ingest.sources.failure import Failure, guarded
+from ingest.sources.files import read_path
+from ingest.sources.formats import read_document, sniff
+from ingest.sources.web import read_url
+from newsdesk.articles import Article
+from newsdesk.settings import Settings
+
+__all__ = ["Failure", "OVERRIDABLE", "read_sources"]
+
+OVERRIDABLE = frozenset({"title", "source", "url", "published", "lang"})
+_URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def read_sources(
+    sources: Sequence[str],
+    settings: Settings,
+    stdin: TextIO | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+) -> Iterator[Article | Failure]:
+    """Every article in `sources`, complete (see `ingest.metadata.complete`), lazily.
+
+    `stdin` is read for a `-` source. `overrides` (the CLI's --title, --source, --url,
+    --published, --lang; None or "" means not given) replace what the sources say before the
+    articles are completed, so the id follows an overridden URL and the language is not
+    detected when given. They apply to every article, so they are meant for one-article
+    sources. An override that cannot be used (a date that is no date, a language that is no
+    ISO 639-1 code) is one Failure, and nothing is read.
+    """
+    given = {name: value for name, value in (overrides or {}).items() if value}
+    unknown = set(given) - OVERRIDABLE
+    if unknown:
+        raise TypeError(f"cannot override {', '.join(sorted(unknown))}")
+    problem = _override_problem(given)
+    if problem:
+        yield problem
+        return
+    for source in sources:
+        for item in guarded(source, _read(source, settings, stdin)):
+            yield _complete(item, given) if isinstance(item, Article) else item
+
+
+def _read(source: str, settings: Settings, stdin: TextIO | None) -> Iterator[Article | Failure]:
+    if source == "-":
+        yield from _read_stdin(stdin, settings)
+    elif _URL.match(source):
+        yield from read_url(source, settings)
+    else:
+        yield from read_path(source, settings)
+
+
+def _read_stdin(stdin: TextIO | None, settings: Settings) -> Iterator[Article | Failure]:
+    """One article, plain text or HTML, from standard input (bytes when it has them)."""
+    if stdin is None:
+        raise IngestError("cannot read -: there is no standard input here")
+    buffer = getattr(stdin, "buffer", None)
+    data = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    kind = "html" if sniff(data) == "html" else "text"
+    yield from read_document(kind, data, "stdin", settings)
+
+
+def _complete(article: Article, overrides: Mapping[str, str]) -> Article | Failure:
+    try:
+        return complete(article.with_overrides(**overrides))
+    except IngestError as error:
+        return Failure(article.origin, str(error))
+
+
+def _override_problem(overrides: Mapping[str, str]) -> Failure | None:
+    published = overrides.get("published")
+    if published and parse_date(published) is None:
+        return Failure(
+            "--published", f"cannot read the date {published!r}: write it as YYYY-MM-DD or YYYY-MM"
+        )
+    lang = overrides.get("lang")
+    if lang and not normalise_language(lang):
+        return Failure("--lang", f"{lang!r} is not a language code: use ISO 639-1, like en or ro")
+    return None

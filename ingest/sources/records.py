@@ -1,0 +1,102 @@
+"""JSON and JSONL: articles as objects with `title`, `text` or `html`, `url`, `source`, …
+
+Fields: `text` (or `html`, extracted with trafilatura), and optionally `title`, `url`,
+`source`, `published` (or `date`), `lang` (or `language`), `author`, `id`. Unknown fields
+are ignored. The id becomes the article id only when there is no URL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+
+from ingest.errors import IngestError
+from ingest.sources.failure import Failure, guarded
+from ingest.sources.html import read_html
+from newsdesk.articles import Article
+
+# Record keys → Article fields; the first key present wins.
+FIELDS = {
+    "title": ("title",),
+    "url": ("url",),
+    "source": ("source",),
+    "published": ("published", "date"),
+    "lang": ("lang", "language"),
+    "author": ("author",),
+    "article_id": ("id",),
+}
+
+
+def read_record(record: object, origin: str) -> Article:
+    """One article from a decoded JSON value; IngestError if it is not an article object."""
+    if not isinstance(record, Mapping):
+        raise IngestError(f"{origin}: expected a JSON object with a \"text\" field")
+    fields = {name: _string(record, keys, origin) for name, keys in FIELDS.items()}
+    text = _string(record, ("text",), origin)
+    html = _string(record, ("html",), origin)
+    if not text.strip() and html.strip():
+        return read_html(html, origin, fields["url"]).with_overrides(**fields)
+    if "text" not in record:
+        raise IngestError(f"no article text found in {origin}: give a \"text\" or \"html\" field")
+    return Article(text=text, origin=origin, **fields)
+
+
+def read_json(text: str, origin: str) -> Iterator[Article | Failure]:
+    """A .json document: one article object, or a list of them."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise IngestError(f"{origin} is not valid JSON: {_explain(error)}") from None
+    if isinstance(value, list):
+        for number, record in enumerate(value):
+            where = f"{origin}[{number}]"
+            yield from guarded(where, _read_value(record, where))
+    else:
+        yield read_record(value, origin)
+
+
+def read_jsonl(lines: Iterable[bytes], origin: str) -> Iterator[Article | Failure]:
+    """One article per line of UTF-8 JSON; a bad line is a Failure `origin:N`, not the end."""
+    for number, raw in enumerate(lines, start=1):
+        where = f"{origin}:{number}"
+        if number == 1:
+            raw = raw.removeprefix(b"\xef\xbb\xbf")
+        if not raw.strip():
+            continue
+        yield from guarded(where, _read_line(raw, where))
+
+
+def _read_value(record: object, where: str) -> Iterator[Article]:
+    yield read_record(record, where)
+
+
+def _read_line(raw: bytes, where: str) -> Iterator[Article]:
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise IngestError(
+            f"{where}: not UTF-8 text (bad byte at column {error.start + 1}); JSONL must be UTF-8"
+        ) from None
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as error:
+        raise IngestError(f"{where}: not valid JSON: {_explain(error)}") from None
+    yield read_record(record, where)
+
+
+def _string(record: Mapping[str, object], keys: tuple[str, ...], origin: str) -> str:
+    for key in keys:
+        value = record.get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            return value
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        kind = type(value).__name__
+        raise IngestError(f'{origin}: the "{key}" field should be a string, not {kind}')
+    return ""
+
+
+def _explain(error: json.JSONDecodeError) -> str:
+    return f"{error.msg} at line {error.lineno} column {error.colno}"
