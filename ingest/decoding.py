@@ -15,7 +15,9 @@ BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
 # Where an HTML page must declare its charset (the HTML standard's prescan length).
 META_PRESCAN_BYTES = 1024
 
@@ -30,7 +32,9 @@ def decode(data: bytes, origin: str, declared: str | None = None) -> str:
         if data.startswith(bom):
             return _strict(data, encoding, origin)
     if b"\x00" in data:
-        raise IngestError(f"{origin} is a binary file, not text: give a text, HTML, JSON or feed file")
+        raise IngestError(
+            f"{origin} is a binary file, not text: give a text, HTML, JSON or feed file"
+        )
     for encoding in (declared, "utf-8"):
         if encoding:
             try:

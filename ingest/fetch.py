@@ -160,7 +160,9 @@ def _check_url(url: str) -> SplitResult:
     if not parts.hostname:
         raise FetchError(f"not a valid URL (no host): {url}")
     if parts.username is not None or parts.password is not None:
-        raise FetchError(f"refused to fetch {url}: URLs with a user name or password are not fetched")
+        raise FetchError(
+            f"refused to fetch {url}: URLs with a user name or password are not fetched"
+        )
     return parts
 
 

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers_http import TEST_CERTIFICATE, Route, dribble, endless, fake_resolver, redirect, serve
+from tests.helpers_http import (
+    TEST_CERTIFICATE,
+    Route,
+    dribble,
+    endless,
+    fake_resolver,
+    redirect,
+    serve,
+)
 from ingest.fetch import FetchError, address_problem, fetch
 from newsdesk.settings import Settings
 
@@ -39,7 +47,7 @@ def test_fetches_a_page_with_type_charset_and_final_url(allowed: Settings) -> No
 
 @pytest.mark.parametrize(
     "url",
-    ["file:///etc/passwd", "ftp://example.org/news.txt", "gopher://example.org/", "javascript:alert(1)"],
+    ["file:///etc/passwd", "ftp://example.org/a.txt", "gopher://example.org/", "javascript:x"],
 )
 def test_other_schemes_are_refused(url: str, tmp_path: Path) -> None:
     with pytest.raises(FetchError, match="only http and https"):
@@ -139,7 +147,9 @@ def test_redirects_are_followed_and_the_final_url_reported(allowed: Settings) ->
         ("file:///etc/passwd", "only http and https"),
     ],
 )
-def test_redirects_to_unsafe_places_are_refused(allowed: Settings, target: str, message: str) -> None:
+def test_redirects_to_unsafe_places_are_refused(
+    allowed: Settings, target: str, message: str
+) -> None:
     with serve({"/go": redirect(target)}) as server:
         with pytest.raises(FetchError, match=message):
             fetch(server.url("/go"), allowed)
@@ -222,11 +232,13 @@ def test_other_content_types_are_refused(allowed: Settings, content_type: str) -
             fetch(server.url("/f"), allowed)
 
 
-@pytest.mark.parametrize(
-    "content_type",
-    ["application/rss+xml", "application/atom+xml", "text/xml", "application/json", "text/plain", ""],
-)
-def test_feed_json_text_and_untyped_content_is_accepted(allowed: Settings, content_type: str) -> None:
+ACCEPTED = ["application/rss+xml", "application/atom+xml", "text/xml", "application/json"]
+
+
+@pytest.mark.parametrize("content_type", [*ACCEPTED, "text/plain", ""])
+def test_feed_json_text_and_untyped_content_is_accepted(
+    allowed: Settings, content_type: str
+) -> None:
     with serve({"/f": Route("<rss/>", content_type=content_type)}) as server:
         assert fetch(server.url("/f"), allowed).content_type == content_type
 
@@ -250,7 +262,8 @@ def test_https_connects_to_the_vetted_address_and_checks_the_name(
         with pytest.raises(FetchError, match="TLS certificate is not valid"):
             fetch(f"https://news.example:{server.port}/p", allowed, resolve=resolve)
         monkeypatch.setenv("SSL_CERT_FILE", str(TEST_CERTIFICATE))
-        assert fetch(f"https://news.example:{server.port}/p", allowed, resolve=resolve).body.decode() == PAGE
+        fetched = fetch(f"https://news.example:{server.port}/p", allowed, resolve=resolve)
+        assert fetched.body.decode() == PAGE
         with pytest.raises(FetchError, match="not valid for 'other.example'"):
             fetch(f"https://other.example:{server.port}/p", allowed, resolve=resolve)
 
