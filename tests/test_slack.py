@@ -602,9 +602,7 @@ def test_question_and_link_parsing() -> None:
         "where & when? a.b"
     )
     text = "see <https://a.example/x?a=1&amp;b=2|this> and https://b.example/y, <mailto:x@y.z>"
-    assert links_in(text) == ["https://a.example/x?a=1&b=2", "https://b.example/y,"] or links_in(
-        text
-    ) == ["https://a.example/x?a=1&b=2", "https://b.example/y"]
+    assert links_in(text) == ["https://a.example/x?a=1&b=2", "https://b.example/y"]
     rich = [{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
         {"type": "link", "url": "https://c.example/z"}]}]}]  # fmt: skip
     assert links_in("", rich) == ["https://c.example/z"]

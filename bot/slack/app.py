@@ -61,6 +61,7 @@ def build_app(
     embedder: Any = None,
     feedback: FeedbackStore | None = None,
     client: WebClient | None = None,
+    listener_executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """A bolt `App` answering with `asker` (anything with `ask(question, history=...)`).
 
@@ -72,9 +73,7 @@ def build_app(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
         logger=logging.getLogger("newsdesk.slack.bolt"),
-        listener_executor=ThreadPoolExecutor(
-            max_workers=LISTENER_THREADS, thread_name_prefix="newsdesk-slack"
-        ),
+        listener_executor=listener_executor or new_executor(),
         # `message` events the bot does not answer (channel messages) are expected, not errors
         raise_error_for_unhandled_request=False,
     )
@@ -87,6 +86,11 @@ def build_app(
     listeners.register(app, bot)
     app.error(_log_error)
     return app
+
+
+def new_executor() -> ThreadPoolExecutor:
+    """The pool lazy listeners (answers, ingests) run on, so acknowledgements never wait."""
+    return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="newsdesk-slack")
 
 
 def _drop_redeliveries(dedupe: Deduper) -> Any:
@@ -120,6 +124,8 @@ class RunningBot:
     mode: str  # "socket" or "http"
     socket_handler: Any = None
     http_server: ThreadingHTTPServer | None = None
+    executor: ThreadPoolExecutor | None = None
+    owned_asker: Any = None  # closed on stop when `start` made it
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -127,6 +133,7 @@ class RunningBot:
         return self.http_server.server_address[1] if self.http_server else None
 
     def stop(self) -> None:
+        """Stop taking requests, let answers in progress finish, then close."""
         if self.socket_handler is not None:
             self.socket_handler.close()
         if self.http_server is not None:
@@ -134,6 +141,11 @@ class RunningBot:
             self.http_server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+        close = getattr(self.owned_asker, "close", None)
+        if callable(close):
+            close()
 
 
 def start(
@@ -159,9 +171,14 @@ def start(
             "(see docs/slack.md)"
         )
     install_redaction(settings)
+    owned = None
     if asker is None:
         asker, embedder = _default_asker(settings, embedder)
-    app = build_app(settings, asker, embedder=embedder, feedback=feedback)
+        owned = asker
+    executor = new_executor()
+    app = build_app(
+        settings, asker, embedder=embedder, feedback=feedback, listener_executor=executor
+    )
     if app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -172,14 +189,19 @@ def start(
         )  # fmt: skip
         handler.connect()
         log.info("slack.started mode=socket api=%s", api_url(settings))
-        return RunningBot(app=app, mode="socket", socket_handler=handler)
+        return RunningBot(
+            app=app, mode="socket", socket_handler=handler, executor=executor, owned_asker=owned
+        )
     server = http_server(app, host, settings.port if port is None else port)
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="newsdesk-http", daemon=True
     )
     thread.start()
     log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
-    return RunningBot(app=app, mode="http", http_server=server, _threads=[thread])
+    return RunningBot(
+        app=app, mode="http", http_server=server, executor=executor, owned_asker=owned,
+        _threads=[thread],
+    )  # fmt: skip
 
 
 def serve(settings: Settings) -> int:

@@ -27,6 +27,7 @@ THINKING_REACTION = "hourglass_flowing_sand"
 # a question.
 QUESTION_SUBTYPES = frozenset({None, "", "thread_broadcast", "file_share"})
 HISTORY_TURNS = 12
+MAX_INGEST_LINKS = 20  # links fetched per command or shortcut
 
 
 class Asker(Protocol):
@@ -82,7 +83,7 @@ def links_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[
         found.append(html.unescape(match.group(1)))
     rest = _LINK.sub(" ", text or "")
     rest = _SPECIAL.sub(" ", rest)
-    found.extend(html.unescape(m.group()) for m in _BARE_URL.finditer(rest))
+    found.extend(html.unescape(m.group()).rstrip(".,;:!?)]}'\"") for m in _BARE_URL.finditer(rest))
     for element in _walk(blocks or []):
         if element.get("type") == "link" and element.get("url"):
             found.append(str(element["url"]))
@@ -226,6 +227,16 @@ class SlackBot:
             report.count("updated"), report.count("unchanged"), len(report.failed),
         )  # fmt: skip
         return report
+
+    def ingest_reply(self, urls: Sequence[str]) -> str:
+        """Ingest up to `MAX_INGEST_LINKS` links; the reply saying what happened to each (mrkdwn)."""
+        from bot.slack.blocks import ingest_report_text
+
+        report = self.ingest(list(urls)[:MAX_INGEST_LINKS])
+        text = ingest_report_text(report.items)
+        if len(urls) > MAX_INGEST_LINKS:
+            text += f"\n_Only the first {MAX_INGEST_LINKS} of {len(urls)} links were fetched._"
+        return text
 
     def forget(self, key: str) -> Any:
         """Remove an article by id, URL or id prefix; the record removed, or None."""

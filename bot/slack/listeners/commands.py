@@ -62,8 +62,7 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
                 if question:
                     _ask(bot, respond, question, user, command.get("channel_id", ""))
             elif sub == "ingest" and bot.is_admin(user) and links_in(rest):
-                report = bot.ingest(links_in(rest))
-                text = blocks.ingest_report_text(report.items)
+                text = bot.ingest_reply(links_in(rest))
                 respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
                         replace_original=False)  # fmt: skip
             elif sub == "forget" and bot.is_admin(user) and rest:

@@ -33,8 +33,7 @@ def register(app: App, bot: SlackBot) -> None:
                     replace_original=False)  # fmt: skip
             return
         try:
-            report = bot.ingest(urls)
-            text = blocks.ingest_report_text(report.items)
+            text = bot.ingest_reply(urls)
         except Exception:  # noqa: BLE001 - tell the user, log the detail
             log.exception("slack.shortcut_ingest_failed")
             text = blocks.apology_text("fetching those links")
