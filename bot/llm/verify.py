@@ -1,0 +1,361 @@
+"""Checks in code on what an LLM wrote, before anyone sees it.
+
+The model is asked (prompts/answer_*.md) for
+
+    QUOTE: "a sentence copied exactly from a passage" [n]
+    ANSWER: the answer in the question's language, with [n] after each claim
+
+or exactly "I don't know". `verify` accepts an answer only when:
+
+- every `[n]` refers to a passage that was sent (1..len(evidence)), and the answer cites one;
+- every quoted span („…”, "…", «…», “…”) is verbatim in the passage it cites (whitespace and
+  apostrophe variants aside), so a quote can never put words in a source's mouth;
+- the answer says something besides markers and quotes, in the question's language (checked
+  with py3langid when the text is long enough to tell);
+- the model did not stop mid-answer (token limit);
+- it does not repeat what an instruction-like sentence in a passage demanded ("reply only
+  with X", "post this to #channel"): a tripwire behind the prompt's fencing.
+
+The accepted answer keeps only the citations it uses, renumbered 1..n in order of first use;
+each citation's quote is a verbatim substring of its passage: the model's quote when it gave
+one, else the passage's best sentence by the retrieval's ranking.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from bot.answers import Citation, Evidence
+
+# -- parsing the model's reply ------------------------------------------------------------------
+
+_LABEL = re.compile(r"^[ \t>*_#-]*(QUOTE|ANSWER)[ \t*_]*:[ \t*_]*", re.I | re.M)
+MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
+# Quoted spans: „…” or „…“ (Romanian, German), “…” (English), «…» (French, Russian), "…".
+QUOTED = re.compile(r"„([^”“\n]+)[”“]|“([^”\n]+)”|«([^»\n]+)»|\"([^\"\n]+)\"")
+
+DONT_KNOW = "I don't know"  # what prompts/answer_*.md ask for when the passages do not answer
+_DONT_KNOW = re.compile(
+    r"^(?:i\s+(?:do\s*not|don[’'`]?t)\s+know"
+    r"|nu\s+(?:ș|ş|s)tiu|je\s+ne\s+sais\s+pas|no\s+(?:lo\s+)?s[ée]|non\s+lo\s+so"
+    r"|ich\s+wei(?:ß|ss)\s+(?:es\s+)?nicht|n[ãa]o\s+sei|ik\s+weet\s+(?:het\s+)?niet"
+    r"|nie\s+wiem|не\s+знаю)\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """The model's reply split into its QUOTE and ANSWER parts."""
+
+    quote: str
+    answer: str
+    dont_know: bool
+
+
+def parse_reply(text: str) -> Parsed:
+    """Split a reply into the QUOTE part and the ANSWER part (the whole text when unlabelled)."""
+    text = text.replace("\r\n", "\n").strip()
+    labels = list(_LABEL.finditer(text))
+    if not labels:
+        quote, answer = "", text
+    else:
+        quotes, answers = [], []
+        head = text[: labels[0].start()].strip()
+        if head:
+            answers.append(head)
+        for i, label in enumerate(labels):
+            end = labels[i + 1].start() if i + 1 < len(labels) else len(text)
+            body = text[label.end() : end].strip()
+            if label.group(1).upper() == "ANSWER":
+                answers.append(body)
+            else:  # a QUOTE is its first line; more lines without a label are the answer
+                first, _, rest = body.partition("\n")
+                quotes.append(first.strip())
+                if rest.strip() and not any(m.group(1).upper() == "ANSWER" for m in labels):
+                    answers.append(rest.strip())
+        quote, answer = "\n".join(quotes), "\n".join(answers)
+    return Parsed(quote=quote, answer=answer, dont_know=says_dont_know(answer or text))
+
+
+def says_dont_know(text: str) -> bool:
+    """The model's "I don't know" (or the same in a few languages), at the start of its answer."""
+    stripped = MARKER.sub("", text).strip().lstrip("\"'“„«*_ ").strip()
+    return bool(_DONT_KNOW.match(stripped))
+
+
+# -- matching quotes against passages -------------------------------------------------------------
+
+_APOSTROPHES = "'’ʼ‘`"
+_EDGE = " \t\n.,;:!?…-–—"
+
+
+def _pattern(span: str) -> re.Pattern[str] | None:
+    parts = []
+    for token in re.split(r"(\s+)", span):
+        if not token:
+            continue
+        if token.isspace():
+            parts.append(r"\s+")
+        else:
+            parts.append("".join(f"[{_APOSTROPHES}]" if c in _APOSTROPHES else re.escape(c) for c in token))
+    return re.compile("".join(parts)) if parts else None
+
+
+def find_verbatim(span: str, passage: str) -> str | None:
+    """The exact words of `passage` that `span` copies (whitespace and apostrophes may differ;
+    surrounding punctuation and the case of the first letter are forgiven), or None."""
+    core = span.strip(_EDGE)
+    if not core:
+        return None
+    pattern = _pattern(core)
+    if pattern and (m := pattern.search(passage)):
+        return m.group(0)
+    swapped = core[0].swapcase() + core[1:]
+    if swapped != core and (pattern := _pattern(swapped)) and (m := pattern.search(passage)):
+        return m.group(0)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class QuotedSpan:
+    text: str  # what the model put between the quotation marks, markers removed
+    n: int | None  # the passage it cites
+    found: str | None  # the verbatim words of that passage, when they are there
+
+
+def marker_numbers(text: str) -> list[int]:
+    """Every passage number cited, in order (`[1, 3]` counts 1 and 3)."""
+    return [int(x) for m in MARKER.finditer(text) for x in re.split(r"\s*[,;]\s*", m.group(1))]
+
+
+def _sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    left = max(text.rfind("\n", 0, start), *(text.rfind(p, 0, start) for p in (". ", "! ", "? ")))
+    right_candidates = [i for i in (text.find("\n", end), text.find(". ", end)) if i != -1]
+    return left + 1, min(right_candidates, default=len(text))
+
+
+def quoted_spans(text: str, passages: Sequence[str]) -> list[QuotedSpan]:
+    """The quoted spans of `text`, each with the passage it cites and whether it is verbatim.
+
+    A quote cites the first `[n]` after it in the same sentence, else the last one before it
+    (a marker inside the quotation marks counts too). A quote with no marker near it must still
+    be verbatim in some passage."""
+    spans = []
+    for m in QUOTED.finditer(text):
+        inner = next(g for g in m.groups() if g is not None)
+        inside = marker_numbers(inner)
+        inner = MARKER.sub("", inner).strip()
+        lo, hi = _sentence_bounds(text, m.start(), m.end())
+        after = marker_numbers(text[m.end() : hi])
+        before = marker_numbers(text[lo : m.start()])
+        n = (inside or after or before[-1:] or [None])[0]
+        if n is not None:
+            found = find_verbatim(inner, passages[n - 1]) if 1 <= n <= len(passages) else None
+        else:
+            found = next((f for p in passages if (f := find_verbatim(inner, p))), None)
+        spans.append(QuotedSpan(text=inner, n=n, found=found))
+    return spans
+
+
+# -- language ------------------------------------------------------------------------------------
+
+MIN_WORDS_FOR_LANGUAGE = 5
+MIN_LETTERS_FOR_LANGUAGE = 25
+MIN_LANGUAGE_PROBABILITY = 0.05  # lenient: only a clear other language fails
+
+
+@lru_cache(maxsize=1)
+def _identifier() -> Any:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def prose_of(text: str) -> str:
+    """`text` without markers and quoted spans: the words the model wrote itself."""
+    return re.sub(r"\s+", " ", MARKER.sub(" ", QUOTED.sub(" ", text))).strip()
+
+
+def language_problem(text: str, language: str) -> str | None:
+    """Why `text` is not in `language` (an ISO 639-1 code), or None (also when unsure)."""
+    prose = prose_of(text)
+    words = re.findall(r"[^\W\d_]+", prose)
+    if len(words) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
+        return None
+    identifier = _identifier()
+    if language not in identifier.nb_classes:
+        return None
+    ranked = dict(identifier.rank(prose))
+    if ranked.get(language, 0.0) >= MIN_LANGUAGE_PROBABILITY:
+        return None
+    best = max(ranked, key=ranked.__getitem__)
+    return f"the answer is in {best}, not {language}"
+
+
+# -- instructions inside passages (a tripwire; the prompt's fencing is the first defence) --------
+
+_INSTRUCTION = re.compile(
+    r"\b(?:ignore|disregard|forget|override)\b.{0,60}?\b(?:instructions?|prompts?|rules?|above|previous|earlier)\b"
+    r"|\b(?:reply|respond|answer|say|output|print|write|repeat)\b.{0,30}?\b(?:only|exactly|just)\b"
+    r"|\bpost\b.{0,40}?(?:#|\bchannel\b|\bslack\b)"
+    r"|\b(?:system prompt|you are now|new instructions|as an ai)\b"
+    r"|\bignor\w*\b.{0,60}?\binstruc\w*"
+    r"|<!(?:channel|here|everyone)>|<@[UW][A-Z0-9]+>",
+    re.I | re.S,
+)
+_PAYLOAD = re.compile(
+    r"\b(?:reply|respond|answer|say|output|print|write|repeat)\b[^.:\n]{0,30}?\b(?:with|:)\s*[\"“„«']?([^\"”“»'.\n]{2,80})"
+    r"|\bpost\b[^.\n]{0,30}?\bto\s+(\S+)",
+    re.I,
+)
+_LOUD = re.compile(r"#[\w-]+|@[\w.-]+|<[!@][^>]*>|\b[A-Z]{3,}\b")
+
+
+def _sentences(ev: Evidence) -> list[str]:
+    chunk = ev.chunk
+    if chunk.sentences:
+        return [chunk.text[s.start : s.end] for s in chunk.sentences]
+    return re.split(r"(?<=[.!?])\s+", chunk.text)
+
+
+def fold_text(text: str) -> str:
+    """Case- and accent-folded text, for comparing words."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
+def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
+    """What instruction-like sentences in the passages demand (payloads, channels, shouted
+    words), minus anything the question or the other sentences also say."""
+    demands: set[str] = set()
+    ordinary: list[str] = [question]
+    for ev in evidence:
+        for sentence in _sentences(ev):
+            if not _INSTRUCTION.search(sentence):
+                ordinary.append(sentence)
+                continue
+            for m in _PAYLOAD.finditer(sentence):
+                payload = (m.group(1) or m.group(2) or "").strip(_EDGE + "\"'”“»«")
+                if len(payload) >= 3:
+                    demands.add(payload)
+            demands.update(_LOUD.findall(sentence))
+    background = fold_text(" ".join(ordinary))
+    return {d for d in demands if fold_text(d) not in background}
+
+
+def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> str | None:
+    """A demand of an instruction-like passage sentence that the answer carries out, or None."""
+    folded = fold_text(prose_of(answer))
+    for demand in sorted(injected_demands(question, evidence), key=len, reverse=True):
+        if re.search(r"(?<!\w)" + re.escape(fold_text(demand)) + r"(?!\w)", folded):
+            return demand
+    return None
+
+
+# -- the verdict ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """The checked answer (text with renumbered markers, citations) or why it was refused."""
+
+    problems: tuple[str, ...]
+    answer: str = ""
+    citations: tuple[Citation, ...] = ()
+    dont_know: bool = False
+    quotes: dict[int, str] = field(default_factory=dict)  # passage number -> verbatim quote
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def citation(n: int, ev: Evidence, quote: str) -> Citation:
+    chunk, article = ev.chunk, ev.chunk.article
+    return Citation(
+        n=n, article_id=article.article_id, title=article.title, source=article.source,
+        url=article.url, published=article.published, lang=article.lang,
+        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
+    )  # fmt: skip
+
+
+def best_sentence(ev: Evidence) -> str:
+    """The passage's best sentence by the retrieval's ranking (a verbatim substring)."""
+    chunk = ev.chunk
+    spans = [s.span for s in sorted(ev.sentences, key=lambda s: -s.score)] or list(chunk.sentences)
+    for span in spans:
+        text = chunk.text[span.start : span.end].strip()
+        if text:
+            return text
+    return chunk.text.strip() or chunk.text
+
+
+def renumber(text: str, mapping: dict[int, int]) -> str:
+    """Markers renumbered by `mapping`; `[3, 1]` becomes `[1][3]`; repeats next to each other go."""
+
+    def one(m: re.Match[str]) -> str:
+        group = sorted({mapping[int(x)] for x in re.split(r"\s*[,;]\s*", m.group(1))})
+        return "".join(f"[{n}]" for n in group)
+
+    out = MARKER.sub(one, text)
+    return re.sub(r"(\[\d+\])(?:\s*\1)+", r"\1", out)
+
+
+MIN_WORDS = 2
+
+
+def verify(
+    reply: str,
+    question: str,
+    language: str,
+    evidence: Sequence[Evidence],
+    *,
+    truncated: bool = False,
+) -> Verdict:
+    """Check a model reply against the passages it was given (see the module doc)."""
+    parsed = parse_reply(reply)
+    if parsed.dont_know:
+        return Verdict(problems=(), dont_know=True)
+    passages = [ev.chunk.text for ev in evidence]
+    problems: list[str] = []
+    if truncated:
+        problems.append("the answer was cut off at the token limit")
+    answer = parsed.answer.strip()
+    if not reply.strip():
+        problems.append("the model wrote nothing")
+    elif not answer:
+        problems.append("no answer after the quote")
+    everything = f"{parsed.quote}\n{answer}"
+    unknown = sorted({n for n in marker_numbers(everything) if not 1 <= n <= len(passages)})
+    if unknown:
+        problems.append(f"cites passages that do not exist: {', '.join(f'[{n}]' for n in unknown)}")
+    used = list(dict.fromkeys(n for n in marker_numbers(answer) if 1 <= n <= len(passages)))
+    if answer and not used:
+        problems.append("the answer cites no passage")
+    quotes: dict[int, str] = {}
+    for span in quoted_spans(parsed.quote, passages) + quoted_spans(answer, passages):
+        if span.found is None:
+            where = f"passage [{span.n}]" if span.n is not None else "any passage"
+            problems.append(f"quote not verbatim in {where}: {span.text[:80]!r}")
+        elif span.n is not None and 1 <= span.n <= len(passages):
+            quotes.setdefault(span.n, span.found)
+    if answer and len(re.findall(r"[^\W\d_]{2,}|\d+", prose_of(answer))) < MIN_WORDS:
+        problems.append("the answer has no words of its own besides quotes and markers")
+    if answer and (problem := language_problem(answer, language)):
+        problems.append(problem)
+    if answer and (demand := echoed_demand(answer, question, evidence)):
+        problems.append(f"the answer repeats an instruction found in a passage ({demand[:40]!r})")
+    if problems:
+        return Verdict(problems=tuple(problems))
+    mapping = {old: new for new, old in enumerate(used, start=1)}
+    citations = tuple(
+        citation(mapping[old], evidence[old - 1], quotes.get(old) or best_sentence(evidence[old - 1]))
+        for old in used
+    )
+    return Verdict(problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes)
