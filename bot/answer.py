@@ -34,7 +34,7 @@ class AnswerPolicy:
 
     # Abstain when the best passage's best sentence scores below this (cosine of the query
     # and the sentence plus the weighted share of query terms it contains).
-    abstain_below: float = 0.86
+    abstain_below: float = 0.815
     max_quotes: int = 2
     second_margin: float = 0.02  # a second article's sentence within this of the best is shown
     max_quote_chars: int = 600

@@ -98,14 +98,13 @@ class Asker:
         standalone = self.rewrite(question, history) if history else question
         result = self.search_result(standalone, k, filters)
         scope = scope_of(self.index, filters)
+        rewritten = standalone if standalone != question else ""
         if should_abstain(result, self.policy):
-            answer = abstention(question, language, scope, filters)
-        else:
-            answer = extractive_answer(question, language, result.evidence, scope, self.policy)
-            if self.llm is not None:
-                answer = self._with_llm(question, language, result.evidence, answer)
-        if standalone != question:
-            answer = replace(answer, standalone_question=standalone)
+            return replace(abstention(question, language, scope, filters), standalone_question=rewritten)
+        answer = extractive_answer(question, language, result.evidence, scope, self.policy)
+        answer = replace(answer, standalone_question=rewritten)
+        if self.llm is not None:
+            answer = self._with_llm(question, language, result.evidence, answer)
         return answer
 
     def _with_llm(

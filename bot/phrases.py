@@ -186,8 +186,9 @@ def table(language: str) -> dict[str, str]:
     return PHRASES.get(language, PHRASES["en"])
 
 
-def phrase(language: str, key: str, **values: object) -> str:
-    return table(language)[key].format(**values)
+def phrase(ui: str, key: str, /, **values: object) -> str:
+    """The template `key` in language `ui`, filled in."""
+    return table(ui)[key].format(**values)
 
 
 def language_name(code: str, language: str) -> str:

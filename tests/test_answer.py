@@ -1,0 +1,185 @@
+"""Extractive answers: quoted, dated, in the question's language; abstention; follow-ups."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import pytest
+
+from bot.answer import abstention, disagree, extractive_answer, pick_quotes
+from bot.answers import Answer, Evidence, Scope, ScoredSentence
+from bot.ask import Asker
+from bot.followup import is_followup, standalone_question
+from bot.language import detect_language
+from newsdesk.articles import Span
+from newsdesk.embeddings import Embedder
+from newsdesk.index import ArticleRecord, Filters, StoredChunk
+from tests.answering_corpus import DISTRACTORS, SAMPLE_ID, SAMPLE_URL, built_data_dir
+from tests.conftest import make_settings
+
+QUESTION = "Where are the North Korean troops?"
+
+
+@pytest.fixture(scope="module")
+def asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
+    asker = Asker(make_settings(built_data_dir(tmp_path_factory, e5)), embedder=e5)
+    yield asker
+    asker.close()
+
+
+def test_sample_question_answered_in_english_with_the_romanian_words(asker: Asker) -> None:
+    answer = asker.ask(QUESTION)
+    assert not answer.abstained and answer.language == "en"
+    first = answer.citations[0]
+    assert first.article_id == SAMPLE_ID and first.url == SAMPLE_URL and first.n == 1
+    assert "8.000" in first.passage and "Kursk" in first.passage
+    assert "Kursk" in first.quote and first.quote in first.passage
+    assert answer.answer.startswith("According to an article of Nov 2024")
+    assert "in Romanian" in answer.answer
+    assert first.quote in answer.answer  # the original words are shown
+    assert "[1]" in answer.answer
+
+
+def test_every_quote_is_verbatim_and_every_marker_resolves(asker: Asker) -> None:
+    for question in (QUESTION, "Ce a cerut Zelenski aliaților?", "When was COVID-19 declared a pandemic?"):
+        answer = asker.ask(question)
+        numbers = {c.n for c in answer.citations}
+        assert numbers == set(range(1, len(answer.citations) + 1))
+        for c in answer.citations:
+            assert c.quote and c.quote in c.passage
+            assert f"[{c.n}]" in answer.answer
+
+
+def test_romanian_question_gets_a_romanian_answer(asker: Asker) -> None:
+    answer = asker.ask("Câți soldați nord-coreeni se află în regiunea Kursk?")
+    assert answer.language == "ro" and not answer.abstained
+    assert answer.answer.startswith("Potrivit unui articol din noiembrie 2024")
+    assert "în română" not in answer.answer  # same language: no "in Romanian" note
+    assert "8.000" in answer.citations[0].quote
+
+
+def test_unrelated_question_abstains_and_says_what_was_searched(asker: Asker) -> None:
+    answer = asker.ask("Who won the 2022 FIFA World Cup final in Qatar?")
+    assert answer.abstained and answer.citations == ()
+    assert "nothing in the ingested news" in answer.answer
+    assert f"{1 + len(DISTRACTORS)} articles" in answer.answer
+    assert "Jan 2020" in answer.answer and "Nov 2024" in answer.answer
+    ro = asker.ask("Cine a câștigat finala Cupei Mondiale de fotbal din 2022?")
+    assert ro.abstained and ro.language == "ro" and "Am căutat în 5 articole" in ro.answer
+
+
+def test_filters_change_the_scope_of_an_abstention(asker: Asker) -> None:
+    answer = asker.ask(QUESTION, filters=Filters(lang="fr"))
+    assert answer.abstained
+    assert "0 articles" in answer.answer and "lang fr" in answer.answer
+
+
+def test_follow_up_is_rewritten_with_the_previous_topic(asker: Asker) -> None:
+    first = asker.ask(QUESTION)
+    second = asker.ask("How many of them are there?", history=[first])
+    assert second.standalone_question == "How many of them are there? (North Korean troops)"
+    assert not second.abstained
+    assert second.citations[0].article_id == SAMPLE_ID
+    assert any(n in second.citations[0].quote for n in ("8.000", "10.000", "12.000"))
+
+
+def test_follow_up_rule() -> None:
+    history = ["Where are the North Korean troops?"]
+    assert standalone_question("Where are the North Korean troops?") == QUESTION
+    assert standalone_question("Și câți sunt?", history) == "Și câți sunt? (North Korean troops)"
+    assert standalone_question("Why?", [("user", "Who is Antony Blinken?"), ("assistant", "…")]) == (
+        "Why? (Antony Blinken)"
+    )
+    complete = "What did the Pentagon estimate about soldiers sent to Russia?"
+    assert not is_followup(complete)
+    assert standalone_question(complete, history) == complete
+    assert is_followup("What about their weapons?")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Where are the North Korean troops?", "en"),
+        ("Unde sunt trupele nord-coreene?", "ro"),
+        ("Où sont les troupes nord-coréennes ?", "fr"),
+        ("Dove sono le truppe nordcoreane?", "it"),
+        ("Wo sind die nordkoreanischen Truppen?", "de"),
+        ("¿Dónde están las tropas norcoreanas?", "es"),
+        ("Și câți?", "ro"),
+        ("Who?", "en"),
+        ("Cine?", "ro"),
+    ],
+)
+def test_question_language(text: str, expected: str) -> None:
+    assert detect_language(text) == expected
+
+
+def test_short_ambiguous_question_keeps_the_conversation_language() -> None:
+    assert detect_language("Kursk?", previous="ro") == "ro"
+    assert detect_language("Kursk?") == "en"
+
+
+def _evidence(article_id: str, published: str | None, text: str, score: float,
+              lang: str = "en") -> Evidence:  # fmt: skip
+    record = ArticleRecord(
+        article_id=article_id, title=f"Title {article_id}", source="Outlet", url="", published=published,
+        lang=lang, author="", ingested_at="", content_hash="", n_chunks=1,
+    )  # fmt: skip
+    chunk = StoredChunk(f"{article_id}-0", record, 0, 0, len(text), text, (Span(0, len(text)),))
+    return Evidence(chunk, score, (ScoredSentence(Span(0, len(text)), score),))
+
+
+def test_disagreeing_sources_newer_first_older_shown() -> None:
+    older = _evidence("old", "2024-10-02", "About 3,000 soldiers were sent to the region.", 0.92)
+    newer = _evidence("new", "2024-11-05", "About 8,000 soldiers are now in the region.", 0.915)
+    answer = extractive_answer("How many soldiers?", "en", [older, newer], Scope(2, None, None))
+    assert [c.article_id for c in answer.citations] == ["new", "old"]
+    lines = answer.answer.split("\n")
+    assert lines[0].startswith("According to an article of 5 Nov 2024: “About 8,000")
+    assert lines[0].endswith("[1]")
+    assert lines[1].startswith("An earlier article, of 2 Oct 2024, said: “About 3,000")
+    assert "do not agree" in answer.answer
+    assert disagree("8.000 soldați", "8,000 soldiers") is False
+
+
+def test_weaker_second_source_is_left_out() -> None:
+    best = _evidence("a", "2024-11-05", "8,000 soldiers are in Kursk.", 0.95)
+    weak = _evidence("b", "2024-12-01", "Something else entirely, 12 of them.", 0.80)
+    assert [e.chunk.article.article_id for e, _ in pick_quotes([best, weak])] == ["a"]
+
+
+def test_answer_templates_in_six_languages() -> None:
+    ev = _evidence("a", "2024-11-04", "Aproximativ 8.000 de soldați sunt în Kursk.", 0.95, lang="ro")
+    expected = {
+        "en": "According to an article of 4 Nov 2024, in Romanian: „",
+        "ro": "Potrivit unui articol din 4 noiembrie 2024: „",
+        "fr": "Selon un article du 4 novembre 2024, en roumain : „",
+        "it": "Secondo un articolo del 4 novembre 2024, in rumeno: „",
+        "de": "Laut einem Artikel vom 4. November 2024, auf Rumänisch: „",
+        "es": "Según un artículo del 4 de noviembre de 2024, en rumano: „",
+    }
+    for language, start in expected.items():
+        text = extractive_answer("?", language, [ev]).answer
+        assert text.replace(" :", ":").startswith(start.replace(" :", ":")), (language, text)
+    gone = abstention("?", "de", Scope(3, "2020-01-06", "2024-11"))
+    assert gone.abstained and "3 Artikel" in gone.answer and "6. Januar 2020" in gone.answer
+
+
+def test_injected_llm_answerer_is_used_and_its_failure_falls_back(asker: Asker) -> None:
+    seen: list[tuple[str, str, int, Answer]] = []
+
+    def llm(question: str, language: str, evidence: Sequence[Evidence], extractive: Answer) -> Answer:
+        seen.append((question, language, len(evidence), extractive))
+        return Answer(question, "Fluent [1]", language, False, extractive.citations, generated_by="fake")
+
+    with_llm = Asker(asker.settings, index=asker.index, embedder=asker.embedder, llm=llm)
+    answer = with_llm.ask(QUESTION)
+    assert answer.generated_by == "fake" and seen[0][1] == "en" and seen[0][3].citations
+
+    def broken(*_args: object) -> Answer:
+        raise RuntimeError("endpoint down")
+
+    fallback = Asker(asker.settings, index=asker.index, embedder=asker.embedder, llm=broken).ask(QUESTION)
+    assert fallback.generated_by == "extractive" and fallback.citations and fallback.notes
+    assert with_llm.ask("Who won the 2022 FIFA World Cup final in Qatar?").abstained
+    assert len(seen) == 1  # not asked to answer when the evidence is too weak

@@ -1,0 +1,171 @@
+"""`newsdesk ask / search / chat / eval / run` through the real CLI entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.commands import chat, filters_from
+from newsdesk import cli
+from newsdesk.embeddings import Embedder
+from newsdesk.errors import NewsdeskError
+from newsdesk.settings import get_settings
+from tests.answering_corpus import SAMPLE_ID, built_data_dir
+
+QUESTION = "Where are the North Korean troops?"
+CITATION_KEYS = ["n", "article_id", "title", "source", "url", "published", "lang", "chunk_id",
+                 "passage", "quote"]  # fmt: skip
+RESULT_KEYS = ["rank", "chunk_id", "article_id", "title", "source", "url", "published", "lang",
+               "text", "score"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Path:
+    return built_data_dir(tmp_path_factory, e5)
+
+
+@pytest.fixture
+def newsdesk(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
+    """Run the CLI in-process against the test index; returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data_dir))
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
+    monkeypatch.chdir(data_dir)  # no developer .env is read
+    get_settings.cache_clear()
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = cli.main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    yield run
+    get_settings.cache_clear()
+
+
+def test_ask_json_is_exactly_the_contract(newsdesk) -> None:
+    code, out, _ = newsdesk("ask", "--json", QUESTION)
+    assert code == 0
+    data = json.loads(out)
+    assert list(data) == ["question", "answer", "language", "abstained", "citations"]
+    assert data["question"] == QUESTION and data["language"] == "en" and data["abstained"] is False
+    assert data["citations"], data
+    for n, citation in enumerate(data["citations"], start=1):
+        assert list(citation) == CITATION_KEYS
+        assert citation["n"] == n and f"[{n}]" in data["answer"]
+        assert citation["quote"] and citation["quote"] in citation["passage"]
+    first = data["citations"][0]
+    assert first["article_id"] == SAMPLE_ID and first["lang"] == "ro" and first["published"] == "2024-11"
+    assert "8.000" in first["passage"] and "Kursk" in first["quote"]
+
+
+def test_ask_prints_the_answer_and_a_numbered_source_list(newsdesk) -> None:
+    code, out, _ = newsdesk("ask", QUESTION)
+    assert code == 0
+    answer, sources = out.split("\nSources:\n")
+    assert "in Romanian" in answer and "Kursk" in answer
+    assert sources.startswith("[1] Blinken: aproximativ 8.000")
+    assert "Exemplu, 2024-11" in sources and "https://example.org/ro/" in sources
+
+
+def test_ask_filters_and_abstention(newsdesk) -> None:
+    code, out, _ = newsdesk("ask", "--json", "--lang", "en", "-k", "3", QUESTION)
+    data = json.loads(out)
+    assert code == 0 and all(c["lang"] == "en" for c in data["citations"])
+    code, out, _ = newsdesk("ask", "--json", "--until", "2019-12", QUESTION)
+    data = json.loads(out)
+    assert data["abstained"] is True and data["citations"] == []
+    assert "0 articles" in data["answer"]
+    code, out, _ = newsdesk("ask", "Who won the 2022 FIFA World Cup final in Qatar?")
+    assert code == 0 and "nothing in the ingested news" in out and "5 articles" in out
+
+
+def test_bad_filter_is_a_one_line_error(newsdesk) -> None:
+    code, out, err = newsdesk("ask", "--since", "last week", QUESTION)
+    assert code == 2 and out == "" and err.count("\n") == 1 and "--since" in err
+
+
+def test_until_includes_the_whole_period() -> None:
+    import argparse
+
+    filters = filters_from(argparse.Namespace(since="2024-11", until="2024-11", source=None, lang="RO"))
+    assert filters.lang == "ro"
+    assert filters.until - filters.since == pytest.approx(30 * 86400, abs=1)
+
+
+def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
+    code, out, _ = newsdesk("search", "--json", "-k", "4", "Kursk Blinken")
+    data = json.loads(out)
+    assert code == 0 and list(data) == ["query", "results"] and data["query"] == "Kursk Blinken"
+    assert [r["rank"] for r in data["results"]] == list(range(1, len(data["results"]) + 1))
+    assert all(list(r) == RESULT_KEYS for r in data["results"])
+    assert data["results"][0]["article_id"] == SAMPLE_ID
+    batch = tmp_path / "q.jsonl"
+    batch.write_text(
+        json.dumps({"qid": "a", "question": QUESTION}) + "\n"
+        + json.dumps({"qid": 7, "question": "COVID-19 pandemic declared"}) + "\n",
+        encoding="utf-8",
+    )
+    code, out, _ = newsdesk("search", "--batch", str(batch), "-k", "2")
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and [x["qid"] for x in lines] == ["a", 7]
+    assert all(list(x) == ["qid", "results"] and len(x["results"]) == 2 for x in lines)
+    assert lines[0]["results"][0]["article_id"] == SAMPLE_ID
+
+
+def test_chat_on_a_pipe_keeps_history(newsdesk) -> None:
+    from bot.commands import make_asker
+
+    stdin = io.StringIO(f"{QUESTION}\nHow many of them are there?\n/sources\n/quit\nnever read\n")
+    out = io.StringIO()
+    asker = make_asker(get_settings())
+    assert chat(asker, stdin, out) == 0
+    text = out.getvalue()
+    assert text.count("According to an article of Nov 2024") == 2
+    assert "(searched as: How many of them are there? (North Korean troops))" in text
+    assert "passage: " in text  # /sources shows the passages
+    assert "> " not in text  # no prompt on a pipe
+
+
+def test_run_without_slack_tokens_is_the_chat(newsdesk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(f"{QUESTION}\n"))
+    code, out, _ = newsdesk("run")
+    assert code == 0 and "Kursk" in out
+
+
+def test_eval_reports_recall_and_abstention(newsdesk, tmp_path: Path) -> None:
+    questions = tmp_path / "dev.jsonl"
+    rows = [
+        {"qid": "1", "question": QUESTION, "question_lang": "en", "corpus_lang": "ro",
+         "answers": ["8.000"], "doc_id": SAMPLE_ID},
+        {"qid": "2", "question": "Câți militari nord-coreeni au fost trimiși în Rusia în total?",
+         "question_lang": "ro", "corpus_lang": "ro", "answers": ["10.000"], "doc_id": SAMPLE_ID},
+        {"qid": "3", "question": "Who won the 2022 FIFA World Cup final in Qatar?",
+         "question_lang": "en", "answerable": False},
+    ]  # fmt: skip
+    questions.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    code, out, _ = newsdesk("eval", str(questions), "--json")
+    data = json.loads(out)
+    assert code == 0
+    assert data["overall"]["n"] == 2 and data["overall"]["R@5"] == 1.0
+    assert data["overall"]["unanswerable"] == 1 and data["overall"]["false_answer"] == 0.0
+    assert set(data["by_pair"]) == {"en-ro", "ro-ro", "en-*"}
+    code, out, _ = newsdesk("eval", str(questions))
+    assert code == 0 and "| en-ro | 1 |" in out and "MRR@10" in out
+
+
+def test_eval_says_when_the_corpus_is_missing(newsdesk, tmp_path: Path) -> None:
+    questions = tmp_path / "dev.jsonl"
+    questions.write_text(json.dumps({"qid": "x", "question": "?", "answers": ["a"],
+                                     "doc_id": "xquad-ro-nowhere"}) + "\n")  # fmt: skip
+    code, _, err = newsdesk("eval", str(questions))
+    assert code == 2 and "not in the index" in err
+
+
+def test_filters_from_rejects_an_empty_range() -> None:
+    import argparse
+
+    with pytest.raises(NewsdeskError):
+        filters_from(argparse.Namespace(since="2025", until="2024", source=None, lang=None))

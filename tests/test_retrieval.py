@@ -1,0 +1,120 @@
+"""Hybrid retrieval and the sentence step, over a real index with the real embedder."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.ask import Asker
+from bot.retrieval import RetrievalParams, fuse, query_terms, rank_sentences, search, term_overlap
+from newsdesk.articles import Article, Span, published_timestamp
+from newsdesk.embeddings import Embedder
+from newsdesk.index import Filters, Index
+from tests.answering_corpus import SAMPLE_ID, built_data_dir
+from tests.conftest import make_settings
+
+QUESTION = "Where are the North Korean troops?"
+
+
+@pytest.fixture(scope="module")
+def asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
+    settings = make_settings(built_data_dir(tmp_path_factory, e5))
+    asker = Asker(settings, embedder=e5)
+    yield asker
+    asker.close()
+
+
+def test_query_terms_fold_accents_and_drop_stopwords() -> None:
+    assert query_terms("Câte puncte a cedat apărarea echipei Panthers?") == [
+        "puncte", "cedat", "apararea", "echipei", "panthers",
+    ]  # fmt: skip
+    assert query_terms("Where are the North Korean troops?") == ["north", "korean", "troops"]
+    assert query_terms("Wie viele Soldaten sind in Kursk?") == ["viele", "soldaten", "kursk"]
+    assert query_terms("8.000 soldați") == ["8", "000", "soldati"]
+
+
+def test_fusion_rewards_agreement_and_respects_weights() -> None:
+    dense = [("a", 0.9), ("b", 0.8), ("c", 0.7)]
+    lexical = [("c", 12.0), ("d", 5.0)]
+    ranked = fuse(dense, lexical, RetrievalParams(rrf_k=10, dense_weight=1, lexical_weight=1))
+    assert [c.chunk_id for c in ranked][0] == "c"  # found by both
+    dense_only = fuse(dense, lexical, RetrievalParams(rrf_k=10, dense_weight=1, lexical_weight=0))
+    assert [c.chunk_id for c in dense_only][:3] == ["a", "b", "c"]
+    assert ranked[0].dense_rank == 3 and ranked[0].lexical_rank == 1
+
+
+def test_term_overlap_counts_inflected_forms() -> None:
+    assert term_overlap(["soldati", "kursk"], "8.000 de soldați în regiunea Kursk") == 1.0
+    assert term_overlap(["regiune"], "în regiunea rusă") == 1.0  # shared 5-letter prefix
+    assert term_overlap(["troops"], "Blinken a declarat") == 0.0
+
+
+def test_english_question_finds_the_romanian_passage(asker: Asker) -> None:
+    evidence = asker.search(QUESTION, k=3)
+    top = evidence[0]
+    assert top.chunk.article.article_id == SAMPLE_ID
+    best = top.sentences[0].span
+    sentence = top.chunk.text[best.start : best.end]
+    assert "8.000" in sentence and "Kursk" in sentence
+
+
+def test_sentence_step_ranks_the_answering_sentence_first(asker: Asker, e5: Embedder) -> None:
+    evidence = asker.search("How many North Korean soldiers did Pyongyang send to Russia in total?", k=3)
+    sample = next(e for e in evidence if e.chunk.article.article_id == SAMPLE_ID)
+    best = sample.sentences[0].span
+    assert "10.000" in sample.chunk.text[best.start : best.end]
+    assert [s.score for s in sample.sentences] == sorted((s.score for s in sample.sentences), reverse=True)
+
+
+def test_rank_sentences_without_vectors_falls_back_to_overlap(asker: Asker) -> None:
+    chunk = asker.index.article_chunks(SAMPLE_ID)[0]
+    ranked = rank_sentences(chunk, None, np.zeros(asker.embedder.dim, np.float32), ["kursk", "8"])
+    top = chunk.text[ranked[0].span.start : ranked[0].span.end]
+    assert "Kursk" in top
+
+
+def test_filters_restrict_every_retriever(asker: Asker) -> None:
+    english = asker.search(QUESTION, k=10, filters=Filters(lang="en"))
+    assert english and all(e.chunk.article.lang == "en" for e in english)
+    old = asker.search(QUESTION, k=10, filters=Filters(until=published_timestamp("2021-01-01")))
+    assert old and all(e.chunk.article.article_id != SAMPLE_ID for e in old)
+    recent = asker.search(QUESTION, k=10, filters=Filters(since=published_timestamp("2024-01-01")))
+    assert {e.chunk.article.article_id for e in recent} == {SAMPLE_ID}
+    assert asker.search(QUESTION, k=10, filters=Filters(source="No such outlet")) == []
+
+
+def test_lexical_and_dense_alone(asker: Asker) -> None:
+    lexical = search(asker.index, None, query_terms("Kursk Blinken"), 3, Filters(),
+                     RetrievalParams(use_dense=False, use_sentences=False))  # fmt: skip
+    assert lexical.evidence[0].chunk.article.article_id == SAMPLE_ID
+    vector = asker.query_vector(QUESTION)
+    dense = search(asker.index, vector, [], 3, Filters(),
+                   RetrievalParams(use_lexical=False, use_sentences=False))  # fmt: skip
+    assert dense.candidates[0].dense_rank == 1 and dense.candidates[0].lexical_rank is None
+
+
+def test_newer_article_wins_a_tie(tmp_path: Path, e5: Embedder) -> None:
+    from ingest.pipeline import ingest
+
+    text = "The city council approved the new tram line on Monday after a long debate."
+    older = Article(text=text, title="Tram line approved", published="2019-05-01", lang="en",
+                    article_id="tram-2019", source="Gazette")  # fmt: skip
+    newer = Article(text=text, title="Tram line approved", published="2023-05-01", lang="en",
+                    article_id="tram-2023", source="Gazette")  # fmt: skip
+    index = Index(make_settings(tmp_path / "data"), e5)
+    try:
+        ingest([older, newer], index)
+        vector = e5.embed_queries(["Was the tram line approved?"])[0]
+        result = search(index, vector, query_terms("Was the tram line approved?"), 2)
+        assert [e.chunk.article.article_id for e in result.evidence] == ["tram-2023", "tram-2019"]
+    finally:
+        index.close()
+
+
+def test_sentence_spans_stay_inside_the_chunk(asker: Asker) -> None:
+    for ev in asker.search(QUESTION, k=5):
+        for s in ev.sentences:
+            assert isinstance(s.span, Span) and 0 <= s.span.start < s.span.end <= len(ev.chunk.text)
