@@ -214,7 +214,10 @@ def answer_blocks(
         blocks.append(_context(f"Understood as: {answer.standalone_question}"))
     footer: list[dict[str, Any]] = []
     if answer.abstained or not answer.citations:
-        searched = scope_text(answer)
+        # say what was searched, unless the answer already says how many articles
+        scope = answer.scope
+        said = scope is not None and str(scope.articles) in answer.answer
+        searched = "" if said else scope_text(answer)
         if answer.question:
             searched = f"{searched} Searched for: “{escape(answer.question)}”".strip()
         if searched:
