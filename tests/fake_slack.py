@@ -188,6 +188,7 @@ class FakeSocketMode:
         self.acks: dict[str, dict[str, Any]] = {}
         self.received: list[dict[str, Any]] = []
         self._connections: list[Any] = []
+        self.opened = 0
         self._cond = threading.Condition()
         self._send_lock = threading.Lock()
         self._server = serve(self._handle, "127.0.0.1", 0)
@@ -202,6 +203,7 @@ class FakeSocketMode:
     def _handle(self, connection: Any) -> None:
         with self._cond:
             self._connections.append(connection)
+            self.opened += 1
             self._cond.notify_all()
         with self._send_lock:
             connection.send(json.dumps({
@@ -223,6 +225,20 @@ class FakeSocketMode:
             with self._cond:
                 if connection in self._connections:
                     self._connections.remove(connection)
+
+    def send_raw(self, message: dict[str, Any]) -> None:
+        """Send any message (e.g. `{"type": "disconnect"}`) on the newest connection."""
+        self.wait_connected()
+        with self._cond:
+            connection = self._connections[-1]
+        with self._send_lock:
+            connection.send(json.dumps(message))
+
+    def wait_connections(self, count: int, timeout: float = 15) -> None:
+        """Wait until `count` connections have been opened in all (reconnects included)."""
+        with self._cond:
+            if not self._cond.wait_for(lambda: self.opened >= count, timeout):
+                raise AssertionError(f"{self.opened} connections opened, not {count}")
 
     def wait_connected(self, timeout: float = 15) -> None:
         with self._cond:

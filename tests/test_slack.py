@@ -737,9 +737,21 @@ def test_with_an_llm_the_answer_replaces_a_placeholder(
         socket_server.close()
 
 
-def test_several_questions_at_once_are_all_answered(
-    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+def test_several_questions_at_once_are_all_answered_while_an_admin_ingests(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
 ) -> None:
+    for i in range(5):
+        api.pages[f"/load{i}.html"] = (
+            f"<html><head><title>Harbour report {i}</title></head><body><article>"
+            f"<h1>Harbour report {i}</h1><p>The harbour authority of port number {i} said on "
+            "Monday that cargo volumes rose by a tenth last year, helped by grain exports and a "
+            "new container terminal.</p><p>Dock workers will vote on a new wage agreement next "
+            "month, the union said.</p></article></body></html>"
+        )
+    links = " ".join(f"{api.root}/load{i}.html" for i in range(5))
+    url = api.response_url()
+    command = fake_slack.slash_command(f"ingest {links}", user=ADMIN, response_url=url)
+    socket_server.send("slash_commands", command)
     events = [fake_slack.mention(QUESTION, channel=f"C_LOAD{i}") for i in range(8)]
     for event in events:
         socket_server.send("events_api", fake_slack.event_callback(event))
@@ -747,6 +759,8 @@ def test_several_questions_at_once_are_all_answered(
         call = posted_in(api, f"C_LOAD{i}", thread_ts=event["ts"], timeout=120)
         validate_blocks(call.params["blocks"])
         assert "Kursk" in all_text(call.params["blocks"])
+    reply = api.wait_for("response_url", lambda c: c.path == url.removeprefix(api.root), timeout=120)
+    assert reply.params["text"].count("✅ added") == 5, reply.params["text"]
 
 
 # -- the real command, in its own process -----------------------------------------------------
@@ -794,3 +808,30 @@ def test_newsdesk_serve_answers_a_mention(tmp_path: Path, e5: Embedder) -> None:
     assert "connected to Slack (Socket Mode)" in output
     for secret in (BOT_TOKEN, APP_TOKEN):
         assert secret not in output  # not even at DEBUG
+
+
+def test_socket_mode_reconnects_through_slack_api_url(
+    tmp_path: Path, asker: RecordingAsker, e5: Embedder, settings: Settings
+) -> None:
+    """Slack asks clients to reconnect now and then; the new URL comes from SLACK_API_URL too."""
+    api, socket_server = FakeSlackAPI(), FakeSocketMode()
+    api.socket_url = socket_server.url
+    running = start(slack_settings(settings.data_dir, api), asker=asker, embedder=e5)
+    try:
+        socket_server.wait_connected()
+        assert len(api.calls_to("apps.connections.open")) == 1
+        socket_server.send_raw({"type": "disconnect", "reason": "refresh_requested"})
+        deadline = time.monotonic() + 30
+        while len(api.calls_to("apps.connections.open")) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert all(c.token == APP_TOKEN for c in api.calls_to("apps.connections.open"))
+        assert len(api.calls_to("apps.connections.open")) == 2
+        socket_server.wait_connections(2)
+        event = fake_slack.mention(QUESTION, channel="C_RECONNECT")
+        send_event(socket_server, event)
+        call = posted_in(api, "C_RECONNECT", thread_ts=event["ts"])
+        assert "Kursk" in all_text(call.params["blocks"])
+    finally:
+        running.stop()
+        api.close()
+        socket_server.close()

@@ -366,7 +366,7 @@ def ingest_report_text(items: Iterable[Any]) -> str:
         what = link(item.source, item.title, 150) if item.title else escape(item.source)
         line = f"{marks.get(item.status, item.status)}: {what}"
         if item.status in ("added", "updated") and item.chunks:
-            line += f" ({item.chunks} passages)"
+            line += f" ({item.chunks} passage{'s' if item.chunks != 1 else ''})"
         if item.error:
             line += f" — {clip(item.error, 300)}"
         lines.append(line)
