@@ -590,7 +590,8 @@ def test_question_and_link_parsing() -> None:
 def test_block_limits_are_kept_by_cutting_cleanly() -> None:
     long = "Cuvânt <b> & " * 2000
     citations = tuple(
-        _citation(n, title=long, source=long, quote=long, passage=long, chunk_id="c" * 3000)
+        _citation(n, title=long, source=long, quote=long, passage=long, chunk_id="c" * 3000,
+                  url="https://example.com/" + "<&>|" * 2000)
         for n in range(1, 61)
     )
     answer = Answer(question=long, answer=long, language="en", abstained=False,

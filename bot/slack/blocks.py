@@ -29,6 +29,7 @@ BUTTON_VALUE = 2000
 FALLBACK_TEXT = 3000  # the notification text; Slack allows more, people read less
 RICH_TEXT = 3000  # per rich_text block, kept as conservative as a section
 TITLE_CHARS = 250  # a title longer than this is cut in source lines
+URL_CHARS = 1000  # a longer URL is not linked (it would crowd out the rest of the block)
 
 ELLIPSIS = "…"
 
@@ -88,7 +89,7 @@ def is_web_url(url: str) -> bool:
 def link(url: str, label: str, limit: int = TITLE_CHARS) -> str:
     """`<url|label>` when the URL is a web link (both escaped); the escaped label otherwise."""
     label_text = clip(" ".join((label or url or "").split()), limit)
-    if not is_web_url(url) or any(c in url for c in " \n\t"):
+    if not is_web_url(url) or any(c in url for c in " \n\t") or len(url) > URL_CHARS:
         return label_text
     safe_url = escape(url).replace("|", "%7C")
     return f"<{safe_url}|{label_text.replace('|', '¦')}>"

@@ -71,7 +71,8 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
                 if record is None:
                     text = f"No article {blocks.escape(key)!s} (`/news sources` lists the ids)."
                 else:
-                    text = f"Forgot {blocks.link(record.url, record.title)} (`{record.article_id}`)."
+                    text = (f"Forgot {blocks.link(record.url, record.title)} "
+                            f"(`{blocks.escape(record.article_id)}`).")  # fmt: skip
                 respond(text=text, response_type="ephemeral", replace_original=False)
             elif sub == "sources":
                 query = question_from_slack(rest)
