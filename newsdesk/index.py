@@ -159,12 +159,8 @@ class Index:
         self.embedder = embedder
         self.path = Path(settings.data_dir)
         self.path.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(
-            self.path / "catalog.sqlite", timeout=60, check_same_thread=False, isolation_level=None
-        )
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=60000")
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
         self._collection: Any = None
         self._generation: str | None = None  # the catalog generation our Chroma view reflects
         self._reopen_lock = threading.Lock()
@@ -239,8 +235,28 @@ class Index:
         if self._collection is not None:
             self._generation = generation
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: the Slack bot answers in many threads while one ingests,
+        and a SQLite connection carries one transaction at a time."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(
+                self.path / "catalog.sqlite", timeout=60, check_same_thread=False,
+                isolation_level=None,
+            )  # fmt: skip
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=60000")
+            self._local.db = db
+            self._connections.append(db)
+        return db
+
     def close(self) -> None:
-        self._db.close()
+        for db in self._connections:
+            db.close()
+        self._connections.clear()
+        self._local = threading.local()
 
     # -- transactions and the writer lock --------------------------------------------------
 
