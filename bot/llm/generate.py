@@ -246,11 +246,13 @@ def generate_answer(
         return _dont_know(question, code, extractive, name)
     if not verdict.ok:
         return _fallback(extractive, "; ".join(verdict.problems))
+    notes = extractive.notes
+    if verdict.borrowed_marker:
+        notes = (*notes, "the LLM answer had no [n]; its verbatim quote's passage is cited")
     return Answer(
         question=question, answer=verdict.answer, language=code, abstained=False,
         citations=verdict.citations, scope=extractive.scope,
-        standalone_question=extractive.standalone_question, generated_by=name,
-        notes=extractive.notes,
+        standalone_question=extractive.standalone_question, generated_by=name, notes=notes,
     )  # fmt: skip
 
 

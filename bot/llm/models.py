@@ -13,6 +13,7 @@ caller checks before showing it. Problems are `NewsdeskError`s that say what to 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from pathlib import Path
@@ -133,7 +134,8 @@ _shared_lock = threading.Lock()
 def shared_chat_model(settings: Settings) -> BaseChatModel | None:
     """`load_chat_model`, once per process for the same configuration (a local model is big)."""
     key = (
-        settings.llm.strip(), settings.llm_base_url.strip(), settings.llm_api_key.get_secret_value(),
+        settings.llm.strip(), settings.llm_base_url.strip(),
+        hashlib.sha256(settings.llm_api_key.get_secret_value().encode()).hexdigest(),
         settings.llm_timeout, settings.llm_max_tokens, settings.llm_context, settings.llm_threads,
         str(settings.data_dir),
     )  # fmt: skip

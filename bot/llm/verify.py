@@ -7,12 +7,14 @@ The model is asked (prompts/answer_*.md) for
 
 or exactly "I don't know". `verify` accepts an answer only when:
 
-- every `[n]` refers to a passage that was sent (1..len(evidence)), and the answer cites one;
+- every `[n]` refers to a passage that was sent (1..len(evidence)), and the answer cites one
+  (an answer without any `[n]` after a QUOTE verbatim in one passage cites that passage);
 - every quoted span („…”, "…", «…», “…”) of the answer is verbatim in the passage it cites
   (whitespace and apostrophe variants aside), so a quote can never put words in a source's
   mouth (the QUOTE line is a working step, not shown: it only lends its words when verbatim);
 - every number the answer states is in a passage it cites (or the question, or an article's
   date): the model cannot add figures;
+- the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
   with py3langid when the text is long enough to tell);
 - the model did not stop mid-answer (token limit);
@@ -244,7 +246,7 @@ def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
                 ordinary.append(sentence)
                 continue
             for m in _PAYLOAD.finditer(sentence):
-                payload = (m.group(1) or m.group(2) or "").strip(_EDGE + "\"'”“»«")
+                payload = MARKER.sub("", m.group(1) or m.group(2) or "").strip(_EDGE + "\"'”“»«")
                 if len(payload) >= 3:
                     demands.add(payload)
             demands.update(_LOUD.findall(sentence))
@@ -286,6 +288,35 @@ def unsupported_numbers(answer: str, question: str, cited: Sequence[Evidence]) -
     return list(dict.fromkeys(n for n in stated if n not in known))
 
 
+# -- grounding -------------------------------------------------------------------------------------
+
+MIN_ANCHOR_LETTERS = 4
+# The dating phrase the prompt asks every answer for ("According to an article of ...") proves
+# nothing about the passage.
+_NOT_ANCHORS = frozenset({"accor", "artic"})
+
+
+def anchors(text: str) -> set[str]:
+    """Content words (folded, stopwords out, first five letters) and numbers of `text`."""
+    from bot.retrieval import query_terms
+
+    found = {t[:5] for t in query_terms(text) if len(t) >= MIN_ANCHOR_LETTERS or t.isdigit()}
+    return found - _NOT_ANCHORS
+
+
+def ungrounded(answer: str, cited: dict[int, Evidence]) -> list[int]:
+    """The cited passages the answer shares no name, number or content word with.
+
+    Across languages only names and numbers tend to survive ("Kursk", "8,000"), and that is
+    enough: an answer about something else (a model copying an example, or making a story up)
+    shares nothing with the passage it cites."""
+    said = anchors(prose_of(answer)) | {n for n in numbers_in(prose_of(answer))}
+    return [
+        n for n, ev in cited.items()
+        if not said & (anchors(f"{ev.chunk.text} {ev.chunk.article.title}") | numbers_in(ev.chunk.text))
+    ]  # fmt: skip
+
+
 # -- the verdict ---------------------------------------------------------------------------------
 
 
@@ -298,6 +329,7 @@ class Verdict:
     citations: tuple[Citation, ...] = ()
     dont_know: bool = False
     quotes: dict[int, str] = field(default_factory=dict)  # passage number -> verbatim quote
+    borrowed_marker: bool = False  # the answer had no [n]; its verbatim QUOTE's [n] was added
 
     @property
     def ok(self) -> bool:
@@ -363,6 +395,15 @@ def verify(
     unknown = sorted({n for n in marker_numbers(everything) if not 1 <= n <= len(passages)})
     if unknown:
         problems.append(f"cites passages that do not exist: {', '.join(f'[{n}]' for n in unknown)}")
+    borrowed = False
+    if answer and not marker_numbers(answer):
+        # Small models often write the QUOTE's [n] and forget it in the ANSWER. When the QUOTE
+        # is verbatim in exactly one passage, the answer leans on that passage: cite it (every
+        # other check below still applies to the answer).
+        sources = {sp.n for sp in quoted_spans(parsed.quote, passages) if sp.found is not None}
+        if len(sources) == 1 and None not in sources:
+            answer = _cite_at_end(answer, next(iter(sources)))  # type: ignore[arg-type]
+            borrowed = True
     used = list(dict.fromkeys(n for n in marker_numbers(answer) if 1 <= n <= len(passages)))
     if answer and not used:
         problems.append("the answer cites no passage")
@@ -380,6 +421,10 @@ def verify(
             quotes.setdefault(span.n, span.found)
     if answer and (extra := unsupported_numbers(answer, question, [evidence[n - 1] for n in used])):
         problems.append(f"the answer states numbers its passages do not: {', '.join(extra[:5])}")
+    quoted_in_answer = {sp.n for sp in quoted_spans(answer, passages) if sp.found is not None}
+    unquoted = {n: evidence[n - 1] for n in used if n not in quoted_in_answer}  # a verbatim quote grounds
+    if answer and (loose := ungrounded(answer, unquoted)):
+        problems.append(f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}")
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+", prose_of(answer))) < MIN_WORDS:
         problems.append("the answer has no words of its own besides quotes and markers")
     if answer and (problem := language_problem(answer, language)):
@@ -393,4 +438,15 @@ def verify(
         citation(mapping[old], evidence[old - 1], quotes.get(old) or best_sentence(evidence[old - 1]))
         for old in used
     )
-    return Verdict(problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes)
+    return Verdict(
+        problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes,
+        borrowed_marker=borrowed,
+    )  # fmt: skip
+
+
+def _cite_at_end(answer: str, n: int) -> str:
+    """`answer` with `[n]` before its final full stop (or at its end)."""
+    text = answer.rstrip()
+    if text.endswith((".", "!", "?", "…")):
+        return f"{text[:-1].rstrip()} [{n}]{text[-1]}"
+    return f"{text} [{n}]"
