@@ -9,7 +9,7 @@ braces in a template are written `{{` and `}}`.
 from __future__ import annotations
 
 import string
-from functools import lru_cache
+from functools import lru_cache, cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -20,12 +20,14 @@ class PromptError(KeyError):
     """A prompt file that does not exist, or a render call that misses one of its fields."""
 
 
-@lru_cache(maxsize=None)
+@cache
 def load(name: str) -> str:
     """The text of prompt `name` (with or without its `.md`/`.txt` suffix)."""
     if "/" in name or "\\" in name or name.startswith("."):
         raise PromptError(f"not a prompt name: {name!r}")
-    candidates = [HERE / name] if name.endswith(_SUFFIXES) else [HERE / f"{name}{s}" for s in _SUFFIXES]
+    candidates = (
+        [HERE / name] if name.endswith(_SUFFIXES) else [HERE / f"{name}{s}" for s in _SUFFIXES]
+    )
     for path in candidates:
         if path.is_file():
             return path.read_text(encoding="utf-8")

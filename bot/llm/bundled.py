@@ -37,10 +37,14 @@ def part_paths() -> list[Path]:
         try:
             module = importlib.import_module(PART_MODULE.format(i))
         except ImportError as exc:
-            raise BundledModelError(f"NEWSDESK_LLM=local: part {i} of the model is missing; {INSTALL_HINT}") from exc
+            raise BundledModelError(
+                f"NEWSDESK_LLM=local: part {i} of the model is missing; {INSTALL_HINT}"
+            ) from exc
         path = Path(module.get_part_path())
         if not path.is_file():
-            raise BundledModelError(f"NEWSDESK_LLM=local: {path} is missing; reinstall: {INSTALL_HINT}")
+            raise BundledModelError(
+                f"NEWSDESK_LLM=local: {path} is missing; reinstall: {INSTALL_HINT}"
+            )
         paths.append(path)
     return paths
 

@@ -46,7 +46,13 @@ class LLMAnswerer:
         on_text: Callable[[str], None] | None = None,
     ) -> Answer:
         return generate_answer(
-            question, language, evidence, extractive, self.model, timeout=self.timeout, on_text=on_text
+            question,
+            language,
+            evidence,
+            extractive,
+            self.model,
+            timeout=self.timeout,
+            on_text=on_text,
         )
 
 

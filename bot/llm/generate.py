@@ -96,7 +96,9 @@ def passages_block(evidence: Sequence[Evidence]) -> str:
     return "\n\n".join(blocks)
 
 
-def answer_messages(question: str, language: str, evidence: Sequence[Evidence]) -> list[BaseMessage]:
+def answer_messages(
+    question: str, language: str, evidence: Sequence[Evidence]
+) -> list[BaseMessage]:
     """The system and user messages for an answer."""
     name = language_name(language)
     return [
@@ -129,7 +131,9 @@ def _content(message: Any) -> str:
     if isinstance(content, str):
         return content
     return "".join(
-        b if isinstance(b, str) else str(b.get("text", "")) for b in content if isinstance(b, (str, dict))
+        b if isinstance(b, str) else str(b.get("text", ""))
+        for b in content
+        if isinstance(b, (str, dict))
     )
 
 
@@ -234,7 +238,9 @@ def generate_answer(
     name = model_name(model)
     limit = _timeout_of(model, timeout)
     try:
-        reply = call_model(model, answer_messages(question, code, evidence), limit, on_text, ANSWER_STOP)
+        reply = call_model(
+            model, answer_messages(question, code, evidence), limit, on_text, ANSWER_STOP
+        )
     except TimeoutError:
         return _fallback(extractive, f"the LLM did not answer within {limit:g} s")
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the safe answer
@@ -278,18 +284,24 @@ def _turns(history: Sequence[Any]) -> list[tuple[str, str]]:
             turns.append((role, str(turn[1])))
         elif isinstance(turn, dict):
             role = "user" if turn.get("role", "user") in ("user", "human") else "assistant"
-            turns.append((role, str(turn.get("content") or turn.get("question") or turn.get("text") or "")))
+            turns.append(
+                (role, str(turn.get("content") or turn.get("question") or turn.get("text") or ""))
+            )
     return [(r, t.strip()) for r, t in turns if t.strip()][-MAX_TURNS:]
 
 
 def rewrite_messages(question: str, history: Sequence[Any]) -> list[BaseMessage]:
     lines = [
-        prompts.render("rewrite_turn", role=role, text=_defuse(" ".join(text.split())[:MAX_TURN_CHARS])).strip()
+        prompts.render(
+            "rewrite_turn", role=role, text=_defuse(" ".join(text.split())[:MAX_TURN_CHARS])
+        ).strip()
         for role, text in _turns(history)
     ]
     return [
         SystemMessage(prompts.render("rewrite_followup_system")),
-        HumanMessage(prompts.render("rewrite_followup", history="\n".join(lines), question=_defuse(question))),
+        HumanMessage(
+            prompts.render("rewrite_followup", history="\n".join(lines), question=_defuse(question))
+        ),
     ]
 
 
@@ -339,7 +351,10 @@ def rewrite_followup(
         return rule()
     try:
         reply = call_model(
-            model, rewrite_messages(question, history), _timeout_of(model, timeout), stop=REWRITE_STOP
+            model,
+            rewrite_messages(question, history),
+            _timeout_of(model, timeout),
+            stop=REWRITE_STOP,
         )
     except Exception as exc:  # noqa: BLE001 - the rule is always a safe rewrite
         log.warning("LLM rewrite failed: %s", type(exc).__name__)

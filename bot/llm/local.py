@@ -51,7 +51,9 @@ class LocalModelError(NewsdeskError):
 def check_gguf(path: Path) -> None:
     """Refuse, with a one-line message, a path that is not a readable GGUF file."""
     if not path.is_file():
-        raise LocalModelError(f"no GGUF model file at {path}: set NEWSDESK_LLM=gguf:<path to a .gguf file>")
+        raise LocalModelError(
+            f"no GGUF model file at {path}: set NEWSDESK_LLM=gguf:<path to a .gguf file>"
+        )
     with path.open("rb") as handle:
         if handle.read(4) != GGUF_MAGIC:
             raise LocalModelError(f"{path} is not a GGUF model file (set NEWSDESK_LLM=gguf:<path>)")
@@ -190,10 +192,14 @@ class ChatXLlamaCpp(BaseChatModel):
     # thread writes far faster than two (measured here: 15 vs 1.4 tokens/s with SmolLM2 while
     # other processes held the cores), since llama.cpp's threads wait on each other per token.
     n_threads: int = 0
-    n_threads_batch: int = 0  # threads reading the prompt; 0: one per core, at most MAX_AUTO_THREADS
+    n_threads_batch: int = (
+        0  # threads reading the prompt; 0: one per core, at most MAX_AUTO_THREADS
+    )
     max_tokens: int = 512
     temperature: float = 0.0
-    timeout: float | None = Field(default=None, description="seconds before a generation is stopped")
+    timeout: float | None = Field(
+        default=None, description="seconds before a generation is stopped"
+    )
 
     _server: Any = PrivateAttr(default=None)
     _runs: set[_Run] = PrivateAttr(default_factory=set)
@@ -247,7 +253,9 @@ class ChatXLlamaCpp(BaseChatModel):
 
     # -- generation ------------------------------------------------------------------------
 
-    def _payload(self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any) -> dict[str, Any]:
+    def _payload(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, **kwargs: Any
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "messages": to_openai_messages(messages),
             "max_tokens": int(kwargs.pop("max_tokens", self.max_tokens)),
@@ -257,7 +265,14 @@ class ChatXLlamaCpp(BaseChatModel):
         }
         if stop:
             payload["stop"] = list(stop)
-        for key in ("top_p", "top_k", "seed", "repeat_penalty", "presence_penalty", "frequency_penalty"):
+        for key in (
+            "top_p",
+            "top_k",
+            "seed",
+            "repeat_penalty",
+            "presence_penalty",
+            "frequency_penalty",
+        ):
             if key in kwargs:
                 payload[key] = kwargs.pop(key)
         return payload
@@ -287,14 +302,22 @@ class ChatXLlamaCpp(BaseChatModel):
         return time.monotonic() + self.timeout if self.timeout else None
 
     def _metadata(self, run: _Run) -> dict[str, Any]:
-        return {"finish_reason": run.finish_reason, "timings": run.timings, "model_path": self.model_path}
+        return {
+            "finish_reason": run.finish_reason,
+            "timings": run.timings,
+            "model_path": self.model_path,
+        }
 
     def _usage(self, run: _Run) -> dict[str, int] | None:
         if not run.usage:
             return None
         prompt = int(run.usage.get("prompt_tokens", 0))
         completion = int(run.usage.get("completion_tokens", 0))
-        return {"input_tokens": prompt, "output_tokens": completion, "total_tokens": prompt + completion}
+        return {
+            "input_tokens": prompt,
+            "output_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
 
     def _generate(
         self,

@@ -41,7 +41,9 @@ def parse_spec(spec: str) -> tuple[str, str]:
         raise LLMConfigError(f"unknown LLM {spec!r}: {SPEC_HELP}")
     if provider == "local":
         if target:
-            raise LLMConfigError(f"NEWSDESK_LLM=local takes no model name (got {spec!r}); use gguf:<path> for another file")
+            raise LLMConfigError(
+                f"NEWSDESK_LLM=local takes no model name (got {spec!r}); use gguf:<path> for another file"
+            )
     elif not target:
         raise LLMConfigError(f"NEWSDESK_LLM={spec!r} needs a model after the colon: {SPEC_HELP}")
     return provider, target
@@ -63,7 +65,9 @@ def _openai(model: str, settings: Settings) -> BaseChatModel:
     try:
         from langchain_openai import ChatOpenAI
     except ImportError as exc:
-        raise LLMConfigError("NEWSDESK_LLM=openai:... needs langchain-openai: pip install langchain-openai") from exc
+        raise LLMConfigError(
+            "NEWSDESK_LLM=openai:... needs langchain-openai: pip install langchain-openai"
+        ) from exc
     return ChatOpenAI(
         model=model, base_url=base_url, api_key=key, timeout=settings.llm_timeout,
         max_retries=MAX_RETRIES, temperature=0, max_tokens=settings.llm_max_tokens,

@@ -108,7 +108,9 @@ def _pattern(span: str) -> re.Pattern[str] | None:
         if token.isspace():
             parts.append(r"\s+")
         else:
-            parts.append("".join(f"[{_APOSTROPHES}]" if c in _APOSTROPHES else re.escape(c) for c in token))
+            parts.append(
+                "".join(f"[{_APOSTROPHES}]" if c in _APOSTROPHES else re.escape(c) for c in token)
+            )
     return re.compile("".join(parts)) if parts else None
 
 
@@ -266,7 +268,9 @@ def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> s
 # -- numbers -------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_STATED = re.compile(r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?")  # no plain-space groups: "in 2024 100 …"
+_STATED = re.compile(
+    r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
+)  # no plain-space groups: "in 2024 100 …"
 
 
 def numbers_in(text: str) -> set[str]:
@@ -422,9 +426,13 @@ def verify(
     if answer and (extra := unsupported_numbers(answer, question, [evidence[n - 1] for n in used])):
         problems.append(f"the answer states numbers its passages do not: {', '.join(extra[:5])}")
     quoted_in_answer = {sp.n for sp in quoted_spans(answer, passages) if sp.found is not None}
-    unquoted = {n: evidence[n - 1] for n in used if n not in quoted_in_answer}  # a verbatim quote grounds
+    unquoted = {
+        n: evidence[n - 1] for n in used if n not in quoted_in_answer
+    }  # a verbatim quote grounds
     if answer and (loose := ungrounded(answer, unquoted)):
-        problems.append(f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}")
+        problems.append(
+            f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}"
+        )
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+", prose_of(answer))) < MIN_WORDS:
         problems.append("the answer has no words of its own besides quotes and markers")
     if answer and (problem := language_problem(answer, language)):
@@ -435,7 +443,9 @@ def verify(
         return Verdict(problems=tuple(problems))
     mapping = {old: new for new, old in enumerate(used, start=1)}
     citations = tuple(
-        citation(mapping[old], evidence[old - 1], quotes.get(old) or best_sentence(evidence[old - 1]))
+        citation(
+            mapping[old], evidence[old - 1], quotes.get(old) or best_sentence(evidence[old - 1])
+        )
         for old in used
     )
     return Verdict(
