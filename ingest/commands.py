@@ -49,6 +49,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
     from newsdesk.index import open_index
+    from newsdesk.logs import redact
 
     overrides = {
         "title": args.title, "source": args.source, "url": args.url,
@@ -60,8 +61,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     def on_item(result: ItemResult) -> None:
         progress.update(1)
-        if result.status == "failed":
-            progress.write(f"failed: {result.source}: {result.error}", file=sys.stderr)
+        if result.status == "failed":  # a URL may carry a token: never print one
+            progress.write(redact(f"failed: {result.source}: {result.error}"), file=sys.stderr)
 
     try:
         report = ingest(
@@ -71,7 +72,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         progress.close()
     if args.json:
-        print(json.dumps(report.as_json(), ensure_ascii=False))
+        print(redact(json.dumps(report.as_json(), ensure_ascii=False)))
     else:
         for item in report.items:
             if item.status != "failed":

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -21,6 +23,9 @@ from ingest.sources import Failure
 from newsdesk.articles import Article, Chunk
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index, Prepared
+from newsdesk.logs import log_event
+
+log = logging.getLogger(__name__)
 
 ItemStatus = Literal["added", "updated", "unchanged", "failed"]
 
@@ -153,8 +158,16 @@ def ingest(
         nonlocal pending, pending_chars
         if not pending:
             return
+        started = time.perf_counter()
         prepared = prepare(pending, embedder, chunk_size, chunk_overlap)
+        embedded = time.perf_counter()
         statuses = index.write(prepared)
+        log_event(
+            log, "ingest.batch", logging.DEBUG, articles=len(prepared),
+            chunks=sum(len(item.chunks) for item in prepared),
+            embed_ms=round((embedded - started) * 1000),
+            write_ms=round((time.perf_counter() - embedded) * 1000),
+        )  # fmt: skip
         for item, status in zip(prepared, statuses, strict=True):
             record(
                 ItemResult(
@@ -164,6 +177,7 @@ def ingest(
             )  # fmt: skip
         pending, pending_chars = [], 0
 
+    started = time.perf_counter()
     with index.writing():
         for item in items:
             if isinstance(item, Failure):
@@ -182,4 +196,9 @@ def ingest(
             if pending_chars >= batch_chars:
                 flush()
         flush()
+    log_event(
+        log, "ingest", ms=round((time.perf_counter() - started) * 1000), items=len(report.items),
+        added=report.count("added"), updated=report.count("updated"),
+        unchanged=report.count("unchanged"), failed=len(report.failed), chunks=report.chunks,
+    )  # fmt: skip
     return report

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.logs import configure_logging, redact
 from newsdesk.settings import get_settings
 
 COMMAND_MODULES = ("ingest.commands", "bot.commands", "bot.slack.commands")
@@ -34,18 +34,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = get_settings()
-    except Exception as exc:  # pydantic's message names the bad variable
-        print(f"newsdesk: bad setting: {' '.join(str(exc).split())}", file=sys.stderr)
+    except Exception as exc:  # pydantic's message names the bad variable (and echoes its value)
+        print(f"newsdesk: bad setting: {redact(' '.join(str(exc).split()))}", file=sys.stderr)
         return 2
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-        stream=sys.stderr,
-    )
+    configure_logging(settings)  # one line per event, at NEWSDESK_LOG_LEVEL, secrets removed
     try:
         return int(args.run(args, settings) or 0)
     except NewsdeskError as exc:
-        print(f"newsdesk: {exc}", file=sys.stderr)
+        print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
