@@ -90,7 +90,7 @@ def _parse_iso(text: str) -> str | None:
         moment = datetime.fromisoformat(text)
     except ValueError:
         return None
-    if len(text) == 10:
+    if len(text) == 10 or (len(text) == 8 and text.isdigit()):  # 2024-11-04, 20241104
         return moment.date().isoformat()
     return _iso_datetime(moment)
 
@@ -147,8 +147,9 @@ def _parse_fallback(text: str) -> str | None:
     )
     data = parser.get_date_data(text)
     moment = data.date_obj
-    if moment is None:
-        return None
+    digits = re.sub(r"\d", lambda m: str(unicodedata.digit(m.group(), 0)), text)  # ٢٠٢٤ → 2024
+    if moment is None or not re.search(rf"{moment.year}|\b{moment.year % 100:02d}\b", digits):
+        return None  # no year written ("1e10", "Oct 5"): dateparser would take this year
     if data.period == "year":
         return f"{moment.year:04d}"
     if data.period == "month":

@@ -16,18 +16,27 @@ from ingest.sentences import split_sentences
 from ingest.urls import canonical_url
 from newsdesk.articles import Article, normalise_text, text_hash
 
+MAX_TEXT = 500_000  # characters; a longer "article" (a book, a dump) is refused, not embedded
 MAX_TITLE = 300  # characters; longer titles are cut at a word
 DERIVED_TITLE = 120  # a title made from the first sentence is cut shorter
 TITLE_LINE = 200  # a first line up to this long, followed by a blank line, is a title
 # Control characters other than tab and newline; more than 1 in 100 characters means binary.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _LETTER = re.compile(r"[^\W\d_]")
+# Control characters that break lines (vertical tab, form feed, separators, NEL).
+_BREAKS = re.compile(r"[\x0b\x0c\x1c-\x1f\x85]")
+_TERMINAL_CODE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")  # colour and cursor codes
+# Lone UTF-16 surrogates (from JSON escapes like "\ud800"): no encoder accepts them.
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
 def complete(article: Article) -> Article:
     """`article` with normalised text and every derivable field set.
 
-    - text: `normalise_text`; IngestError if it is empty, binary or has no letters.
+    - text: `normalise_text`; IngestError if it is empty, binary, has no letters or is
+      longer than MAX_TEXT. A few
+      stray control characters (NUL, terminal escapes) are dropped; lone surrogates become
+      U+FFFD, in every field.
     - article_id: the canonical URL when there is a URL, else the given id, else
       `text:` + the text hash.
     - url: canonical (no fragment or tracking parameters).
@@ -36,10 +45,13 @@ def complete(article: Article) -> Article:
     - title: given (one line, at most MAX_TITLE), else the first line when it stands alone,
       else the first sentence, shortened.
     """
+    article = _without_surrogates(article)
     text = normalise_text(article.text)
     problem = _text_problem(text)
     if problem:
         raise IngestError(f"no article text found in {article.origin or 'the article'}: {problem}")
+    if _CONTROL.search(text):  # a few: dropped, or read as the line breaks they stand for
+        text = normalise_text(_CONTROL.sub("", _BREAKS.sub("\n", _TERMINAL_CODE.sub("", text))))
     url = canonical_url(article.url) if article.url.strip() else ""
     return replace(
         article,
@@ -52,6 +64,15 @@ def complete(article: Article) -> Article:
         author=_one_line(article.author),
         article_id=url or article.article_id.strip() or "text:" + text_hash(text),
     )
+
+
+def _without_surrogates(article: Article) -> Article:
+    fields = {
+        name: _SURROGATE.sub("\ufffd", value)
+        for name in ("text", "title", "source", "url", "published", "lang", "author", "article_id")
+        if isinstance(value := getattr(article, name), str) and _SURROGATE.search(value)
+    }
+    return replace(article, **fields) if fields else article
 
 
 def derive_title(text: str) -> str:
@@ -71,6 +92,11 @@ def derive_title(text: str) -> str:
 def _text_problem(text: str) -> str:
     if not text:
         return "it is empty"
+    if len(text) > MAX_TEXT:
+        return (
+            f"it is too long for one article ({len(text):,} characters; at most {MAX_TEXT:,}): "
+            "split it into articles"
+        )
     if len(_CONTROL.findall(text)) * 100 > len(text):
         return "it looks like binary data, not text"
     if not _LETTER.search(text):
@@ -79,7 +105,7 @@ def _text_problem(text: str) -> str:
 
 
 def _one_line(value: str) -> str:
-    return " ".join(value.split())
+    return " ".join(_CONTROL.sub("", _BREAKS.sub(" ", _TERMINAL_CODE.sub("", value))).split())
 
 
 def _shorten(value: str, limit: int) -> str:

@@ -30,6 +30,10 @@ ABBREVIATIONS = frozenset(
     """.split()
 )
 
+# A "sentence" longer than this (a page of text without punctuation, one endless line) is cut
+# at the last space before the limit, or at the limit: no chunk, quote or vector is unbounded.
+MAX_SENTENCE = 2000
+
 _END = re.compile(r"[.!?…。！？]+|\n\s*\n")
 _CLOSERS = "\"'”’»)]}›」』"
 _OPENERS_AND_CAPS = re.compile(r"[\"'“„«(\[¿¡‹「『]*[\w\d]")
@@ -99,5 +103,15 @@ def _append(spans: list[Span], text: str, start: int, end: int) -> None:
         start += 1
     while end > start and text[end - 1].isspace():
         end -= 1
+    while end - start > MAX_SENTENCE:
+        cut = start + MAX_SENTENCE
+        space = max(text.rfind(" ", start + MAX_SENTENCE // 2, cut), text.rfind("\n", start, cut))
+        piece_end = space if space > start + MAX_SENTENCE // 2 else cut
+        while text[piece_end - 1].isspace():
+            piece_end -= 1
+        spans.append(Span(start, piece_end))
+        start = piece_end
+        while start < end and text[start].isspace():
+            start += 1
     if end > start:
         spans.append(Span(start, end))

@@ -8,6 +8,7 @@ and never raises for bad input: one bad source never stops the rest.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TextIO
@@ -24,6 +25,8 @@ from newsdesk.articles import Article
 from newsdesk.settings import Settings
 
 __all__ = ["Failure", "OVERRIDABLE", "read_sources"]
+
+log = logging.getLogger(__name__)
 
 OVERRIDABLE = frozenset({"title", "source", "url", "published", "lang"})
 _URL = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*://")
@@ -81,6 +84,9 @@ def _complete(article: Article, overrides: Mapping[str, str]) -> Article | Failu
         return complete(article.with_overrides(**overrides))
     except IngestError as error:
         return Failure(article.origin, str(error))
+    except Exception as error:  # noqa: BLE001 - as in `guarded`: one bad article never stops the rest
+        log.exception("completing %s failed", article.origin)
+        return Failure(article.origin, f"could not read {article.origin}: {type(error).__name__}")
 
 
 def _override_problem(overrides: Mapping[str, str]) -> Failure | None:

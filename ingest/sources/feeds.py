@@ -34,8 +34,13 @@ def read_feed(
 
     # A stream, never bytes or str: feedparser opens a string that names a file or URL.
     parsed = feedparser.parse(io.BytesIO(data), response_headers={"content-location": url})
-    if not parsed.entries and (parsed.get("bozo") or not parsed.get("version")):
-        reason = " ".join(str(parsed.get("bozo_exception") or "no <rss> or <feed> element").split())
+    if not parsed.entries:
+        problem = parsed.get("bozo_exception")
+        if isinstance(problem, feedparser.NonXMLContentType | feedparser.CharacterEncodingOverride):
+            problem = None  # a file has no Content-Type; that is not what is wrong with it
+        if parsed.get("version") and problem is None:
+            raise IngestError(f"{origin} is a feed with no entries: there is nothing to ingest")
+        reason = " ".join(str(problem or "no <rss> or <feed> element").split())
         raise IngestError(f"{origin} is not a readable RSS or Atom feed: {reason}")
     feed = parsed.feed
     for number, entry in enumerate(parsed.entries, start=1):

@@ -8,6 +8,7 @@ are ignored. The id becomes the article id only when there is no URL.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterable, Iterator, Mapping
 
 from ingest.errors import IngestError
@@ -43,11 +44,10 @@ def read_record(record: object, origin: str) -> Article:
 
 def read_json(text: str, origin: str) -> Iterator[Article | Failure]:
     """A .json document: one article object, or a list of them."""
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise IngestError(f"{origin} is not valid JSON: {_explain(error)}") from None
+    value = _loads(text, origin, f"{origin} is not valid JSON")
     if isinstance(value, list):
+        if not value:
+            raise IngestError(f"no articles in {origin}: the list is empty")
         for number, record in enumerate(value):
             where = f"{origin}[{number}]"
             yield from guarded(where, _read_value(record, where))
@@ -56,14 +56,24 @@ def read_json(text: str, origin: str) -> Iterator[Article | Failure]:
 
 
 def read_jsonl(lines: Iterable[bytes], origin: str) -> Iterator[Article | Failure]:
-    """One article per line of UTF-8 JSON; a bad line is a Failure `origin:N`, not the end."""
+    """One article per line of UTF-8 JSON; a bad line is a Failure `origin:N`, not the end.
+
+    A file without a single non-blank line is one Failure, and so is a file whose first line
+    holds a NUL byte (binary data, which would otherwise fail once per "line").
+    """
+    seen = False
     for number, raw in enumerate(lines, start=1):
         where = f"{origin}:{number}"
         if number == 1:
             raw = raw.removeprefix(b"\xef\xbb\xbf")
         if not raw.strip():
             continue
+        if not seen and b"\x00" in raw:
+            raise IngestError(f"{origin} is a binary file, not JSONL: give one JSON object per line")
+        seen = True
         yield from guarded(where, _read_line(raw, where))
+    if not seen:
+        raise IngestError(f"no articles in {origin}: the file has no JSON lines")
 
 
 def _read_value(record: object, where: str) -> Iterator[Article]:
@@ -77,11 +87,19 @@ def _read_line(raw: bytes, where: str) -> Iterator[Article]:
         raise IngestError(
             f"{where}: not UTF-8 text (bad byte at column {error.start + 1}); JSONL must be UTF-8"
         ) from None
+    yield read_record(_loads(line, where, f"{where}: not valid JSON"), where)
+
+
+def _loads(text: str, where: str, invalid: str) -> object:
+    """`json.loads`, with every way hostile JSON fails turned into one IngestError."""
     try:
-        record = json.loads(line)
+        return json.loads(text)
     except json.JSONDecodeError as error:
-        raise IngestError(f"{where}: not valid JSON: {_explain(error)}") from None
-    yield read_record(record, where)
+        raise IngestError(f"{invalid}: {_explain(error)}") from None
+    except ValueError as error:  # e.g. an integer of more than 4300 digits
+        raise IngestError(f"{invalid}: {' '.join(str(error).split(';')[0].split())}") from None
+    except RecursionError:
+        raise IngestError(f"{where}: the JSON is nested too deeply to be an article") from None
 
 
 def _string(record: Mapping[str, object], keys: tuple[str, ...], origin: str) -> str:
@@ -91,9 +109,9 @@ def _string(record: Mapping[str, object], keys: tuple[str, ...], origin: str) ->
             continue
         if isinstance(value, str):
             return value
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value):
             return str(value)
-        kind = type(value).__name__
+        kind = type(value).__name__ if not isinstance(value, float) else str(value)
         raise IngestError(f'{origin}: the "{key}" field should be a string, not {kind}')
     return ""
 
