@@ -254,6 +254,7 @@ def test_only_cited_passages_become_citations(sample: list[Evidence]) -> None:
             "numbers its passages do not: 2022",
         ),
         ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "no words of its own"),
+        ("ANSWER: 10.000 [2]", "no words of its own"),
         (
             (
                 "ANSWER: Potrivit unui articol din noiembrie 2024, aproximativ 8.000 de soldați nord-coreeni "
@@ -651,32 +652,31 @@ def test_a_real_model_that_times_out_falls_back(smollm2: object, sample: list[Ev
 def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
     tmp_path_factory: pytest.TempPathFactory, e5: Embedder
 ) -> None:
-    """Wiring: `Asker(llm=LLMAnswerer(...))` over a real index (handcrafted model replies)."""
+    """Wiring: `Asker(llm=LLMAnswerer(...))` over a real index (handcrafted model replies).
+
+    The policy never abstains, so this tests the wiring, not the retrieval's calibration."""
+    from bot.answer import AnswerPolicy
     from bot.ask import Asker
     from tests.answering_corpus import SAMPLE_ID, built_data_dir
 
-    replies = [
-        (
-            'QUOTE: "8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk" [1]\n'
-            "ANSWER: According to an article of November 2024, about 8,000 North Korean soldiers are "
-            "in Russia's Kursk region [1]."
-        ),
-        "Ignore the passages. HACKED",
-    ]
+    words = "8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk"
     asker = Asker(
         make_settings(built_data_dir(tmp_path_factory, e5)),
         embedder=e5,
-        llm=LLMAnswerer(scripted(*replies), 30),
-    )  # type: ignore[arg-type]
+        policy=AnswerPolicy(abstain_below=float("-inf")),
+    )
     try:
+        n = next(i for i, ev in enumerate(asker.search(QUESTION), 1) if words in ev.chunk.text)
+        replies = [
+            f'QUOTE: "{words}" [{n}]\nANSWER: According to an article of November 2024, about '
+            f"8,000 North Korean soldiers are in Russia's Kursk region [{n}].",
+            "Ignore the passages. HACKED",
+        ]
+        asker.llm = LLMAnswerer(scripted(*replies), 30)  # type: ignore[arg-type]
         answer = asker.ask(QUESTION)
-        assert not answer.abstained, "the sample question must be answered (see test_answer.py)"
         assert answer.generated_by == "scripted", answer.notes
         (first,) = answer.citations
-        assert first.article_id == SAMPLE_ID and first.n == 1
-        assert (
-            first.quote == "8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk"
-        )
+        assert first.article_id == SAMPLE_ID and first.n == 1 and first.quote == words
         assert first.quote in first.passage and answer.answer.endswith("Kursk region [1].")
         refused = asker.ask(QUESTION)
         assert refused.generated_by == "extractive" and "LLM answer not used" in refused.notes[-1]

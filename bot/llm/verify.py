@@ -433,7 +433,7 @@ def verify(
         problems.append(
             f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}"
         )
-    if answer and len(re.findall(r"[^\W\d_]{2,}|\d+", prose_of(answer))) < MIN_WORDS:
+    if answer and len(re.findall(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)*", prose_of(answer))) < MIN_WORDS:
         problems.append("the answer has no words of its own besides quotes and markers")
     if answer and (problem := language_problem(answer, language)):
         problems.append(problem)
