@@ -37,7 +37,7 @@ from tests.load_scenario import EMBEDDER, INGESTED, INITIAL, consistency_problem
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--questions", type=int, default=20, help="questions sent at once")
-    parser.add_argument("--rounds", type=int, default=1, help="repeat the scenario, fresh each time")
+    parser.add_argument("--rounds", type=int, default=1, help="repeat, fresh each time")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "load.json")
     args = parser.parse_args()
 
@@ -60,7 +60,8 @@ def main() -> int:
               f"{figures['throughput_qps']:.2f} questions/s, p50 {figures['latency_p50_s']:.2f} s, "
               f"p95 {figures['latency_p95_s']:.2f} s; ingest of {figures['ingest_articles']} "
               f"articles took {figures['ingest_s']:.0f} s "
-              f"(running at the last answer: {figures['ingest_running_at_last_answer']})")  # fmt: skip
+              f"(still running at the last answer: "
+              f"{figures['ingest_running_at_last_answer']})")  # fmt: skip
 
     summary = {
         "what": f"{args.questions} concurrent Slack mentions while `newsdesk ingest` adds "

@@ -58,7 +58,8 @@ def secret_values(settings: Any = None) -> list[str]:
     for name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "llm_api_key"):
         value = getattr(settings, name, None)
         if value is not None:
-            values.append(value.get_secret_value() if hasattr(value, "get_secret_value") else str(value))
+            secret = getattr(value, "get_secret_value", None)
+            values.append(secret() if callable(secret) else str(value))
     return values
 
 
@@ -67,7 +68,8 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # short values ("", "x") would redact half of every line; real secrets are long
-        self.secrets = sorted({s.strip() for s in secrets if len(s.strip()) >= 8}, key=len, reverse=True)
+        kept = {s.strip() for s in secrets if len(s.strip()) >= 8}
+        self.secrets = sorted(kept, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
         for secret in self.secrets:
@@ -151,7 +153,8 @@ def configure_logging(settings: Any, stream: Any = None) -> Redactor:
     root.addHandler(handler)
     root.setLevel(level)
     for name in QUIET_LOGGERS:
-        logging.getLogger(name).setLevel(logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL)
+        quiet = logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL
+        logging.getLogger(name).setLevel(quiet)
     logging.captureWarnings(True)
     # model loading draws progress bars on stderr between the log lines; the models are local
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -197,7 +200,9 @@ def log_event(logger: logging.Logger, event: str, level: int = logging.INFO, **f
 
 
 @contextmanager
-def timed(logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any) -> Iterator[dict[str, Any]]:
+def timed(
+    logger: logging.Logger, event: str, level: int = logging.INFO, **fields: Any
+) -> Iterator[dict[str, Any]]:
     """Log `event` with `ms=` (and the fields the block adds to the dict it gets) when it ends.
 
     If the block raises, the event is logged with `error=<exception type>` and the exception

@@ -89,14 +89,18 @@ def settings_for(data_dir: Path, api: FakeSlackAPI) -> Settings:
 
 
 PAGES = {
-    "/harbour.html": ("Storm closes the port of Kestrel Bay",
-                      "A winter storm closed the port of Kestrel Bay on Thursday, the harbour master "
-                      "said. Ferries stayed in port and forty fishing boats sheltered behind the old "
-                      "harbour wall. The port is expected to reopen on Saturday morning."),
-    "/library.html": ("Norhaven library reopens after repairs",
-                      "The public library of Norhaven reopened on Monday after two years of repairs "
-                      "to its roof and reading rooms. The council said the work cost 3.2 million "
-                      "euros. Visitors queued before the doors opened at nine."),
+    "/harbour.html": (
+        "Storm closes the port of Kestrel Bay",
+        "A winter storm closed the port of Kestrel Bay on Thursday, the harbour master said. "
+        "Ferries stayed in port and forty fishing boats sheltered behind the old harbour wall. "
+        "The port is expected to reopen on Saturday morning.",
+    ),
+    "/library.html": (
+        "Norhaven library reopens after repairs",
+        "The public library of Norhaven reopened on Monday after two years of repairs to its "
+        "roof and reading rooms. The council said the work cost 3.2 million euros. Visitors "
+        "queued before the doors opened at nine.",
+    ),
 }  # invented articles, served by the fake Slack's web server  # fmt: skip
 
 
@@ -297,7 +301,8 @@ def run_load(
             done[i] = time.monotonic()
             posted[i] = call.params
 
-        waiters = [threading.Thread(target=wait, args=(i,), daemon=True) for i in range(len(events))]
+        waiters = [threading.Thread(target=wait, args=(i,), daemon=True)
+                   for i in range(len(events))]  # fmt: skip
         for thread in waiters:
             thread.start()
         for thread in waiters:
@@ -326,7 +331,8 @@ def run_load(
                      timeout=answer_timeout)  # fmt: skip
         result.after_answer = asker.answers[before][1] if len(asker.answers) > before else None
         hits = asker.index.dense_search(asker.asker.query_vector(result.after_question), 5)
-        result.after_dense = [c.article.article_id for c in asker.index.chunks([h for h, _ in hits])]
+        found = asker.index.chunks([chunk_id for chunk_id, _ in hits])
+        result.after_dense = [chunk.article.article_id for chunk in found]
         result.ingest_returncode = process.returncode
         result.ingest_stderr = err
         try:
@@ -368,7 +374,8 @@ def consistency_problems(result: LoadResult, data_dir: Path) -> list[str]:
                     problems.append(f"{question!r}: cites {citation.chunk_id}, not in the index")
                     continue
                 chunk = found[0]
-                if chunk.text != citation.passage or chunk.article.article_id != citation.article_id:
+                article_id = chunk.article.article_id
+                if chunk.text != citation.passage or article_id != citation.article_id:
                     problems.append(f"{question!r}: [{citation.n}] differs from the stored chunk")
                 if citation.quote not in citation.passage:
                     problems.append(f"{question!r}: [{citation.n}] quote is not verbatim")

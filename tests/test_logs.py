@@ -74,7 +74,9 @@ def captured(tmp_path: Path) -> Iterator[io.StringIO]:
 # -- redaction --------------------------------------------------------------------------------
 
 
-def test_every_record_loses_its_secrets_whichever_logger_it_comes_from(captured: io.StringIO) -> None:
+def test_every_record_loses_its_secrets_whichever_logger_it_comes_from(
+    captured: io.StringIO,
+) -> None:
     logging.getLogger("slack_sdk.web.base_client").debug(
         "Sending a request - headers: {'Authorization': 'Bearer %s'}", BOT_TOKEN
     )
@@ -224,8 +226,9 @@ def test_the_cli_logs_its_events_and_never_a_token(tmp_path: Path) -> None:
     assert_no_secret(json.dumps([f["error"] for f in summary["failed"]]))
     lines = [line for line in done.stderr.splitlines() if line.strip()]
     progress = re.compile(r"\d+%\|")  # a library's progress bar (models loading), not a log line
-    events = [line for line in lines if not line.startswith("failed: ") and not progress.search(line)]
-    assert all(LINE.match(line) for line in events), [l for l in events if not LINE.match(l)][:5]
+    events = [line for line in lines
+              if not line.startswith("failed: ") and not progress.search(line)]  # fmt: skip
+    assert all(LINE.match(line) for line in events), [e for e in events if not LINE.match(e)][:5]
     ingest_events = [line for line in events if " ingest.pipeline ingest " in line]
     assert len(ingest_events) == 1, events[-10:]
     assert re.search(r"INFO ingest.pipeline ingest ms=\d+ items=4 added=1 updated=0 unchanged=0 "
@@ -248,4 +251,5 @@ def test_dot_env_is_git_ignored_and_never_committed() -> None:
         if path.suffix in (".py", ".md", ".yaml", ".toml", ".example", ".jsonl") and path.is_file():
             text = path.read_text(encoding="utf-8", errors="replace")
             found = re.findall(r"\b(?:xox[abpr]|xapp)-\d{6,}-[A-Za-z0-9-]{8,}", text)
-            assert not [f for f in found if "test" not in f.lower()], f"a real-looking token in {name}"
+            real = [f for f in found if "test" not in f.lower()]
+            assert not real, f"a real-looking token in {name}"

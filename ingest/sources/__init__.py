@@ -84,7 +84,7 @@ def _complete(article: Article, overrides: Mapping[str, str]) -> Article | Failu
         return complete(article.with_overrides(**overrides))
     except IngestError as error:
         return Failure(article.origin, str(error))
-    except Exception as error:  # noqa: BLE001 - as in `guarded`: one bad article never stops the rest
+    except Exception as error:  # noqa: BLE001 - as in `guarded`: one bad article stops nothing
         log.exception("completing %s failed", article.origin)
         return Failure(article.origin, f"could not read {article.origin}: {type(error).__name__}")
 

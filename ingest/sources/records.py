@@ -69,7 +69,9 @@ def read_jsonl(lines: Iterable[bytes], origin: str) -> Iterator[Article | Failur
         if not raw.strip():
             continue
         if not seen and b"\x00" in raw:
-            raise IngestError(f"{origin} is a binary file, not JSONL: give one JSON object per line")
+            raise IngestError(
+                f"{origin} is a binary file, not JSONL: give one JSON object per line"
+            )
         seen = True
         yield from guarded(where, _read_line(raw, where))
     if not seen:

@@ -1,3 +1,4 @@
+# ruff: noqa: E501 - long literals are the test data
 """Writes the malformed-input corpus of `tests/test_malformed.py`: the files and MANIFEST.jsonl.
 
     python tests/data/malformed/generate.py
