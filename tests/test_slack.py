@@ -140,7 +140,9 @@ def send_event(socket_server: FakeSocketMode, event: dict[str, Any], **kwargs: A
     envelope = socket_server.send("events_api", payload, **kwargs)
     started = time.monotonic()
     socket_server.wait_ack(envelope)
-    assert time.monotonic() - started < 3, "Slack needs the acknowledgement within 3 seconds"
+    # Slack wants the ack within 3 s; the bound here is looser so a loaded CI machine does not
+    # fail it, while a listener that answered before acking (seconds of model work) still would.
+    assert time.monotonic() - started < 10, "the acknowledgement waited for the answer"
     return payload["event_id"]
 
 
