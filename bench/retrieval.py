@@ -34,12 +34,19 @@ from typing import Any
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 from bot import evaluate  # noqa: E402
 from bot.answer import DEFAULT_POLICY, confidence  # noqa: E402
-from bot.retrieval import DEFAULT_PARAMS, RetrievalParams, SearchResult, query_terms, search  # noqa: E402
+from bot.retrieval import (  # noqa: E402
+    DEFAULT_PARAMS,
+    RetrievalParams,
+    SearchResult,
+    language_means,
+    query_terms,
+    search,
+)  # noqa: E402
 from newsdesk.index import Filters, Index  # noqa: E402
 
 METHODS: dict[str, RetrievalParams] = {
@@ -146,6 +153,9 @@ class Bench:
         self.vectors = dict(zip(texts, vectors, strict=True))
         self.terms = {t: query_terms(t) for t in texts}
         self.mixed_views: dict[tuple[str, str, str], View] = {}
+        from bot.language_reference import directions
+
+        self.means = language_means(index, directions(embedder))
 
     def result(self, record: dict, params: RetrievalParams, k: int = 10, mixed: bool = False,
                filtered: bool = True) -> SearchResult:  # fmt: skip
@@ -158,7 +168,8 @@ class Bench:
                 self.mixed_views[key] = View(self.index, mixed_keep(*key))
                 self.mixed_views[key]._by_key = self.view._by_key or {}
             view = self.mixed_views[key]
-        return search(view, self.vectors[question], self.terms[question], k, filters, params)  # type: ignore[arg-type]
+        return search(view, self.vectors[question], self.terms[question], k, filters, params,  # type: ignore[arg-type]
+                      self.means)  # fmt: skip
 
     def outcomes(self, pair: str, params: RetrievalParams, mixed: bool = False) -> list[evaluate.Outcome]:
         return [
@@ -169,7 +180,7 @@ class Bench:
         out = []
         for r in self.unanswerable:
             result = search(self.view, self.vectors[r["question"]], self.terms[r["question"]], 10,  # type: ignore[arg-type]
-                            Filters(), params)  # fmt: skip
+                            Filters(), params, self.means)  # fmt: skip
             out.append(evaluate.outcome(r, result, confidence))
         return out
 

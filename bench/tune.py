@@ -15,7 +15,7 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 from retrieval import Bench  # noqa: E402
 
@@ -30,6 +30,8 @@ GRID: dict[str, list[float]] = {
     "sentence_weight": [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0],
     "passage_weight": [0.0, 0.5, 1.0, 1.5],
     "rerank": [10, 20, 30, 40],
+    "centering": [0.0, 0.5, 0.75, 1.0, 1.25, 1.5],
+    "sentence_top": [1, 2, 3],
 }
 
 

@@ -22,9 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import numpy as np
+
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
 from bot.phrases import format_date, language_name, phrase, quoted
-from bot.retrieval import SearchResult
+from bot.retrieval import SearchResult, query_terms, term_overlap
 from newsdesk.index import Filters, Index
 
 
@@ -32,26 +34,43 @@ from newsdesk.index import Filters, Index
 class AnswerPolicy:
     """When to abstain and how much to quote (threshold calibrated in bench/retrieval.py)."""
 
-    # Abstain when the best passage's best sentence scores below this (cosine of the query
-    # and the sentence plus the weighted share of query terms it contains).
-    abstain_below: float = 0.815
+    # Abstain when the best passage does not stand out from the best passage of any other
+    # article by at least this much (in passage score), or when its best sentence scores
+    # below `floor` (an absolute floor, for an index or a filter with a single article).
+    abstain_below: float = 0.072
+    floor: float = -0.2
     max_quotes: int = 2
     second_margin: float = 0.02  # a second article's sentence within this of the best is shown
+    same_topic: float = 0.85  # ... when the two sentences' vectors are at least this similar
     max_quote_chars: int = 600
 
 
 DEFAULT_POLICY = AnswerPolicy()
 
 
-def confidence(result: SearchResult) -> float:
-    """The evidence strength the abstention threshold applies to."""
+NO_OTHER_ARTICLE = 1.0  # the margin reported when no other article was a candidate
+
+
+def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> float:
+    """How far the best passage stands out from the best passage of another article.
+
+    An answerable question usually has one article that answers it and others that merely
+    share its topic; a question the index cannot answer finds several articles about equally
+    close. The margin is in passage score (`bot.retrieval.passage_score`). It is -inf when
+    there is no evidence or the best sentence scores below the policy's floor.
+    """
+    policy = policy or DEFAULT_POLICY
     if not result.evidence or not result.evidence[0].sentences:
         return float("-inf")
-    return max(e.sentences[0].score for e in result.evidence if e.sentences)
+    if result.evidence[0].sentences[0].score < policy.floor:
+        return float("-inf")
+    top = result.candidates[0]
+    other = next((c for c in result.candidates if c.article_id != top.article_id), None)
+    return NO_OTHER_ARTICLE if other is None else top.score - other.score
 
 
 def should_abstain(result: SearchResult, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    return confidence(result) < policy.abstain_below
+    return confidence(result, policy) < policy.abstain_below
 
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
@@ -138,14 +157,29 @@ def disagree(a: str, b: str) -> bool:
     return bool(na and nb and na != nb)
 
 
+def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
+               threshold: float) -> bool:  # fmt: skip
+    """Whether two sentences say about the same thing (their stored vectors are close).
+
+    Without vectors, they must share at least half of the first one's content words.
+    """
+    va, vb = a.vector_of(sa.span), b.vector_of(sb.span)
+    if va is not None and vb is not None:
+        return float(np.dot(va, vb)) >= threshold
+    text_a = a.chunk.text[sa.span.start : sa.span.end]
+    text_b = b.chunk.text[sb.span.start : sb.span.end]
+    return term_overlap(query_terms(text_a), text_b) >= 0.5
+
+
 def pick_quotes(
     evidence: Sequence[Evidence], policy: AnswerPolicy = DEFAULT_POLICY
 ) -> list[tuple[Evidence, ScoredSentence]]:
-    """The best sentence, plus near-equal best sentences of other articles; newer first."""
+    """The top passage's best sentence, plus near-equal ones of other articles on the same
+    topic; newer first."""
     ranked = [e for e in evidence if e.sentences]
     if not ranked:
         return []
-    best = max(ranked, key=lambda e: e.sentences[0].score)
+    best = ranked[0]  # the top passage: retrieval already weighed its best sentence
     chosen = [(best, best.sentences[0])]
     seen = {best.chunk.article.article_id}
     for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
@@ -155,6 +189,8 @@ def pick_quotes(
             continue
         if ev.sentences[0].score < chosen[0][1].score - policy.second_margin:
             break
+        if not same_topic(best, best.sentences[0], ev, ev.sentences[0], policy.same_topic):
+            continue
         chosen.append((ev, ev.sentences[0]))
         seen.add(ev.chunk.article.article_id)
     chosen.sort(key=lambda pair: -(pair[0].chunk.article.published_ts or float("-inf")))

@@ -7,6 +7,7 @@ CLI and the Slack renderer. `Answer.as_json()` is the `newsdesk ask --json` cont
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from newsdesk.articles import Span
 from newsdesk.index import StoredChunk
@@ -27,6 +28,18 @@ class Evidence:
     chunk: StoredChunk
     score: float
     sentences: tuple[ScoredSentence, ...] = ()
+    # The stored vectors of `chunk.sentences` (in the chunk's order, not the ranked one), when
+    # retrieval read them: lets the answer tell whether two sentences say the same thing.
+    sentence_vectors: Any = field(default=None, compare=False, repr=False)
+
+    def vector_of(self, span: Span) -> Any:
+        """The stored vector of one of the chunk's sentences, or None."""
+        if self.sentence_vectors is None:
+            return None
+        try:
+            return self.sentence_vectors[self.chunk.sentences.index(span)]
+        except (ValueError, IndexError):
+            return None
 
 
 @dataclass(frozen=True, slots=True)

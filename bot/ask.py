@@ -16,6 +16,7 @@ a note.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
@@ -26,7 +27,15 @@ from bot.answer import DEFAULT_POLICY, AnswerPolicy, abstention, extractive_answ
 from bot.answers import Answer, Evidence
 from bot.followup import standalone_question
 from bot.language import detect_language, warm_up
-from bot.retrieval import DEFAULT_PARAMS, RetrievalParams, SearchResult, query_terms, search
+from bot.retrieval import (
+    DEFAULT_PARAMS,
+    LanguageMeans,
+    RetrievalParams,
+    SearchResult,
+    language_means,
+    query_terms,
+    search,
+)
 from newsdesk.embeddings import Embedder, load_embedder
 from newsdesk.index import Filters, Index
 from newsdesk.settings import Settings
@@ -61,19 +70,44 @@ class Asker:
         self.rewrite = rewrite or standalone_question
         self.params = params
         self.policy = policy
+        self._means: LanguageMeans | None = None
+        self._directions: dict | None = None
+        self._means_lock = threading.Lock()
 
     # -- retrieval ---------------------------------------------------------------------------
+
+    def language_means(self) -> LanguageMeans | None:
+        """The index's per-language means, recomputed when the index has grown or shrunk
+        (at once while it is small, by a tenth once it is large)."""
+        if not self.params.centering:
+            return None
+        chunks = self.index.stats().chunks
+        with self._means_lock:
+            seen = self._means.chunks_seen if self._means is not None else -1
+            if seen != chunks and (chunks < 5000 or abs(chunks - seen) > 0.1 * seen):
+                if self._directions is None:
+                    from bot.language_reference import directions
+
+                    self._directions = directions(self.embedder)
+                self._means = language_means(self.index, self._directions)
+            return self._means
 
     def query_vector(self, query: str) -> np.ndarray:
         return self.embedder.embed_queries([query])[0]
 
     def search_result(
-        self, query: str, k: int | None = None, filters: Filters = Filters()
+        self,
+        query: str,
+        k: int | None = None,
+        filters: Filters = Filters(),
+        context_articles: frozenset[str] = frozenset(),
     ) -> SearchResult:
         """Ranked evidence with the signals behind it (for abstention and the benchmarks)."""
         k = k or self.settings.top_k
         vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
-        return search(self.index, vector, query_terms(query), k, filters, self.params)
+        means = self.language_means() if vector is not None else None
+        return search(self.index, vector, query_terms(query), k, filters, self.params, means,
+                      context_articles)  # fmt: skip
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:
         """The `k` best passages for `query`, best first, with their sentences ranked."""
@@ -96,7 +130,11 @@ class Asker:
         )
         language = detect_language(question, previous=previous_language)
         standalone = self.rewrite(question, history) if history else question
-        result = self.search_result(standalone, k, filters)
+        context: frozenset[str] = frozenset()
+        if standalone != question:  # a follow-up: the previous answer's articles are its context
+            last = next((t for t in reversed(list(history)) if getattr(t, "citations", None)), None)
+            context = frozenset(c.article_id for c in last.citations) if last is not None else context
+        result = self.search_result(standalone, k, filters, context)
         scope = scope_of(self.index, filters)
         rewritten = standalone if standalone != question else ""
         if should_abstain(result, self.policy):

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -84,15 +84,18 @@ class RetrievalParams:
     """The knobs of hybrid retrieval (defaults tuned on XQuAD dev; see bench/retrieval.py)."""
 
     depth: int = 40  # candidates taken from each retriever
-    rrf_k: float = 60.0
+    rrf_k: float = 10.0
     dense_weight: float = 1.0  # RRF weight of the dense ranking
-    lexical_weight: float = 0.5  # RRF weight of the BM25 ranking
-    rerank: int = 20  # passages (best fused first) whose sentences are scored
+    lexical_weight: float = 1.0  # RRF weight of the BM25 ranking
+    rerank: int = 40  # passages (best fused first) whose sentences are scored
     sentence_lexical: float = 0.05  # weight of the query-term overlap in a sentence's score
-    fused_weight: float = 0.1  # weight of the RRF score (scaled to 0..1) in a passage's score
+    fused_weight: float = 0.02  # weight of the RRF score (scaled to 0..1) in a passage's score
     passage_weight: float = 1.0  # weight of the passage's own cosine
     sentence_weight: float = 1.0  # weight of the best sentence's score
+    sentence_top: int = 1  # the passage's sentence score is the mean of its best this many
+    centering: float = 1.25  # weight of the language centring of similarities (LanguageMeans)
     tie: float = 0.002  # scores within this share of the best are tied: the newer one wins
+    followup_boost: float = 0.1  # added to passages of the articles the previous answer cited
     use_dense: bool = True
     use_lexical: bool = True
     use_sentences: bool = True
@@ -112,6 +115,7 @@ class Candidate:
     """A passage with the signals that ranked it."""
 
     chunk_id: str
+    article_id: str = ""  # filled once the chunk is read
     dense: float = 0.0  # cosine of the query and the chunk vector
     dense_rank: int | None = None
     lexical: float = 0.0  # BM25, higher is better (0 when BM25 did not find it)
@@ -127,7 +131,7 @@ class SearchResult:
     """Ranked evidence plus the candidates' signals (for abstention and benchmarks)."""
 
     evidence: list[Evidence]
-    candidates: list[Candidate]
+    candidates: list[Candidate]  # every scored candidate, best first (evidence is the first k)
 
     @property
     def top(self) -> Candidate | None:
@@ -233,6 +237,126 @@ def prefer_recent(
     return out
 
 
+class _Sums:
+    """Vector sums per language and per article, so a mean can leave one article out."""
+
+    def __init__(self) -> None:
+        self.total = np.zeros(0, np.float32)
+        self.count = 0
+        self.lang: dict[str, list] = {}  # lang -> [sum, count, set of article ids]
+        self.article: dict[str, tuple[np.ndarray, int]] = {}
+
+    def add(self, lang: str, article_id: str, vectors: np.ndarray) -> None:
+        total, n = vectors.sum(axis=0), len(vectors)
+        if not self.count:
+            self.total = np.zeros_like(total)
+        self.total = self.total + total
+        self.count += n
+        entry = self.lang.setdefault(lang, [np.zeros_like(total), 0, set()])
+        entry[0] = entry[0] + total
+        entry[1] += n
+        entry[2].add(article_id)
+        old_sum, old_n = self.article.get(article_id, (np.zeros_like(total), 0))
+        self.article[article_id] = (old_sum + total, old_n + n)
+
+    def rest_mean(self, article_id: str) -> np.ndarray | None:
+        """The mean of everything but `article_id`."""
+        own_sum, own_n = self.article.get(article_id, (0.0, 0))
+        rest_n = self.count - own_n
+        return (self.total - own_sum) / rest_n if rest_n > 0 else None
+
+    def mean(self, lang: str, article_id: str, prior: float) -> np.ndarray | None:
+        """The mean of `lang` without `article_id`, shrunk towards the mean of everything else."""
+        if not self.count:
+            return None
+        own_sum, own_n = self.article.get(article_id, (0.0, 0))
+        rest_n = self.count - own_n
+        if rest_n <= 0:
+            return None
+        rest = (self.total - own_sum) / rest_n
+        entry = self.lang.get(lang)
+        if entry is None:
+            return rest
+        lang_n = entry[1] - (own_n if article_id in entry[2] else 0)
+        others = len(entry[2] - {article_id})
+        if lang_n <= 0 or others == 0:
+            return rest
+        lang_mean = (entry[0] - (own_sum if article_id in entry[2] else 0.0)) / lang_n
+        weight = others / (others + prior)
+        return weight * lang_mean + (1 - weight) * rest
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageMeans:
+    """What to subtract from a passage's similarity so that languages compete fairly.
+
+    Multilingual embedders put a text's language into its vector: an English question is
+    closer to any English passage than to a Romanian one saying the same thing. Centring each
+    language (subtracting the question's similarity to the mean vector of the passage's
+    language; Libovický et al. 2020, "On the language neutrality of pre-trained multilingual
+    representations") removes most of that pull and leaves the topic.
+
+    A passage's mean is the mean of the *other* articles of the index (its own topic must not
+    count against it), plus its language's direction: for the languages of
+    `bot.language_reference` (the same sentences in six languages, so their differences are
+    language only) the reference direction; for others, the direction of that language's
+    other articles in the index, shrunk by `prior` articles' weight (a language with one
+    article gets none).
+    """
+
+    chunks: _Sums
+    sentences: _Sums
+    prior: float
+    directions: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    chunks_seen: int = 0
+
+    def _offset(self, sums: _Sums, which: int, q: np.ndarray, lang: str, article_id: str) -> float:
+        rest = sums.rest_mean(article_id)
+        if rest is None:
+            return 0.0
+        if lang in self.directions:
+            return float((rest + self.directions[lang][which]) @ q)
+        mean = sums.mean(lang, article_id, self.prior)
+        return float((rest if mean is None else mean) @ q)
+
+    def chunk_offset(self, query_vector: np.ndarray, lang: str, article_id: str) -> float:
+        return self._offset(self.chunks, 0, query_vector, lang, article_id)
+
+    def sentence_offset(self, query_vector: np.ndarray, lang: str, article_id: str) -> float:
+        return self._offset(self.sentences, 1, query_vector, lang, article_id)
+
+
+def language_means(
+    index: Index,
+    directions: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+    sample: int = 3000,
+    prior: float = 2.0,
+    seed: int = 0,
+) -> LanguageMeans | None:
+    """Sums of a random sample of the index's chunk and sentence vectors (None if empty)."""
+    import random
+
+    ids = index.all_chunk_ids()
+    if not ids:
+        return None
+    picked = random.Random(seed).sample(ids, min(sample, len(ids)))
+    chunks = {c.chunk_id: c for c in index.chunks(picked)}
+    stored = index.collection.get(ids=picked, include=["embeddings"])
+    sentence_vectors = index.sentence_vectors(picked)
+    chunk_sums, sentence_sums = _Sums(), _Sums()
+    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+        chunk = chunks.get(chunk_id)
+        if chunk is None:
+            continue
+        lang, article_id = chunk.article.lang, chunk.article.article_id
+        chunk_sums.add(lang, article_id, np.asarray(vector, np.float32)[None, :])
+        if chunk_id in sentence_vectors:
+            sentence_sums.add(lang, article_id, sentence_vectors[chunk_id])
+    if not chunk_sums.count:
+        return None
+    return LanguageMeans(chunk_sums, sentence_sums, prior, dict(directions or {}), len(ids))
+
+
 def search(
     index: Index,
     query_vector: np.ndarray | None,
@@ -240,48 +364,83 @@ def search(
     k: int,
     filters: Filters = Filters(),
     params: RetrievalParams = DEFAULT_PARAMS,
+    means: LanguageMeans | None = None,
+    context_articles: frozenset[str] = frozenset(),
 ) -> SearchResult:
-    """The `k` best passages for a query, with their sentences ranked."""
+    """The `k` best passages for a query, with their sentences ranked.
+
+    `context_articles` (a follow-up's previously cited articles) get `params.followup_boost`:
+    a follow-up is most likely about the same story.
+
+    With `means`, dense similarities are language-centred (see `LanguageMeans`) with weight
+    `params.centering` before fusion, in the passage score and in the sentence scores.
+    """
     if query_vector is None:
         params = replace(params, use_dense=False)
+        means = None
+    q = None if query_vector is None else np.asarray(query_vector, np.float32)
     depth = max(params.depth, k)
-    dense_hits = index.dense_search(query_vector, depth, filters) if params.use_dense else []
+    dense_hits = index.dense_search(q, depth, filters) if params.use_dense else []
     lexical_hits = index.lexical_search(terms, depth, filters) if params.use_lexical else []
-    candidates = fuse(dense_hits, lexical_hits, params)
+    wanted = list(dict.fromkeys([c for c, _ in dense_hits] + [c for c, _ in lexical_hits]))
+    chunks = {c.chunk_id: c for c in index.chunks(wanted)} if wanted else {}
+    centering = params.centering if means is not None and q is not None else 0.0
+
+    def chunk_shift(chunk_id: str) -> float:
+        if not centering or chunk_id not in chunks:
+            return 0.0
+        article = chunks[chunk_id].article
+        return centering * means.chunk_offset(q, article.lang, article.article_id)  # type: ignore[union-attr, arg-type]
+
+    if centering:
+        dense_hits = sorted(((c, s - chunk_shift(c)) for c, s in dense_hits), key=lambda h: -h[1])
+    candidates = [c for c in fuse(dense_hits, lexical_hits, params) if c.chunk_id in chunks]
     if not candidates:
         return SearchResult([], [])
     pool = candidates[: max(params.rerank, k)] if params.use_sentences else candidates[:k]
-    chunks = {c.chunk_id: c for c in index.chunks([c.chunk_id for c in pool])}
-    pool = [c for c in pool if c.chunk_id in chunks]
-    if query_vector is not None:
-        pool = with_dense(index, pool, query_vector)
-    vectors = index.sentence_vectors([c.chunk_id for c in pool]) if query_vector is not None else {}
+    if q is not None:
+        pool = with_dense(index, pool, q, chunk_shift)
+    vectors = index.sentence_vectors([c.chunk_id for c in pool]) if q is not None else {}
     sentences: dict[str, tuple[ScoredSentence, ...]] = {}
     scored = []
     for cand in pool:
         chunk = chunks[cand.chunk_id]
-        spans, cosines, overlaps = sentence_scores(chunk, vectors.get(cand.chunk_id), query_vector, terms)
+        spans, cosines, overlaps = sentence_scores(chunk, vectors.get(cand.chunk_id), q, terms)
+        if centering and cand.chunk_id in vectors:
+            shift = means.sentence_offset(q, chunk.article.lang, chunk.article.article_id)  # type: ignore[union-attr, arg-type]
+            cosines = cosines - centering * shift
         values = cosines + params.sentence_lexical * overlaps
         order = sorted(range(len(spans)), key=lambda i: -float(values[i]))
         sentences[cand.chunk_id] = tuple(ScoredSentence(spans[i], float(values[i])) for i in order)
-        cand = replace(cand, sentence_cosine=float(cosines[order[0]]), sentence=float(values[order[0]]))
+        pooled = float(np.mean([values[i] for i in order[: max(1, params.sentence_top)]]))
+        cand = replace(cand, article_id=chunk.article.article_id,
+                       sentence_cosine=float(cosines[order[0]]), sentence=pooled)  # fmt: skip
         if params.use_sentences:
-            cand = replace(cand, score=passage_score(cand, params))
+            boost = params.followup_boost if chunk.article.article_id in context_articles else 0.0
+            cand = replace(cand, score=passage_score(cand, params) + boost)
         scored.append(cand)
-    ranked = prefer_recent(scored, {c: chunks[c].article.published_ts for c in chunks}, params.tie)[:k]
-    evidence = [Evidence(chunks[c.chunk_id], c.score, sentences[c.chunk_id]) for c in ranked]
+    ranked = prefer_recent(scored, {c: chunks[c].article.published_ts for c in chunks}, params.tie)
+    evidence = [
+        Evidence(chunks[c.chunk_id], c.score, sentences[c.chunk_id], vectors.get(c.chunk_id))
+        for c in ranked[:k]
+    ]
     return SearchResult(evidence, ranked)
 
 
-def with_dense(index: Index, candidates: list[Candidate], query_vector: np.ndarray) -> list[Candidate]:
-    """Give candidates that only BM25 found their cosine too (Chroma returns only its top hits)."""
+def with_dense(
+    index: Index,
+    candidates: list[Candidate],
+    query_vector: np.ndarray,
+    shift: Callable[[str], float] = lambda _chunk_id: 0.0,
+) -> list[Candidate]:
+    """Give candidates that only BM25 found their (centred) cosine too: Chroma returns only
+    its top hits."""
     missing = [c.chunk_id for c in candidates if c.dense_rank is None]
     if not missing:
         return candidates
     stored = index.collection.get(ids=missing, include=["embeddings"])
-    q = np.asarray(query_vector, np.float32)
     cosine = {
-        chunk_id: float(np.asarray(vector, np.float32) @ q)
+        chunk_id: float(np.asarray(vector, np.float32) @ query_vector) - shift(chunk_id)
         for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True)
     }
     return [
