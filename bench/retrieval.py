@@ -51,7 +51,8 @@ from newsdesk.index import Filters, Index  # noqa: E402
 
 METHODS: dict[str, RetrievalParams] = {
     "BM25": replace(DEFAULT_PARAMS, use_dense=False, use_sentences=False),
-    "dense": replace(DEFAULT_PARAMS, use_lexical=False, use_sentences=False),
+    "dense (raw cosine)": replace(DEFAULT_PARAMS, use_lexical=False, use_sentences=False, centering=0.0),
+    "dense (language-centred)": replace(DEFAULT_PARAMS, use_lexical=False, use_sentences=False),
     "hybrid (RRF)": replace(DEFAULT_PARAMS, use_sentences=False),
     "hybrid + sentences": DEFAULT_PARAMS,
 }
@@ -237,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "methods": {m: {p: v.as_json() for p, v in r.items()} for m, r in rows.items()},
         "sentence_step": {"best_sentence_contains_answer": {p: round(v, 4) for p, v in sentence_rates.items()}},
         "abstention": {
-            "signal": "best sentence score among the top passages (cosine + weighted term overlap)",
+            "signal": "bot.answer.confidence: the top passage's margin over other articles, or its own score above AnswerPolicy.strong",
             "threshold": threshold,
             "answerable": len(answerable),
             "unanswerable": len(unanswerable),

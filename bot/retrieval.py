@@ -296,12 +296,14 @@ class LanguageMeans:
     language; Libovický et al. 2020, "On the language neutrality of pre-trained multilingual
     representations") removes most of that pull and leaves the topic.
 
-    A passage's mean is the mean of the *other* articles of the index (its own topic must not
-    count against it), plus its language's direction: for the languages of
-    `bot.language_reference` (the same sentences in six languages, so their differences are
-    language only) the reference direction; for others, the direction of that language's
-    other articles in the index, shrunk by `prior` articles' weight (a language with one
-    article gets none).
+    A passage's own topic must not count against it, so every mean leaves its article out.
+    When every language of the index has at least `min_articles` articles, each language
+    uses the mean of its own other articles (shrunk towards the mean of all other articles
+    by `prior` articles' weight): measured, that is best. Otherwise (a small or lopsided
+    index, like one Romanian article among English ones) a language's mean is the mean of
+    all other articles plus its direction from `bot.language_reference` (the same sentences
+    in six languages, so their differences are language only); a language without a
+    reference direction gets its shrunk own mean.
     """
 
     chunks: _Sums
@@ -309,12 +311,13 @@ class LanguageMeans:
     prior: float
     directions: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     chunks_seen: int = 0
+    own_means: bool = False  # every language has enough articles for a mean of its own
 
     def _offset(self, sums: _Sums, which: int, q: np.ndarray, lang: str, article_id: str) -> float:
         rest = sums.rest_mean(article_id)
         if rest is None:
             return 0.0
-        if lang in self.directions:
+        if not self.own_means and lang in self.directions:
             return float((rest + self.directions[lang][which]) @ q)
         mean = sums.mean(lang, article_id, self.prior)
         return float((rest if mean is None else mean) @ q)
@@ -332,6 +335,7 @@ def language_means(
     sample: int = 3000,
     prior: float = 2.0,
     seed: int = 0,
+    min_articles: int = 10,
 ) -> LanguageMeans | None:
     """Sums of a random sample of the index's chunk and sentence vectors (None if empty)."""
     import random
@@ -354,7 +358,8 @@ def language_means(
             sentence_sums.add(lang, article_id, sentence_vectors[chunk_id])
     if not chunk_sums.count:
         return None
-    return LanguageMeans(chunk_sums, sentence_sums, prior, dict(directions or {}), len(ids))
+    own = all(len(entry[2]) >= min_articles for entry in chunk_sums.lang.values())
+    return LanguageMeans(chunk_sums, sentence_sums, prior, dict(directions or {}), len(ids), own)
 
 
 def search(

@@ -111,7 +111,6 @@ def obedient_llm(url: str, victim: str) -> Any:
 def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     world: dict[str, Any], minilm: Embedder, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
-    from bot.answer import DEFAULT_POLICY
     from bot.ask import Asker
     from bot.slack.app import start
 
@@ -124,8 +123,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
         admins=[ADMIN], allow_private_urls=True,
     )  # fmt: skip
     llm = obedient_llm(world["url"], world["victim"]) if mode == "obedient-llm" else None
-    asker = Asker(settings, embedder=minilm, llm=llm,
-                  policy=replace(DEFAULT_POLICY, abstain_below=0.35))  # minilm's scale  # fmt: skip
+    asker = Asker(settings, embedder=minilm, llm=llm)
     before = stored(world["data_dir"])
     running = start(settings, asker=asker, embedder=minilm)
     try:
