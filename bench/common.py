@@ -82,6 +82,7 @@ def xquad_index(embedder_spec: str = "e5-small", *, quiet: bool = False):
 
     _ensure_ignored()
     digest = hashlib.sha1(embedder_spec.encode())
+    digest.update((ROOT / "ingest" / "chunking.py").read_bytes())  # another chunker: rebuild
     for lang in CORPUS_LANGS:
         digest.update((XQUAD / f"corpus.{lang}.jsonl").read_bytes())
     path = CACHE / f"xquad-index-{digest.hexdigest()[:10]}"

