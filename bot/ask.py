@@ -38,6 +38,7 @@ from bot.retrieval import (
 )
 from newsdesk.embeddings import Embedder, load_embedder
 from newsdesk.index import Filters, Index
+from newsdesk.logs import timed
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -124,17 +125,27 @@ class Asker:
     ) -> Answer:
         """Answer `question` (after earlier turns `history`: strings, Answers or (role, text))."""
         question = question.strip()
-        previous_language = next(
-            (getattr(t, "language", "") for t in reversed(list(history)) if getattr(t, "language", "")),
-            None,
-        )
-        language = detect_language(question, previous=previous_language)
+        with timed(log, "ask", followup=bool(history), llm=self.llm is not None) as fields:
+            answer = self._answer(question, history, filters, k)
+            fields.update(language=answer.language, abstained=answer.abstained,
+                          citations=len(answer.citations), by=answer.generated_by)  # fmt: skip
+        return answer
+
+    def _answer(
+        self, question: str, history: Sequence[Any], filters: Filters, k: int | None
+    ) -> Answer:
         standalone = self.rewrite(question, history) if history else question
         context: frozenset[str] = frozenset()
         if standalone != question:  # a follow-up: the previous answer's articles are its context
             last = next((t for t in reversed(list(history)) if getattr(t, "citations", None)), None)
             context = frozenset(c.article_id for c in last.citations) if last is not None else context
         result = self.search_result(standalone, k, filters, context)
+        # after the search: the language model finishes loading in the background meanwhile
+        previous_language = next(
+            (getattr(t, "language", "") for t in reversed(list(history)) if getattr(t, "language", "")),
+            None,
+        )
+        language = detect_language(question, previous=previous_language)
         scope = scope_of(self.index, filters)
         rewritten = standalone if standalone != question else ""
         if should_abstain(result, self.policy):
