@@ -10,10 +10,14 @@ turn, then English.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
 import threading
+from array import array
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 PLAUSIBLE = ("en", "ro", "fr", "it", "de", "es", "pt", "nl", "ru", "uk", "pl")
@@ -42,11 +46,49 @@ _FUNCTION_WORDS = {
 _WORDS = {lang: frozenset(words.split()) for lang, words in _FUNCTION_WORDS.items()}
 
 
+def _stdlib_array(values: Any) -> array:
+    out = array({2: "H", 4: "I", 8: "Q"}[values.dtype.itemsize])
+    out.frombytes(values.tobytes())
+    return out
+
+
+def _model() -> tuple[Any, ...]:
+    """py3langid's model tables. The packaged file is LZMA-compressed and takes ~0.8 s to read,
+    most of a one-off `ask`'s language step, so a decompressed copy is kept in the user cache."""
+    import numpy as np
+    from platformdirs import user_cache_dir
+    from py3langid.langid import MODEL_DIR, MODEL_FILE
+    from py3langid.modelio import load_model
+
+    packaged = Path(MODEL_DIR) / MODEL_FILE
+    stat = packaged.stat()
+    cache = Path(user_cache_dir("newsdesk", appauthor=False)) / f"langid-{stat.st_size}-{stat.st_mtime_ns}.npz"
+    try:
+        with np.load(cache, allow_pickle=False) as data:
+            return (data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
+                    _stdlib_array(data["row"]), data["output"].tolist())  # fmt: skip
+    except (OSError, KeyError, ValueError):
+        pass
+    ptc, pc, classes, nextmove, row, output = load_model(packaged)
+    with contextlib.suppress(OSError):
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_name(f".{cache.name}.{os.getpid()}.npz")
+        np.savez(partial, ptc=ptc, pc=pc, classes=np.array(classes),
+                 nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+                 row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
+                 output=np.array(output, dtype=np.int64))  # fmt: skip
+        os.replace(partial, cache)
+    return ptc, pc, classes, nextmove, row, output
+
+
 @lru_cache(maxsize=1)
 def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+    import numpy as np
+    from py3langid.langid import LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ptc, pc, classes, nextmove, row, output = _model()
+    identifier = LanguageIdentifier(np.asarray(ptc), np.asarray(pc), classes, nextmove, output,
+                                    norm_probs=True, tk_row=row)  # fmt: skip
     identifier.set_languages(list(PLAUSIBLE))
     return identifier
 

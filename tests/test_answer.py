@@ -114,6 +114,19 @@ def test_question_language(text: str, expected: str) -> None:
     assert detect_language(text) == expected
 
 
+def test_the_cached_language_model_equals_the_packaged_one() -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from bot.language import PLAUSIBLE, _identifier
+
+    packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    packaged.set_languages(list(PLAUSIBLE))
+    for _ in range(2):  # the first call may write the cache, the second reads it
+        _identifier.cache_clear()
+        for text in ("Where are the North Korean troops?", "Unde sunt trupele?", "Wo, bitte?"):
+            assert _identifier().classify(text) == packaged.classify(text)
+
+
 def test_short_ambiguous_question_keeps_the_conversation_language() -> None:
     assert detect_language("Kursk?", previous="ro") == "ro"
     assert detect_language("Kursk?") == "en"
