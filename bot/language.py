@@ -10,8 +10,6 @@ turn, then English.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import threading
 from array import array
@@ -56,29 +54,26 @@ def _model() -> tuple[Any, ...]:
     """py3langid's model tables. The packaged file is LZMA-compressed and takes ~0.8 s to read,
     most of a one-off `ask`'s language step, so a decompressed copy is kept in the user cache."""
     import numpy as np
-    from platformdirs import user_cache_dir
     from py3langid.langid import MODEL_DIR, MODEL_FILE
     from py3langid.modelio import load_model
 
+    from newsdesk.user_cache import cached_arrays
+
     packaged = Path(MODEL_DIR) / MODEL_FILE
+
+    def decompressed() -> dict[str, Any]:
+        ptc, pc, classes, nextmove, row, output = load_model(packaged)
+        return {
+            "ptc": ptc, "pc": pc, "classes": np.array(classes),
+            "nextmove": np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
+            "row": np.frombuffer(row, dtype=f"u{row.itemsize}"),
+            "output": np.array(output, dtype=np.int64),
+        }  # fmt: skip
+
     stat = packaged.stat()
-    cache = Path(user_cache_dir("newsdesk", appauthor=False)) / f"langid-{stat.st_size}-{stat.st_mtime_ns}.npz"
-    try:
-        with np.load(cache, allow_pickle=False) as data:
-            return (data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
-                    _stdlib_array(data["row"]), data["output"].tolist())  # fmt: skip
-    except (OSError, KeyError, ValueError):
-        pass
-    ptc, pc, classes, nextmove, row, output = load_model(packaged)
-    with contextlib.suppress(OSError):
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        partial = cache.with_name(f".{cache.name}.{os.getpid()}.npz")
-        np.savez(partial, ptc=ptc, pc=pc, classes=np.array(classes),
-                 nextmove=np.frombuffer(nextmove, dtype=f"u{nextmove.itemsize}"),
-                 row=np.frombuffer(row, dtype=f"u{row.itemsize}"),
-                 output=np.array(output, dtype=np.int64))  # fmt: skip
-        os.replace(partial, cache)
-    return ptc, pc, classes, nextmove, row, output
+    data = cached_arrays(f"langid-{stat.st_size}-{stat.st_mtime_ns}", decompressed)
+    return (data["ptc"], data["pc"], data["classes"].tolist(), _stdlib_array(data["nextmove"]),
+            _stdlib_array(data["row"]), data["output"].tolist())  # fmt: skip
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ n-th sentence of every language is a translation of the n-th English one.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 REFERENCE: dict[str, tuple[str, ...]] = {
     "en": (
@@ -188,30 +188,26 @@ def directions(embedder: object) -> dict[str, tuple[object, object]]:
     import json
 
     import numpy as np
-    from platformdirs import user_cache_dir
+
+    from newsdesk.user_cache import cached_arrays
 
     model_id = str(getattr(embedder, "model_id", type(embedder).__name__))
     digest = hashlib.sha256(json.dumps([model_id, REFERENCE, PARAGRAPH]).encode()).hexdigest()[:16]
-    path = Path(user_cache_dir("newsdesk", appauthor=False)) / f"language-directions-{digest}.npz"
     langs = list(REFERENCE)
-    try:
-        stored = np.load(path, allow_pickle=False)
-        chunk_means, sentence_means = stored["chunk"], stored["sentence"]
-    except (OSError, KeyError, ValueError):
+
+    def means() -> dict[str, Any]:
         texts = [p for lang in langs for p in paragraphs(lang)]
         sentences = [s for lang in langs for s in REFERENCE[lang]]
         vectors = embedder.embed_passages(texts + sentences)  # type: ignore[attr-defined]
         per_lang_p = len(paragraphs(langs[0]))
         per_lang_s = len(REFERENCE[langs[0]])
-        chunk_means = vectors[: len(texts)].reshape(len(langs), per_lang_p, -1).mean(axis=1)
-        sentence_means = vectors[len(texts) :].reshape(len(langs), per_lang_s, -1).mean(axis=1)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp.npz")
-            np.savez(tmp, chunk=chunk_means, sentence=sentence_means)
-            tmp.replace(path)
-        except OSError:
-            pass  # an unwritable cache only costs the embedding next time
+        return {
+            "chunk": vectors[: len(texts)].reshape(len(langs), per_lang_p, -1).mean(axis=1),
+            "sentence": vectors[len(texts) :].reshape(len(langs), per_lang_s, -1).mean(axis=1),
+        }
+
+    stored = cached_arrays(f"language-directions-{digest}", means)
+    chunk_means, sentence_means = stored["chunk"], stored["sentence"]
     chunk_dirs = chunk_means - chunk_means.mean(axis=0)
     sentence_dirs = sentence_means - sentence_means.mean(axis=0)
     return {
