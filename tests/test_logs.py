@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,19 +50,14 @@ def assert_no_secret(text: str) -> None:
             assert fragment not in text, f"{fragment!r} leaked"
 
 
-@pytest.fixture
-def captured(tmp_path: Path) -> Iterator[io.StringIO]:
-    """The root logger configured as the CLI does, at DEBUG, writing into a string."""
+@contextmanager
+def restored_root_logging() -> Iterator[logging.Logger]:
+    """The root logger, with its handlers, level and sys.excepthook put back afterwards
+    (`configure_logging` replaces them for the whole process)."""
     root = logging.getLogger()
     saved = (list(root.handlers), root.level, sys.excepthook)
-    settings = make_settings(
-        tmp_path, log_level="debug", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
-        SLACK_SIGNING_SECRET=SIGNING_SECRET, llm_api_key=LLM_KEY,
-    )  # fmt: skip
-    stream = io.StringIO()
-    configure_logging(settings, stream=stream)
     try:
-        yield stream
+        yield root
     finally:
         for handler in list(root.handlers):
             root.removeHandler(handler)
@@ -69,6 +65,19 @@ def captured(tmp_path: Path) -> Iterator[io.StringIO]:
             root.addHandler(handler)
         root.setLevel(saved[1])
         sys.excepthook = saved[2]
+
+
+@pytest.fixture
+def captured(tmp_path: Path) -> Iterator[io.StringIO]:
+    """The root logger configured as the CLI does, at DEBUG, writing into a string."""
+    settings = make_settings(
+        tmp_path, log_level="debug", SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET, llm_api_key=LLM_KEY,
+    )  # fmt: skip
+    with restored_root_logging():
+        stream = io.StringIO()
+        configure_logging(settings, stream=stream)
+        yield stream
 
 
 # -- redaction --------------------------------------------------------------------------------
@@ -160,9 +169,7 @@ def test_fields_are_quoted_only_when_they_need_it() -> None:
 
 
 def test_the_level_is_configurable_and_library_noise_is_quiet(tmp_path: Path) -> None:
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level, sys.excepthook)
-    try:
+    with restored_root_logging() as root:
         stream = io.StringIO()
         configure_logging(make_settings(tmp_path, log_level="warning"), stream=stream)
         logging.getLogger("newsdesk.x").info("not shown")
@@ -173,13 +180,6 @@ def test_the_level_is_configurable_and_library_noise_is_quiet(tmp_path: Path) ->
         logging.getLogger("newsdesk.x").info("now shown")
         assert "now shown" in stream.getvalue()
         assert len(root.handlers) == 1 and isinstance(root.handlers[0].filters[0], RedactingFilter)
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
-        sys.excepthook = saved[2]
 
 
 # -- the real command ---------------------------------------------------------------------------
