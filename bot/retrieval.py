@@ -265,23 +265,18 @@ class _Sums:
         rest_n = self.count - own_n
         return (self.total - own_sum) / rest_n if rest_n > 0 else None
 
-    def mean(self, lang: str, article_id: str, prior: float) -> np.ndarray | None:
-        """The mean of `lang` without `article_id`, shrunk towards the mean of everything else."""
-        if not self.count:
-            return None
-        own_sum, own_n = self.article.get(article_id, (0.0, 0))
-        rest_n = self.count - own_n
-        if rest_n <= 0:
-            return None
-        rest = (self.total - own_sum) / rest_n
+    def mean(self, lang: str, article_id: str, prior: float, rest: np.ndarray) -> np.ndarray:
+        """The mean of `lang` without `article_id`, shrunk towards `rest` (its `rest_mean`)."""
         entry = self.lang.get(lang)
         if entry is None:
             return rest
-        lang_n = entry[1] - (own_n if article_id in entry[2] else 0)
-        others = len(entry[2] - {article_id})
+        own_sum, own_n = self.article.get(article_id, (0.0, 0))
+        mine = article_id in entry[2]
+        lang_n = entry[1] - (own_n if mine else 0)
+        others = len(entry[2]) - mine
         if lang_n <= 0 or others == 0:
             return rest
-        lang_mean = (entry[0] - (own_sum if article_id in entry[2] else 0.0)) / lang_n
+        lang_mean = (entry[0] - (own_sum if mine else 0.0)) / lang_n
         weight = others / (others + prior)
         return weight * lang_mean + (1 - weight) * rest
 
@@ -319,8 +314,7 @@ class LanguageMeans:
             return 0.0
         if not self.own_means and lang in self.directions:
             return float((rest + self.directions[lang][which]) @ q)
-        mean = sums.mean(lang, article_id, self.prior)
-        return float((rest if mean is None else mean) @ q)
+        return float(sums.mean(lang, article_id, self.prior, rest) @ q)
 
     def chunk_offset(self, query_vector: np.ndarray, lang: str, article_id: str) -> float:
         return self._offset(self.chunks, 0, query_vector, lang, article_id)
