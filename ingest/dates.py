@@ -42,6 +42,9 @@ _MONTH = r"([a-z]+)\.?"
 _DAY_MONTH_YEAR = re.compile(rf"\b{_DAY},?\s+(?:de\s+)?{_MONTH},?\s+(?:de\s+)?(\d{{4}})\b")
 _MONTH_DAY_YEAR = re.compile(rf"\b{_MONTH}\s+{_DAY},?\s+(\d{{4}})\b")
 _MONTH_YEAR = re.compile(rf"\b{_MONTH}\s+(?:de\s+)?(\d{{4}})\b")
+MAX_DATE_WORDS = 5  # `Mon, 04 Nov 2024` is the longest date written before a time
+# What may follow a date as part of it: a time, an offset or a zone.
+_TIME_WORD = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?|[+-]\d{2}:?\d{2}|UTC|GMT|Z", re.IGNORECASE)
 
 
 def parse_date(value: str | None) -> str | None:
@@ -57,6 +60,38 @@ def parse_date(value: str | None) -> str | None:
     if not text or len(text) > MAX_DATE_LENGTH:
         return None
     for parse in (_parse_iso, _parse_rfc822, _parse_numeric, _parse_month_name, _parse_fallback):
+        result = parse(text)
+        if result is not None:
+            return result if result and _plausible(result) else None
+    return None
+
+
+def leading_date(text: str) -> tuple[str, int] | None:
+    """The date `text` begins with, as (ISO date, where the date ends in `text`), or None.
+
+    For a date written inline before the text it dates (`2024-11 Coreea de Nord…`,
+    `4 November 2024, 10:00 UTC The…`): the shortest run of words that ends with a number and
+    that the quick parsers read, then any time or zone words after it. dateparser is not
+    asked: it would read dates into ordinary words.
+    """
+    words = list(re.finditer(r"\S+", text[:MAX_DATE_LENGTH]))
+    for n, word in enumerate(words[:MAX_DATE_WORDS]):
+        found = _quick_date(text[: word.end()]) if re.search(r"\d", word.group()) else None
+        if found:
+            end = word.end()
+            for after in words[n + 1 : n + 1 + 2]:
+                longer = _quick_date(text[: after.end()].rstrip(","))
+                if not (_TIME_WORD.fullmatch(after.group().rstrip(",")) and longer):
+                    break
+                found, end = longer, after.end()
+            return found, end
+    return None
+
+
+def _quick_date(value: str) -> str | None:
+    """A plausible ISO date parsed without dateparser, or None."""
+    text = " ".join(value.rstrip(",;:.").split())
+    for parse in (_parse_iso, _parse_rfc822, _parse_numeric, _parse_month_name):
         result = parse(text)
         if result is not None:
             return result if result and _plausible(result) else None

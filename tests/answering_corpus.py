@@ -7,15 +7,23 @@ distractors for the sample question: one is about US troops, one about South Kor
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
+from ingest.metadata import complete
+from ingest.sources.text import read_text
 from newsdesk.articles import Article, normalise_text
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "articles" / "coreea-de-nord-trupe-rusia.txt"
+SAMPLE = ROOT / "examples" / "articles" / "north-korea-russia.ro.txt"
 WIKINEWS = ROOT / "examples" / "articles" / "wikinews-2020.jsonl"
 SAMPLE_ID = "sample-coreea-de-nord"
-SAMPLE_URL = "https://example.org/ro/coreea-de-nord-trupe-rusia"
+SAMPLE_URL = "https://example.org/ro/north-korea-russia"
+# Answered by the sample's last paragraph (the Kursk sentence) over this corpus. The brief's
+# "Where are the North Korean troops?" is answered from that sentence too only once the answer
+# step reads it with its context ("8.000 dintre aceștia" — "of them"): issue 9, items 2-3.
+KURSK_QUESTION = "Where are the North Korean soldiers, according to Blinken?"
+KURSK_WORDS = "8.000 dintre aceștia se află în regiunea Kursk"
 DISTRACTORS = (
     "Iraqi Parliament votes for expulsion of United States troops",
     "Seoul city Mayor Park Won-soon found dead, South Korean police confirm",
@@ -25,12 +33,11 @@ DISTRACTORS = (
 
 
 def sample_article() -> Article:
-    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
-    assert lines[0].startswith("date ")
-    return Article(
-        text=normalise_text("\n".join(lines[2:])), title=lines[1].strip(), source="Exemplu",
-        url=SAMPLE_URL, published=lines[0].split()[1], lang="ro", article_id=SAMPLE_ID,
-    )  # fmt: skip
+    """The sample as `newsdesk ingest` reads it (date from its head, title derived), given an
+    outlet, a URL and an id to assert on."""
+    article = read_text(SAMPLE.read_text(encoding="utf-8"), str(SAMPLE))
+    given = replace(article, source="Exemplu", url=SAMPLE_URL, lang="ro", article_id=SAMPLE_ID)
+    return replace(complete(given), article_id=SAMPLE_ID)  # complete() would take the URL
 
 
 def wikinews_articles(titles: tuple[str, ...] = DISTRACTORS) -> list[Article]:

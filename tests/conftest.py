@@ -17,7 +17,7 @@ from newsdesk.settings import Settings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples" / "articles"
-SAMPLE_ARTICLE = EXAMPLES / "coreea-de-nord-trupe-rusia.txt"
+SAMPLE_ARTICLE = EXAMPLES / "north-korea-russia.ro.txt"  # ../shared/seed/, byte for byte
 SHARED = ROOT.parent / "shared"
 
 

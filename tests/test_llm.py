@@ -657,9 +657,9 @@ def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
     The policy never abstains, so this tests the wiring, not the retrieval's calibration."""
     from bot.answer import AnswerPolicy
     from bot.ask import Asker
-    from tests.answering_corpus import SAMPLE_ID, built_data_dir
+    from tests.answering_corpus import KURSK_WORDS, SAMPLE_ID, built_data_dir
 
-    words = "8.000 de soldați nord-coreeni se află în prezent în regiunea rusă Kursk"
+    words = KURSK_WORDS
     asker = Asker(
         make_settings(built_data_dir(tmp_path_factory, e5)),
         embedder=e5,

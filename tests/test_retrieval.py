@@ -13,7 +13,7 @@ from bot.retrieval import RetrievalParams, fuse, query_terms, rank_sentences, se
 from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index
-from tests.answering_corpus import SAMPLE_ID, built_data_dir
+from tests.answering_corpus import KURSK_QUESTION, KURSK_WORDS, SAMPLE_ID, built_data_dir
 from tests.conftest import make_settings
 
 QUESTION = "Where are the North Korean troops?"
@@ -53,24 +53,25 @@ def test_term_overlap_counts_inflected_forms() -> None:
 
 
 def test_english_question_finds_the_romanian_passage(asker: Asker) -> None:
-    evidence = asker.search(QUESTION, k=3)
+    evidence = asker.search(KURSK_QUESTION, k=3)
     top = evidence[0]
     assert top.chunk.article.article_id == SAMPLE_ID
     best = top.sentences[0].span
-    sentence = top.chunk.text[best.start : best.end]
-    assert "8.000" in sentence and "Kursk" in sentence
+    assert KURSK_WORDS in top.chunk.text[best.start : best.end]
 
 
 def test_sentence_step_ranks_the_answering_sentence_first(asker: Asker, e5: Embedder) -> None:
-    evidence = asker.search("How many North Korean soldiers did Pyongyang send to Russia in total?", k=3)
+    evidence = asker.search("When did Moscow send its army into Ukraine?", k=3)
     sample = next(e for e in evidence if e.chunk.article.article_id == SAMPLE_ID)
+    assert len(sample.sentences) > 1
     best = sample.sentences[0].span
-    assert "10.000" in sample.chunk.text[best.start : best.end]
+    assert "februarie 2022" in sample.chunk.text[best.start : best.end]
     assert [s.score for s in sample.sentences] == sorted((s.score for s in sample.sentences), reverse=True)
 
 
 def test_rank_sentences_without_vectors_falls_back_to_overlap(asker: Asker) -> None:
-    chunk = asker.index.article_chunks(SAMPLE_ID)[0]
+    chunk = next(c for c in asker.index.article_chunks(SAMPLE_ID) if "Kursk" in c.text)
+    assert len(chunk.sentences) > 1
     ranked = rank_sentences(chunk, None, np.zeros(asker.embedder.dim, np.float32), ["kursk", "8"])
     top = chunk.text[ranked[0].span.start : ranked[0].span.end]
     assert "Kursk" in top

@@ -28,7 +28,7 @@ from tests.helpers_http import Route, serve
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "articles" / "coreea-de-nord-trupe-rusia.txt"
+SAMPLE = ROOT / "examples" / "articles" / "north-korea-russia.ro.txt"
 NEWS = ROOT.parent / "shared" / "news"
 
 
@@ -90,11 +90,9 @@ def write(path: Path, content: str | bytes) -> Path:
 def test_the_sample_article_date_line_is_metadata(settings: Settings) -> None:
     article = one([SAMPLE], settings)
     assert article.published == "2024-11"
-    assert article.text.startswith("Blinken: aproximativ 8.000 de soldați")
-    assert "date 2024-11" not in article.text
-    assert article.title == (
-        "Blinken: aproximativ 8.000 de soldați nord-coreeni se află în regiunea Kursk"
-    )
+    assert article.text.startswith("Coreea de Nord va sprijini Rusia până când")
+    assert "date" not in article.text.split("\n")[0]
+    assert article.title.startswith("Coreea de Nord va sprijini Rusia până când aceasta va")
     assert article.lang == "ro"
     assert article.article_id == "text:" + text_hash(article.text)
     assert article.origin == str(SAMPLE)
