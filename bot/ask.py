@@ -4,8 +4,9 @@
     answer = asker.ask("Where are the North Korean troops?")
     evidence = asker.search("Kursk", k=5)
 
-`ask` makes a follow-up standalone (`bot.followup`), detects the question's language
-(`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
+`ask` takes the conversation so far as `bot.conversation.Turn`s (the same from `chat` and
+from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the question's
+language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
 builds the extractive answer (`bot.answer`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
 `(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
@@ -19,12 +20,12 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 
 from bot.answer import DEFAULT_POLICY, AnswerPolicy, abstention, extractive_answer, scope_of, should_abstain
 from bot.answers import Answer, Evidence
+from bot.conversation import Turn, cited_before, language_before
 from bot.followup import standalone_question
 from bot.language import detect_language, warm_up
 from bot.retrieval import (
@@ -44,7 +45,7 @@ from newsdesk.settings import Settings
 log = logging.getLogger(__name__)
 
 LLMAnswerer = Callable[[str, str, Sequence[Evidence], Answer], Answer]
-QuestionRewriter = Callable[[str, Sequence[Any]], str]
+QuestionRewriter = Callable[[str, Sequence[Turn]], str]
 
 
 class Asker:
@@ -119,11 +120,11 @@ class Asker:
     def ask(
         self,
         question: str,
-        history: Sequence[Any] = (),
+        history: Sequence[Turn] = (),
         filters: Filters = Filters(),
         k: int | None = None,
     ) -> Answer:
-        """Answer `question` (after earlier turns `history`: strings, Answers or (role, text))."""
+        """Answer `question`, asked after the turns `history` (oldest first)."""
         question = question.strip()
         with timed(log, "ask", followup=bool(history), llm=self.llm is not None) as fields:
             answer = self._answer(question, history, filters, k)
@@ -132,20 +133,14 @@ class Asker:
         return answer
 
     def _answer(
-        self, question: str, history: Sequence[Any], filters: Filters, k: int | None
+        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None
     ) -> Answer:
         standalone = self.rewrite(question, history) if history else question
-        context: frozenset[str] = frozenset()
-        if standalone != question:  # a follow-up: the previous answer's articles are its context
-            last = next((t for t in reversed(list(history)) if getattr(t, "citations", None)), None)
-            context = frozenset(c.article_id for c in last.citations) if last is not None else context
+        # a follow-up: the previous answer's articles are its context
+        context = cited_before(history) if standalone != question else frozenset()
         result = self.search_result(standalone, k, filters, context)
         # after the search: the language model finishes loading in the background meanwhile
-        previous_language = next(
-            (getattr(t, "language", "") for t in reversed(list(history)) if getattr(t, "language", "")),
-            None,
-        )
-        language = detect_language(question, previous=previous_language)
+        language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
         rewritten = standalone if standalone != question else ""
         if should_abstain(result, self.policy):

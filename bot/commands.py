@@ -247,13 +247,15 @@ CHAT_HELP = "Ask about the ingested news. /sources shows the last answer's sourc
 
 def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = None,
          k: int | None = None) -> int:  # fmt: skip
-    """A terminal chat: history kept for follow-ups; works on a pipe as well as a terminal."""
+    """A terminal chat: turns kept for follow-ups; works on a pipe as well as a terminal."""
+    from bot.conversation import Turn
     from newsdesk.index import Filters
 
     interactive = stdin.isatty()
     if interactive:
         print(CHAT_HELP, file=out)
-    history: list[Answer] = []
+    history: list[Turn] = []
+    last: Answer | None = None  # for /sources
     while True:
         if interactive:
             print("> ", end="", file=out, flush=True)
@@ -272,12 +274,13 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
             continue
         if text == "/new":
             history.clear()
+            last = None
             print("(new conversation)", file=out)
             continue
         if text == "/sources":
-            if not history or not history[-1].citations:
+            if last is None or not last.citations:
                 print("(no sources yet)", file=out)
-            for c in history[-1].citations if history else ():
+            for c in last.citations if last is not None else ():
                 print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
                 print(f"    “{c.quote}”", file=out)
                 print("    passage: " + " ".join(c.passage.split()), file=out)
@@ -286,8 +289,8 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
             print(f"unknown command {text.split()[0]}; {CHAT_HELP}", file=out)
             continue
         started = time.perf_counter()
-        answer = asker.ask(text, history=history, filters=filters or Filters(), k=k)
-        history.append(answer)
+        answer = last = asker.ask(text, history=history, filters=filters or Filters(), k=k)
+        history.append(Turn.of(answer))
         print(answer.answer, file=out)
         if answer.standalone_question:
             print(f"  (searched as: {answer.standalone_question})", file=out)

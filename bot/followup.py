@@ -1,27 +1,33 @@
-"""Follow-up questions made standalone, by a rule (the LLM path may wrap this with a rewrite).
+"""Whether a message is a follow-up, and the question to search with when it is.
 
-The rule, deliberately simple and predictable:
+A message is a follow-up only when it leans on the conversation before it:
 
-- With no earlier turn, the question is used as it is.
-- Otherwise the question is a follow-up when it leans on the previous turn: it contains a
-  pronoun or a pointing word ("they", "there", "that", "ei", "acolo", "ils", "là", "sie",
-  "ellos", …), or it starts like a continuation ("and …", "what about …", "și …", "et …"),
-  or it has at most two content words ("How many?", "Why?", "Și câți?").
-- A follow-up gets the previous standalone question's content words appended in brackets, in
-  their original spelling, minus the words it already has: "How many are there?" after
-  "Where are the North Korean troops?" becomes
-  "How many are there? (North Korean troops)". The previous standalone question already
-  carries its own appended words, so the topic carries along a whole conversation.
+- it starts like a continuation ("and …", "what about …", "și …", "et …", "und …"), or
+- it has a pointing word ("they", "there", "that", "ei", "acolo", "ils", "là", "sie", "dort",
+  "ellos", …) and no name of its own for the word to point to, or
+- it has no topic of its own: no name and at most two content words ("How many?", "Why?",
+  "Și câți?", "How many people died?").
 
-It never drops or reorders the user's words, so the answer still matches the question asked.
+A name is a word written with a capital after the first word (Mars, Kursk, Blinken), in capitals
+(NATO, COVID) or with digits (2020). So a self-contained question is never rewritten: "What is
+the capital of Mars?" stands alone after anything, and so does "When he met Kim, what did Putin
+say?" (its "he" has Putin). Existential "there" ("is there", "are there") points nowhere. The
+rule is cheap and predictable; what it cannot see (a name typed in lower case, German nouns
+that are all capitalised) errs towards taking a question as it is.
+
+A follow-up gets the previous turn's searched question's content words appended in brackets,
+in their original spelling, minus the words it already has: "How many are there?" after
+"Where are the North Korean troops?" becomes "How many are there? (North Korean troops)".
+The previous searched question already carries its own appended words, so the topic carries
+along a whole conversation. The user's words are never dropped or reordered.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
 
+from bot.conversation import Turn
 from bot.retrieval import STOPWORDS, fold, query_terms
 
 # Pronouns and pointing words that refer back, accent-folded, per language (en ro fr it de es).
@@ -43,48 +49,43 @@ CONTINUATIONS = (
     "et", "mais", "et pour", "e", "ma", "und", "aber", "y", "pero", "tambien",
 )  # fmt: skip
 
+EXISTENTIAL = frozenset({"is", "are", "was", "were", "be", "been"})  # "is there", "there are"
 MAX_SHORT_TERMS = 2
 MAX_CARRIED_WORDS = 8
 
 
-def turn_question(turn: Any) -> str:
-    """The question of one earlier turn: a string, an Answer, a (role, text) pair or a dict."""
-    if isinstance(turn, str):
-        return turn
-    standalone = getattr(turn, "standalone_question", "")
-    if standalone:
-        return str(standalone)
-    if hasattr(turn, "question"):
-        return str(turn.question)
-    if isinstance(turn, tuple) and len(turn) == 2:
-        role, text = turn
-        return str(text) if role in ("user", "human", "question") else ""
-    if isinstance(turn, dict):
-        if turn.get("role", "user") in ("user", "human"):
-            return str(turn.get("content") or turn.get("question") or "")
-    return ""
-
-
-def previous_question(history: Sequence[Any]) -> str:
-    for turn in reversed(list(history)):
-        question = turn_question(turn).strip()
-        if question:
-            return question
-    return ""
-
-
 def is_followup(question: str) -> bool:
     """Whether the question leans on an earlier turn (see the module doc)."""
-    folded = fold(question).strip()
-    words = re.findall(r"[^\W_]+", folded)
+    words = re.findall(r"[^\W_]+", question)
+    folded = [fold(w) for w in words]
     if not words:
         return False
-    if any(w in ANAPHORA for w in words):
-        return True
-    joined = " ".join(words)
+    joined = " ".join(folded)
     if any(joined == c or joined.startswith(c + " ") for c in CONTINUATIONS):
         return True
+    if any(is_name(word, i) for i, word in enumerate(words)):
+        return False  # its own topic: a pointing word in it points to that
+    if any(points_back(folded, i) for i in range(len(folded))):
+        return True
     return len(query_terms(question)) <= MAX_SHORT_TERMS
+
+
+def is_name(word: str, position: int) -> bool:
+    """A name, place, acronym or number: capitalised after the first word, in capitals, digits."""
+    if any(ch.isdigit() for ch in word):
+        return True
+    if len(word) < 2 or fold(word) in ANAPHORA or fold(word) in STOPWORDS:
+        return False
+    return (position > 0 and word[:1].isupper()) or word.isupper()
+
+
+def points_back(folded: list[str], i: int) -> bool:
+    """Whether folded word `i` refers outside the question (existential "there" does not)."""
+    if folded[i] not in ANAPHORA:
+        return False
+    if folded[i] == "there":
+        return not EXISTENTIAL & set(folded[max(0, i - 1) : i + 2])
+    return True
 
 
 def carried_words(previous: str, question: str) -> list[str]:
@@ -100,13 +101,12 @@ def carried_words(previous: str, question: str) -> list[str]:
     return words[:MAX_CARRIED_WORDS]
 
 
-def standalone_question(question: str, history: Sequence[Any] = ()) -> str:
+def standalone_question(question: str, history: Sequence[Turn] = ()) -> str:
     """The question to search with: unchanged, or with the previous turn's key words added."""
     question = question.strip()
-    previous = previous_question(history)
-    if not previous or not is_followup(question):
+    if not history or not is_followup(question):
         return question
-    carried = carried_words(previous, question)
+    carried = carried_words(history[-1].standalone, question)
     if not carried:
         return question
     return f"{question} ({' '.join(carried)})"

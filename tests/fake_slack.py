@@ -2,6 +2,9 @@
 
 `FakeSlackAPI` answers the Web API methods the bot uses and records every call (method,
 parameters, the token it came with); it also accepts POSTs to `response_url`s it hands out.
+Like Slack, it keeps the messages the bot posts in threads (`replies`, where a test adds the
+people's messages) and returns them from conversations.replies, their `metadata` only when
+asked with `include_all_metadata`.
 `FakeSocketMode` speaks Socket Mode: it says `hello` to each connection, sends envelopes and
 records the acknowledgements. Nothing here reaches slack.com.
 """
@@ -69,7 +72,7 @@ class FakeSlackAPI:
                     params = json.loads(raw or "{}")
                 else:
                     params = {k: v[0] for k, v in parse_qs(raw, keep_blank_values=True).items()}
-                    for key in ("blocks", "view", "attachments"):
+                    for key in ("blocks", "view", "attachments", "metadata"):
                         if isinstance(params.get(key), str):
                             params[key] = json.loads(params[key])
                 auth = self.headers.get("Authorization", "")
@@ -142,19 +145,38 @@ class FakeSlackAPI:
                        "text": params.get("text", ""), "blocks": params.get("blocks", [])}  # fmt: skip
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
+            if params.get("metadata"):
+                message["metadata"] = params["metadata"]
+            thread = (str(params.get("channel")), str(params.get("thread_ts") or ts))
+            with self._lock:
+                self.replies.setdefault(thread, []).append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.update":
+            self._update(params)
             return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
         if method in ("reactions.add", "reactions.remove"):
             return {"ok": True}
         if method == "conversations.replies":
             key = (str(params.get("channel")), str(params.get("ts")))
-            return {"ok": True, "messages": self.replies.get(key, []), "has_more": False}
+            with self._lock:
+                messages = sorted(self.replies.get(key, []), key=lambda m: float(m["ts"]))
+            if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+                messages = [{k: v for k, v in m.items() if k != "metadata"} for m in messages]
+            return {"ok": True, "messages": messages, "has_more": False}
         if method == "views.open":
             return {"ok": True, "view": {"id": "V0001", **(params.get("view") or {})}}
         return {"ok": True}
+
+    def _update(self, params: dict[str, Any]) -> None:
+        """chat.update: the stored message takes the new text, blocks and metadata."""
+        with self._lock:
+            for thread in self.replies.values():
+                for message in thread:
+                    if message.get("ts") == params.get("ts") and message.get("user") == BOT_USER_ID:
+                        message.update({k: params[k] for k in ("text", "blocks", "metadata")
+                                        if k in params})  # fmt: skip
 
     # -- looking at what happened -------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""Extractive answers: quoted, dated, in the question's language; abstention; follow-ups."""
+"""Extractive answers: quoted, dated, in the question's language; abstention.
+(Follow-ups: tests/test_followup.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import pytest
 from bot.answer import abstention, disagree, extractive_answer, pick_quotes
 from bot.answers import Answer, Evidence, Scope, ScoredSentence
 from bot.ask import Asker
-from bot.followup import is_followup, standalone_question
 from bot.language import detect_language
 from newsdesk.articles import Span
 from newsdesk.embeddings import Embedder
@@ -81,28 +81,6 @@ def test_filters_change_the_scope_of_an_abstention(asker: Asker) -> None:
     answer = asker.ask(QUESTION, filters=Filters(lang="fr"))
     assert answer.abstained
     assert "0 articles" in answer.answer and "lang fr" in answer.answer
-
-
-def test_follow_up_is_rewritten_with_the_previous_topic(asker: Asker) -> None:
-    first = asker.ask(QUESTION)
-    second = asker.ask("How many of them are there?", history=[first])
-    assert second.standalone_question == "How many of them are there? (North Korean troops)"
-    assert not second.abstained
-    assert second.citations[0].article_id == SAMPLE_ID
-    assert any(n in second.citations[0].quote for n in ("8.000", "10.000", "12.000"))
-
-
-def test_follow_up_rule() -> None:
-    history = ["Where are the North Korean troops?"]
-    assert standalone_question("Where are the North Korean troops?") == QUESTION
-    assert standalone_question("Și câți sunt?", history) == "Și câți sunt? (North Korean troops)"
-    assert standalone_question("Why?", [("user", "Who is Antony Blinken?"), ("assistant", "…")]) == (
-        "Why? (Antony Blinken)"
-    )
-    complete = "What did the Pentagon estimate about soldiers sent to Russia?"
-    assert not is_followup(complete)
-    assert standalone_question(complete, history) == complete
-    assert is_followup("What about their weapons?")
 
 
 @pytest.mark.parametrize(

@@ -118,13 +118,15 @@ def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
 def test_chat_on_a_pipe_keeps_history(newsdesk) -> None:
     from bot.commands import make_asker
 
-    stdin = io.StringIO(f"{QUESTION}\nHow many of them are there?\n/sources\n/quit\nnever read\n")
+    lines = (KURSK_QUESTION, "How many of them are there?", "/sources", "/quit", "never read")
+    stdin = io.StringIO("".join(f"{line}\n" for line in lines))
     out = io.StringIO()
     asker = make_asker(get_settings())
     assert chat(asker, stdin, out) == 0
     text = out.getvalue()
     assert text.count("According to an article of Nov 2024") == 2
-    assert "(searched as: How many of them are there? (North Korean troops))" in text
+    rewritten = "How many of them are there? (North Korean soldiers according Blinken)"
+    assert f"(searched as: {rewritten})" in text
     assert "passage: " in text  # /sources shows the passages
     assert "> " not in text  # no prompt on a pipe
 

@@ -23,7 +23,7 @@ from slack_sdk.models.views import View
 from bot.answers import Answer, Citation, Scope
 from bot.slack import blocks
 from bot.slack.app import RedactSecrets, start
-from bot.slack.core import history_from_replies, links_in, question_from_slack
+from bot.slack.core import links_in, question_from_slack
 from bot.slack.feedback import FeedbackStore, feedback_path
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
@@ -215,34 +215,6 @@ def test_bots_edits_and_own_messages_are_ignored(
     time.sleep(1.5)
     channels = {c.params.get("channel") for c in api.calls_to("chat.postMessage")}
     assert not channels & {"D_IGNORED", "C_IGNORED"}
-
-
-def test_a_mention_in_a_thread_is_a_follow_up_using_the_thread(
-    api: FakeSlackAPI, socket_server: FakeSocketMode, asker: RecordingAsker, bot: Any
-) -> None:
-    root_ts, answer_ts, follow_ts = (fake_slack.new_ts() for _ in range(3))
-    api.replies[("C_THREAD", root_ts)] = [
-        {"type": "message", "user": "U_ALICE", "ts": root_ts,
-         "text": f"<@{BOT_USER_ID}> {QUESTION}"},
-        {"type": "message", "user": BOT_USER_ID, "bot_id": "BBOT", "ts": answer_ts,
-         "thread_ts": root_ts, "text": "About 8,000 North Korean soldiers are in Kursk [1]."},
-        {"type": "message", "user": "U_ALICE", "ts": follow_ts, "thread_ts": root_ts,
-         "text": f"<@{BOT_USER_ID}> How many are there?"},
-    ]  # fmt: skip
-    event = fake_slack.mention("How many are there?", channel="C_THREAD", ts=follow_ts,
-                               thread_ts=root_ts)  # fmt: skip
-    send_event(socket_server, event)
-    call = posted_in(api, "C_THREAD", thread_ts=root_ts)
-    replies = api.wait_for("conversations.replies", lambda c: c.params.get("channel") == "C_THREAD")
-    assert replies.params["ts"] == root_ts
-    question, history = next(c for c in asker.calls if c[0] == "How many are there?")
-    assert history == (
-        ("user", QUESTION),
-        ("assistant", "About 8,000 North Korean soldiers are in Kursk [1]."),
-    )
-    validate_blocks(call.params["blocks"])
-    # the follow-up was made standalone from the thread before searching
-    assert "North Korean" in all_text(call.params["blocks"])
 
 
 def test_slash_ask_is_private_with_a_share_button(
@@ -580,13 +552,6 @@ def test_question_and_link_parsing() -> None:
     rich = [{"type": "rich_text", "elements": [{"type": "rich_text_section", "elements": [
         {"type": "link", "url": "https://c.example/z"}]}]}]  # fmt: skip
     assert links_in("", rich) == ["https://c.example/z"]
-    history = history_from_replies(
-        [{"user": "U1", "ts": "1.0", "text": "q1"}, {"bot_id": "BX", "ts": "1.5", "text": "spam"},
-         {"user": BOT_USER_ID, "bot_id": "B", "ts": "2.0", "text": "a1"},
-         {"user": "U1", "ts": "3.0", "text": "q2"}],
-        before_ts="3.0", bot_user_id=BOT_USER_ID,
-    )  # fmt: skip
-    assert history == [("user", "q1"), ("assistant", "a1")]
 
 
 def test_block_limits_are_kept_by_cutting_cleanly() -> None:

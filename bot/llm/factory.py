@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answers import Answer, Evidence
+from bot.conversation import Turn
 from bot.llm.generate import generate_answer, rewrite_followup
 from bot.llm.models import model_name, shared_chat_model
 from newsdesk.settings import Settings
@@ -66,7 +66,7 @@ class LLMRewriter:
     model: BaseChatModel
     timeout: float
 
-    def __call__(self, question: str, history: Sequence[Any] = ()) -> str:
+    def __call__(self, question: str, history: Sequence[Turn] = ()) -> str:
         from bot.followup import is_followup, standalone_question
 
         if not history or not is_followup(question):

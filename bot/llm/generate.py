@@ -28,6 +28,7 @@ from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 import prompts
 from bot.answers import Answer, Evidence, Scope
+from bot.conversation import Turn
 from bot.llm.models import model_name
 from bot.llm.verify import fold_text, verify
 from bot.retrieval import query_terms
@@ -270,27 +271,13 @@ MAX_REWRITE_CHARS = 300
 _REWRITE_LABEL = re.compile(r"^\s*(?:standalone|rewritten)?\s*(?:question|q)\s*:\s*", re.I)
 
 
-def _turns(history: Sequence[Any]) -> list[tuple[str, str]]:
-    """Earlier turns as (role, text): strings are user questions; Answers give both sides."""
-    turns: list[tuple[str, str]] = []
-    for turn in history:
-        if isinstance(turn, str):
-            turns.append(("user", turn))
-        elif hasattr(turn, "question") and hasattr(turn, "answer"):
-            turns.append(("user", str(getattr(turn, "standalone_question", "") or turn.question)))
-            turns.append(("assistant", str(turn.answer)))
-        elif isinstance(turn, tuple) and len(turn) == 2:
-            role = "user" if str(turn[0]) in ("user", "human", "question") else "assistant"
-            turns.append((role, str(turn[1])))
-        elif isinstance(turn, dict):
-            role = "user" if turn.get("role", "user") in ("user", "human") else "assistant"
-            turns.append(
-                (role, str(turn.get("content") or turn.get("question") or turn.get("text") or ""))
-            )
+def _turns(history: Sequence[Turn]) -> list[tuple[str, str]]:
+    """Earlier turns as the (role, text) lines the prompt shows: question as searched, answer."""
+    turns = [line for t in history for line in (("user", t.standalone), ("assistant", t.answer))]
     return [(r, t.strip()) for r, t in turns if t.strip()][-MAX_TURNS:]
 
 
-def rewrite_messages(question: str, history: Sequence[Any]) -> list[BaseMessage]:
+def rewrite_messages(question: str, history: Sequence[Turn]) -> list[BaseMessage]:
     lines = [
         prompts.render(
             "rewrite_turn", role=role, text=_defuse(" ".join(text.split())[:MAX_TURN_CHARS])
@@ -310,7 +297,7 @@ def _words(text: str) -> set[str]:
     return {w[:5] for w in re.findall(r"[^\W_]{3,}|\d+", fold_text(text))}
 
 
-def check_rewrite(rewritten: str, question: str, history: Sequence[Any]) -> tuple[str | None, str]:
+def check_rewrite(rewritten: str, question: str, history: Sequence[Turn]) -> tuple[str | None, str]:
     """(the cleaned rewrite, "") or (None, why it is refused)."""
     lines = [line for line in rewritten.strip().splitlines() if line.strip()]
     if not lines:
@@ -334,10 +321,10 @@ def check_rewrite(rewritten: str, question: str, history: Sequence[Any]) -> tupl
 
 def rewrite_followup(
     question: str,
-    history: Sequence[Any],
+    history: Sequence[Turn],
     model: BaseChatModel,
     *,
-    fallback: Callable[[str, Sequence[Any]], str] | None = None,
+    fallback: Callable[[str, Sequence[Turn]], str] | None = None,
     timeout: float | None = None,
 ) -> str:
     """The question rewritten to stand alone, by the model; checked (one line, not absurdly

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from bot.answers import Answer
+from bot.conversation import Turn
 from bot.slack.feedback import FeedbackStore, feedback_path
 from newsdesk.settings import Settings
 
@@ -31,7 +32,7 @@ MAX_INGEST_LINKS = 20  # links fetched per command or shortcut
 
 
 class Asker(Protocol):
-    def ask(self, question: str, history: Sequence[Any] = ..., **kwargs: Any) -> Answer: ...
+    def ask(self, question: str, history: Sequence[Turn] = ..., **kwargs: Any) -> Answer: ...
 
 
 class Deduper:
@@ -99,26 +100,54 @@ def _walk(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
                     yield from _walk(value)
 
 
-def history_from_replies(
+# -- conversation turns in a thread ------------------------------------------------------------
+
+ANSWER_EVENT = "newsdesk_answer"  # the event_type of the metadata on the bot's answers
+
+
+def answer_metadata(turn: Turn) -> dict[str, Any]:
+    """Slack message metadata carrying an answer's turn: flat string values, escaped as Slack
+    text is (an article's `<!channel>` is inert wherever it travels)."""
+    payload = {
+        "question": turn.question, "standalone": turn.standalone, "language": turn.language,
+        "article_ids": "\n".join(turn.article_ids), "answer": turn.answer,
+    }  # fmt: skip
+    escaped = {key: html.escape(value, quote=False) for key, value in payload.items()}
+    return {"event_type": ANSWER_EVENT, "event_payload": escaped}
+
+
+def turn_from_metadata(metadata: Any) -> Turn | None:
+    """The turn an answer's metadata carries, or None (another app's, or none at all)."""
+    if not isinstance(metadata, dict) or metadata.get("event_type") != ANSWER_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict):
+        return None
+    question, standalone, language, article_ids, answer = (
+        html.unescape(str(payload.get(key) or ""))
+        for key in ("question", "standalone", "language", "article_ids", "answer")
+    )
+    if not question.strip():
+        return None
+    return Turn(question, standalone or question, language,
+                tuple(filter(None, article_ids.split("\n"))), answer)  # fmt: skip
+
+
+def turns_from_replies(
     messages: Sequence[dict[str, Any]], *, before_ts: str, bot_user_id: str | None,
     bot_id: str | None = None,
-) -> list[tuple[str, str]]:  # fmt: skip
-    """The thread's earlier turns as (role, text) pairs, oldest first, for a follow-up."""
-    turns: list[tuple[str, str]] = []
-    for message in messages:
-        if _ts(message.get("ts")) >= _ts(before_ts):
-            continue
+) -> list[Turn]:  # fmt: skip
+    """The thread's earlier turns, oldest first: this bot's answers before `before_ts`, read
+    from their metadata (conversations.replies with include_all_metadata)."""
+    turns: list[Turn] = []
+    for message in sorted(messages, key=lambda m: _ts(m.get("ts"))):
         from_bot = bool(
             (bot_user_id and message.get("user") == bot_user_id)
             or (bot_id and message.get("bot_id") == bot_id)
         )
-        if message.get("bot_id") and not from_bot:
-            continue  # another bot's post is not part of the conversation
-        if not from_bot and message.get("subtype") not in QUESTION_SUBTYPES:
-            continue
-        text = question_from_slack(message.get("text", ""), bot_user_id)
-        if text:
-            turns.append(("assistant" if from_bot else "user", text))
+        turn = turn_from_metadata(message.get("metadata")) if from_bot else None
+        if turn is not None and _ts(message.get("ts")) < _ts(before_ts):
+            turns.append(turn)
     return turns[-HISTORY_TURNS:]
 
 
@@ -166,7 +195,7 @@ class SlackBot:
 
     # answering
 
-    def ask(self, question: str, history: Sequence[tuple[str, str]] = ()) -> Answer:
+    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
         started = time.perf_counter()
         answer = self.asker.ask(question, history=tuple(history))
         log.info(

@@ -18,9 +18,11 @@ from bot.slack.core import (
     QUESTION_SUBTYPES,
     THINKING_REACTION,
     SlackBot,
-    history_from_replies,
+    answer_metadata,
     question_from_slack,
+    turns_from_replies,
 )
+from bot.conversation import Turn
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -84,13 +86,14 @@ def answer_message(
                                     unfurl_media=False, **message)  # fmt: skip
 
     try:
-        history: list[tuple[str, str]] = []
+        history: list[Turn] = []
         if thread_ts and thread_ts != ts:
             history = _thread_history(client, channel, thread_ts, ts, bot_user_id, bot.bot_id)
         answer = bot.ask(question, history)
         answer_id = bot.save_answer(answer, user=event.get("user", ""), channel=channel)
         post(text=blocks.answer_fallback_text(answer),
-             blocks=blocks.answer_blocks(answer, answer_id=answer_id))  # fmt: skip
+             blocks=blocks.answer_blocks(answer, answer_id=answer_id),
+             metadata=answer_metadata(Turn.of(answer)))  # fmt: skip
         log.info(
             "slack.answered kind=%s channel=%s ms=%d citations=%d abstained=%s",
             event.get("type"), channel, (time.perf_counter() - started) * 1000,
@@ -120,20 +123,18 @@ def _placeholder(client: Any, channel: str, thread_ts: str | None) -> str | None
 
 def _thread_history(
     client: Any, channel: str, thread_ts: str, before_ts: str, bot_user_id: str, bot_id: str
-) -> list[tuple[str, str]]:
+) -> list[Turn]:
     messages: list[dict[str, Any]] = []
     cursor = None
     for _ in range(5):  # at most 5 pages of 200: a longer thread is cut to its recent turns
         response = client.conversations_replies(
-            channel=channel, ts=thread_ts, limit=200, cursor=cursor
+            channel=channel, ts=thread_ts, limit=200, cursor=cursor, include_all_metadata=True
         )
         messages.extend(response.get("messages", []) or [])
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:
             break
-    return history_from_replies(
-        messages, before_ts=before_ts, bot_user_id=bot_user_id, bot_id=bot_id
-    )
+    return turns_from_replies(messages, before_ts=before_ts, bot_user_id=bot_user_id, bot_id=bot_id)
 
 
 def _react(client: Any, method: str, channel: str, ts: str) -> bool:
