@@ -28,7 +28,7 @@ def turn(question: str, language: str = "en", *article_ids: str) -> Turn:
         FOLLOW_UP, "How many are there?", "Why?", "Și câți sunt?", "What about their weapons?",
         "And the Pentagon?", "What did the minister say about them?", "Combien sont-ils ?",
         "Wie viele sind dort?", "Și unde sunt acum?", "Are there any survivors?",
-        "How many people died?",
+        "How many people died?", "Why did that happen?", "What happened then?",
     ],
 )  # fmt: skip
 def test_messages_that_lean_on_the_conversation_are_follow_ups(question: str) -> None:
@@ -43,6 +43,8 @@ def test_messages_that_lean_on_the_conversation_are_follow_ups(question: str) ->
         "Is there a cure for COVID-19?",  # existential "there"
         "When he met Kim, what did Putin say?",  # the pronoun's antecedent is in the question
         "Who said that the troops are in Kursk?",
+        "What was the name of the stadium that the teams played in?",  # relative "that"
+        "Ce se întâmplă atunci când sistemul imunitar este mai puțin activ decât normal?",
         "Where are the North Korean troops?",
         "Unde sunt trupele nord-coreene?",
         "What did the Pentagon estimate about soldiers sent to Russia?",
