@@ -179,7 +179,8 @@ def test_injected_llm_answerer_is_used_and_its_failure_falls_back(asker: Asker) 
     def broken(*_args: object) -> Answer:
         raise RuntimeError("endpoint down")
 
-    fallback = Asker(asker.settings, index=asker.index, embedder=asker.embedder, llm=broken).ask(KURSK_QUESTION)
+    broken_llm = Asker(asker.settings, index=asker.index, embedder=asker.embedder, llm=broken)
+    fallback = broken_llm.ask(KURSK_QUESTION)
     assert fallback.generated_by == "extractive" and fallback.citations and fallback.notes
     assert with_llm.ask("Who won the 2022 FIFA World Cup final in Qatar?").abstained
     assert len(seen) == 1  # not asked to answer when the evidence is too weak

@@ -50,7 +50,8 @@ def test_ask_json_is_exactly_the_contract(newsdesk) -> None:
     assert code == 0
     data = json.loads(out)
     assert list(data) == ["question", "answer", "language", "abstained", "citations"]
-    assert data["question"] == KURSK_QUESTION and data["language"] == "en" and data["abstained"] is False
+    assert data["question"] == KURSK_QUESTION and data["language"] == "en"
+    assert data["abstained"] is False
     assert data["citations"], data
     for n, citation in enumerate(data["citations"], start=1):
         assert list(citation) == CITATION_KEYS
