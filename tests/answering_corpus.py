@@ -10,10 +10,11 @@ import json
 from pathlib import Path
 
 from newsdesk.articles import Article, normalise_text
+from tests.support.paths import EXAMPLES
+from tests.support.paths import SAMPLE_ARTICLE as SAMPLE
+from tests.support.settings import make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "articles" / "coreea-de-nord-trupe-rusia.txt"
-WIKINEWS = ROOT / "examples" / "articles" / "wikinews-2020.jsonl"
+WIKINEWS = EXAMPLES / "wikinews-2020.jsonl"
 SAMPLE_ID = "sample-coreea-de-nord"
 SAMPLE_URL = "https://example.org/ro/coreea-de-nord-trupe-rusia"
 DISTRACTORS = (
@@ -60,10 +61,9 @@ def built_data_dir(factory, embedder) -> Path:  # noqa: ANN001 - pytest's TempPa
     if "dir" not in _BUILT:
         from ingest.pipeline import ingest
         from newsdesk.index import Index
-        from newsdesk.settings import Settings
 
         data_dir = factory.mktemp("answering") / "data"
-        index = Index(Settings(_env_file=None, data_dir=data_dir), embedder)
+        index = Index(make_settings(data_dir), embedder)
         report = ingest(corpus(), index)
         assert report.count("added") == 1 + len(DISTRACTORS), report.summary()
         index.close()

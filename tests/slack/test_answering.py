@@ -1,0 +1,245 @@
+"""Questions asked in Slack are answered, end to end over Socket Mode: mentions, DMs, threads,
+`/news ask`, redeliveries, many at once, answers written by an LLM, failures, reconnects."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+from bot.answers import Answer
+from newsdesk.embeddings import Embedder
+from newsdesk.settings import Settings
+from tests import fake_slack
+from tests.fake_slack import BOT_USER_ID, FakeSlackAPI, FakeSocketMode
+from tests.support.logs import collected
+from tests.support.slack import (
+    ADMIN,
+    APP_TOKEN,
+    BOT_TOKEN,
+    QUESTION,
+    RecordingAsker,
+    all_text,
+    button,
+    click,
+    fake_slack_servers,
+    posted_in,
+    posts_in,
+    responded,
+    running_bot,
+    send_event,
+    slack_settings,
+    slash,
+    validate_blocks,
+)
+
+
+def test_mention_is_answered_in_its_thread_with_the_kursk_citation(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    # the Socket Mode connection was opened through SLACK_API_URL with the app token
+    opened = api.calls_to("apps.connections.open")
+    assert opened and all(c.token == APP_TOKEN for c in opened)
+    event = fake_slack.mention(QUESTION, channel="C_NEWS")
+    send_event(socket_server, event)
+
+    call = posted_in(api, "C_NEWS", thread_ts=event["ts"])
+    assert call.token == BOT_TOKEN
+    payload_blocks = call.params["blocks"]
+    validate_blocks(payload_blocks)
+    text = all_text(payload_blocks)
+    assert "[1]" in call.params["text"] and "Kursk" in text
+    citation = next(b for b in payload_blocks if b.get("block_id") == "cite-1")
+    assert "Kursk" in citation["text"]["text"] and citation["accessory"]["action_id"] == "show_passage"
+    assert "_original (ro):_" in citation["text"]["text"]  # asked in English, quoted in Romanian
+    actions = next(b for b in payload_blocks if b["type"] == "actions")
+    assert [e["action_id"] for e in actions["elements"]] == ["vote_up", "vote_down"]
+    # the thinking reaction went on the question and came off again
+    added = api.wait_for("reactions.add", lambda c: c.params.get("timestamp") == event["ts"])
+    removed = api.wait_for("reactions.remove", lambda c: c.params.get("timestamp") == event["ts"])
+    assert added.params["name"] == removed.params["name"] == "hourglass_flowing_sand"
+    assert api.calls.index(added) < api.calls.index(call) < api.calls.index(removed)
+
+
+def test_a_redelivered_event_is_not_answered_twice(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    event = fake_slack.mention("How many North Korean soldiers are in Kursk?", channel="C_DUP")
+    event_id = send_event(socket_server, event)
+    send_event(socket_server, event, event_id=event_id, retry_attempt=1, retry_reason="timeout")
+    posted_in(api, "C_DUP", thread_ts=event["ts"])
+    # the same message arriving as a new event (e.g. also as a DM event) is not answered either
+    send_event(socket_server, event)
+    time.sleep(1.5)
+    assert len(posts_in(api, "C_DUP")) == 1
+
+
+def test_a_direct_message_is_answered_in_the_dm(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    event = fake_slack.direct_message(QUESTION, channel="D_ALICE")
+    send_event(socket_server, event)
+    call = posted_in(api, "D_ALICE", thread_ts=None)
+    validate_blocks(call.params["blocks"])
+    assert "Kursk" in all_text(call.params["blocks"])
+
+
+def test_bots_edits_and_own_messages_are_ignored(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    ignored = [
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", bot_id="B_OTHER"),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", user=BOT_USER_ID),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", subtype="message_changed"),
+        fake_slack.direct_message(QUESTION, channel="D_IGNORED", subtype="channel_join"),
+        {**fake_slack.direct_message(QUESTION, channel="C_IGNORED"), "channel_type": "channel"},
+    ]
+    for event in ignored:
+        send_event(socket_server, event)
+    time.sleep(1.5)
+    channels = {c.params.get("channel") for c in api.calls_to("chat.postMessage")}
+    assert not channels & {"D_IGNORED", "C_IGNORED"}
+
+
+def test_a_mention_in_a_thread_is_a_follow_up_using_the_thread(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, asker: RecordingAsker, bot: Any
+) -> None:
+    root_ts, answer_ts, follow_ts = (fake_slack.new_ts() for _ in range(3))
+    api.replies[("C_THREAD", root_ts)] = [
+        {"type": "message", "user": "U_ALICE", "ts": root_ts,
+         "text": f"<@{BOT_USER_ID}> {QUESTION}"},
+        {"type": "message", "user": BOT_USER_ID, "bot_id": "BBOT", "ts": answer_ts,
+         "thread_ts": root_ts, "text": "About 8,000 North Korean soldiers are in Kursk [1]."},
+        {"type": "message", "user": "U_ALICE", "ts": follow_ts, "thread_ts": root_ts,
+         "text": f"<@{BOT_USER_ID}> How many are there?"},
+    ]  # fmt: skip
+    event = fake_slack.mention("How many are there?", channel="C_THREAD", ts=follow_ts,
+                               thread_ts=root_ts)  # fmt: skip
+    send_event(socket_server, event)
+    call = posted_in(api, "C_THREAD", thread_ts=root_ts)
+    replies = api.wait_for("conversations.replies", lambda c: c.params.get("channel") == "C_THREAD")
+    assert replies.params["ts"] == root_ts
+    _, history = next(c for c in asker.calls if c[0] == "How many are there?")
+    assert history == (
+        ("user", QUESTION),
+        ("assistant", "About 8,000 North Korean soldiers are in Kursk [1]."),
+    )
+    validate_blocks(call.params["blocks"])
+    # the follow-up was made standalone from the thread before searching
+    assert "North Korean" in all_text(call.params["blocks"])
+
+
+def test_slash_ask_is_private_with_a_share_button(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
+) -> None:
+    ack, url = slash(api, socket_server, f"ask {QUESTION}", user="U_BOB")
+    assert "Looking" in ack["text"]
+    reply = responded(api, url)
+    assert reply.params["response_type"] == "ephemeral"
+    validate_blocks(reply.params["blocks"])
+    assert "Kursk" in all_text(reply.params["blocks"])
+    url2 = click(api, socket_server, button(reply.params["blocks"], "share_answer"), user="U_BOB")
+    shared = responded(api, url2, response_type="in_channel")
+    validate_blocks(shared.params["blocks"])
+    assert "Kursk" in all_text(shared.params["blocks"])
+    responded(api, url2, delete_original=True)
+
+
+def test_several_questions_at_once_are_all_answered_while_an_admin_ingests(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    for i in range(5):
+        api.pages[f"/load{i}.html"] = (
+            f"<html><head><title>Harbour report {i}</title></head><body><article>"
+            f"<h1>Harbour report {i}</h1><p>The harbour authority of port number {i} said on "
+            "Monday that cargo volumes rose by a tenth last year, helped by grain exports and a "
+            "new container terminal.</p><p>Dock workers will vote on a new wage agreement next "
+            "month, the union said.</p></article></body></html>"
+        )
+    links = " ".join(f"{api.root}/load{i}.html" for i in range(5))
+    url = api.response_url()
+    command = fake_slack.slash_command(f"ingest {links}", user=ADMIN, response_url=url)
+    socket_server.send("slash_commands", command)
+    events = [fake_slack.mention(QUESTION, channel=f"C_LOAD{i}") for i in range(8)]
+    for event in events:
+        socket_server.send("events_api", fake_slack.event_callback(event))
+    for i, event in enumerate(events):
+        call = posted_in(api, f"C_LOAD{i}", thread_ts=event["ts"], timeout=120)
+        validate_blocks(call.params["blocks"])
+        assert "Kursk" in all_text(call.params["blocks"])
+    reply = responded(api, url, timeout=120)
+    assert reply.params["text"].count("✅ added") == 5, reply.params["text"]
+
+
+# -- bots of their own: an LLM's placeholder, a failing pipeline, a reconnect ------------------
+
+
+class SlowAsker:
+    """Stands in for an LLM-backed asker: slow, and answers from the real one."""
+
+    def __init__(self, asker: RecordingAsker, delay: float) -> None:
+        self.asker, self.delay, self.embedder = asker, delay, asker.embedder
+
+    def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
+        time.sleep(self.delay)
+        return self.asker.ask(question, history=history, **kwargs)
+
+
+def test_with_an_llm_the_answer_replaces_a_placeholder(
+    asker: RecordingAsker, e5: Embedder, settings: Settings
+) -> None:
+    with fake_slack_servers() as (api, socket_server):
+        llm_settings = slack_settings(settings.data_dir, api, llm="openai:test-model")
+        with running_bot(llm_settings, SlowAsker(asker, 0.5), e5, socket_server):
+            event = fake_slack.mention(QUESTION, channel="C_LLM")
+            send_event(socket_server, event)
+            placeholder = posted_in(api, "C_LLM", thread_ts=event["ts"])
+            assert "Looking" in placeholder.params["text"]
+            update = api.wait_for("chat.update", lambda c: c.params.get("channel") == "C_LLM")
+            assert update.params["ts"] == placeholder.response["ts"]
+            validate_blocks(update.params["blocks"])
+            assert "Kursk" in all_text(update.params["blocks"])
+            assert len(api.calls_to("chat.postMessage")) == 1
+
+
+class BrokenAsker:
+    embedder = None
+
+    def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
+        raise RuntimeError(f"the index exploded (token {BOT_TOKEN})")
+
+
+def test_a_pipeline_failure_apologises_removes_the_reaction_and_logs_no_token(
+    tmp_path: Path, e5: Embedder
+) -> None:
+    with fake_slack_servers() as (api, socket_server), collected(logging.DEBUG) as logs:
+        settings = slack_settings(tmp_path / "data", api)
+        with running_bot(settings, BrokenAsker(), e5, socket_server):
+            event = fake_slack.mention(QUESTION, channel="C_FAIL")
+            send_event(socket_server, event)
+            call = posted_in(api, "C_FAIL", thread_ts=event["ts"])
+            assert call.params["text"].startswith("Sorry")
+            api.wait_for("reactions.remove", lambda c: c.params.get("timestamp") == event["ts"])
+    logged = "\n".join(logs.lines())
+    assert "slack.answer_failed" in logged and "the index exploded" in logged
+    for secret in (BOT_TOKEN, APP_TOKEN):
+        assert secret not in logged
+
+
+def test_socket_mode_reconnects_through_slack_api_url(
+    asker: RecordingAsker, e5: Embedder, settings: Settings
+) -> None:
+    """Slack asks clients to reconnect now and then; the new URL comes from SLACK_API_URL too."""
+    with fake_slack_servers() as (api, socket_server):
+        own_settings = slack_settings(settings.data_dir, api)
+        with running_bot(own_settings, asker, e5, socket_server):
+            assert len(api.calls_to("apps.connections.open")) == 1
+            socket_server.send_raw({"type": "disconnect", "reason": "refresh_requested"})
+            socket_server.wait_connections(2, timeout=30)
+            opened = api.calls_to("apps.connections.open")
+            assert len(opened) == 2 and all(c.token == APP_TOKEN for c in opened)
+            event = fake_slack.mention(QUESTION, channel="C_RECONNECT")
+            send_event(socket_server, event)
+            call = posted_in(api, "C_RECONNECT", thread_ts=event["ts"])
+            assert "Kursk" in all_text(call.params["blocks"])
