@@ -180,7 +180,7 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def test_a_bad_setting_does_not_echo_a_secret(tmp_path: Path) -> None:
     """pydantic repeats the bad value: a token pasted into the wrong variable must not show."""
     env = cli_env(tmp_path / "data", NEWSDESK_CHUNK_SIZE=BOT_TOKEN, NEWSDESK_PORT=SIGNING_SECRET)
-    done = subprocess.run(cli_command("sources"), env=env, cwd=ROOT,
+    done = subprocess.run(cli_command("sources"), env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2 and "bad setting" in done.stderr and "chunk_size" in done.stderr
     assert_no_secret(done.stdout + done.stderr)
@@ -198,7 +198,7 @@ def test_the_cli_logs_its_events_and_never_a_token(tmp_path: Path) -> None:
     command = [*cli_command("ingest", "--json", str(article)),
                str(tmp_path / "missing.txt"), f"http://127.0.0.1:9/feed?token={BOT_TOKEN}",
                f"https://user:{LLM_KEY}@news.example/"]  # fmt: skip
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr[-3000:]
     summary = json.loads(done.stdout)
     assert summary["added"] == 1 and len(summary["failed"]) == 3
