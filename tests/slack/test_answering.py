@@ -4,7 +4,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +54,8 @@ def test_mention_is_answered_in_its_thread_with_the_kursk_citation(
     text = all_text(payload_blocks)
     assert "[1]" in call.params["text"] and "Kursk" in text
     citation = next(b for b in payload_blocks if b.get("block_id") == "cite-1")
-    assert "Kursk" in citation["text"]["text"] and citation["accessory"]["action_id"] == "show_passage"
+    assert "Kursk" in citation["text"]["text"]
+    assert citation["accessory"]["action_id"] == "show_passage"
     assert "_original (ro):_" in citation["text"]["text"]  # asked in English, quoted in Romanian
     actions = next(b for b in payload_blocks if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["vote_up", "vote_down"]
@@ -62,17 +66,35 @@ def test_mention_is_answered_in_its_thread_with_the_kursk_citation(
     assert api.calls.index(added) < api.calls.index(call) < api.calls.index(removed)
 
 
-def test_a_redelivered_event_is_not_answered_twice(
+def test_a_redelivered_event_id_is_dropped_before_it_is_acknowledged(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, asker: RecordingAsker, bot: Any
+) -> None:
+    """The event-id guard alone: the redelivery carries the first delivery's event id but
+    another message, so the per-message guard would let it through."""
+    first = fake_slack.mention("How many North Korean soldiers are in Kursk?", channel="C_DUP")
+    event_id = send_event(socket_server, first)
+    posted_in(api, "C_DUP", thread_ts=first["ts"])
+    other = fake_slack.mention("Who is the American secretary of state?", channel="C_DUP2")
+    with collected(logging.INFO, ("newsdesk",)) as logs:
+        send_event(socket_server, other, event_id=event_id, retry_attempt=1, retry_reason="timeout")
+        # dropped by the middleware, before the acknowledgement that send_event waited for
+        assert any(f"slack.redelivery_ignored event_id={event_id}" in line for line in logs.lines())
+    assert "Who is the American secretary of state?" not in [q for q, _ in asker.calls]
+    assert posts_in(api, "C_DUP2") == []
+
+
+def test_the_same_message_as_another_event_is_answered_once(
     api: FakeSlackAPI, socket_server: FakeSocketMode, bot: Any
 ) -> None:
-    event = fake_slack.mention("How many North Korean soldiers are in Kursk?", channel="C_DUP")
-    event_id = send_event(socket_server, event)
-    send_event(socket_server, event, event_id=event_id, retry_attempt=1, retry_reason="timeout")
-    posted_in(api, "C_DUP", thread_ts=event["ts"])
-    # the same message arriving as a new event (e.g. also as a DM event) is not answered either
-    send_event(socket_server, event)
-    time.sleep(1.5)
-    assert len(posts_in(api, "C_DUP")) == 1
+    """The per-message guard alone: one message delivered as two events with their own ids
+    (e.g. as a mention and as a DM event)."""
+    event = fake_slack.mention("How many North Korean soldiers are there?", channel="C_TWICE")
+    with collected(logging.INFO, ("newsdesk",)) as logs:
+        send_event(socket_server, event)
+        posted_in(api, "C_TWICE", thread_ts=event["ts"])
+        send_event(socket_server, event)
+        logs.wait_for(f"slack.duplicate_message channel=C_TWICE ts={event['ts']}")
+    assert len(posts_in(api, "C_TWICE")) == 1
 
 
 def test_a_direct_message_is_answered_in_the_dm(
@@ -175,32 +197,60 @@ def test_several_questions_at_once_are_all_answered_while_an_admin_ingests(
 # -- bots of their own: an LLM's placeholder, a failing pipeline, a reconnect ------------------
 
 
-class SlowAsker:
-    """Stands in for an LLM-backed asker: slow, and answers from the real one."""
+class GatedAsker:
+    """The real asker, held at the gate until the test opens it: whatever the bot does before
+    its answer exists (acknowledge, post a placeholder) can be checked without timing."""
 
-    def __init__(self, asker: RecordingAsker, delay: float) -> None:
-        self.asker, self.delay, self.embedder = asker, delay, asker.embedder
+    def __init__(self, asker: RecordingAsker) -> None:
+        self.asker, self.embedder = asker, asker.embedder
+        self.asked, self.gate = threading.Event(), threading.Event()
 
     def ask(self, question: str, history: Any = (), **kwargs: Any) -> Answer:
-        time.sleep(self.delay)
+        self.asked.set()
+        if not self.gate.wait(120):
+            raise TimeoutError("the test never opened the gate")
         return self.asker.ask(question, history=history, **kwargs)
+
+
+@contextmanager
+def gated_bot(asker: RecordingAsker, e5: Embedder, data_dir: Path, **settings: Any
+              ) -> Iterator[tuple[FakeSlackAPI, FakeSocketMode, GatedAsker]]:  # fmt: skip
+    """A bot of its own answering through a `GatedAsker`; the gate opens when the block ends."""
+    gated = GatedAsker(asker)
+    with fake_slack_servers() as (api, socket_server):
+        own = slack_settings(data_dir, api, **settings)
+        with running_bot(own, gated, e5, socket_server):
+            try:
+                yield api, socket_server, gated
+            finally:
+                gated.gate.set()
+
+
+def test_an_event_is_acknowledged_before_it_is_answered(
+    asker: RecordingAsker, e5: Embedder, settings: Settings
+) -> None:
+    with gated_bot(asker, e5, settings.data_dir) as (api, socket_server, gated):
+        event = fake_slack.mention(QUESTION, channel="C_GATE")
+        send_event(socket_server, event)  # fails if the ack waited for the (held) answer
+        assert gated.asked.wait(60) and not posts_in(api, "C_GATE")
+        gated.gate.set()
+        assert "Kursk" in all_text(posted_in(api, "C_GATE", event["ts"]).params["blocks"])
 
 
 def test_with_an_llm_the_answer_replaces_a_placeholder(
     asker: RecordingAsker, e5: Embedder, settings: Settings
 ) -> None:
-    with fake_slack_servers() as (api, socket_server):
-        llm_settings = slack_settings(settings.data_dir, api, llm="openai:test-model")
-        with running_bot(llm_settings, SlowAsker(asker, 0.5), e5, socket_server):
-            event = fake_slack.mention(QUESTION, channel="C_LLM")
-            send_event(socket_server, event)
-            placeholder = posted_in(api, "C_LLM", thread_ts=event["ts"])
-            assert "Looking" in placeholder.params["text"]
-            update = api.wait_for("chat.update", lambda c: c.params.get("channel") == "C_LLM")
-            assert update.params["ts"] == placeholder.response["ts"]
-            validate_blocks(update.params["blocks"])
-            assert "Kursk" in all_text(update.params["blocks"])
-            assert len(api.calls_to("chat.postMessage")) == 1
+    with gated_bot(asker, e5, settings.data_dir, llm="openai:test-model") as (api, socket, gated):
+        event = fake_slack.mention(QUESTION, channel="C_LLM")
+        send_event(socket, event)
+        placeholder = posted_in(api, "C_LLM", thread_ts=event["ts"])  # while the answer is held
+        assert "Looking" in placeholder.params["text"] and not api.calls_to("chat.update")
+        gated.gate.set()
+        update = api.wait_for("chat.update", lambda c: c.params.get("channel") == "C_LLM")
+        assert update.params["ts"] == placeholder.response["ts"]
+        validate_blocks(update.params["blocks"])
+        assert "Kursk" in all_text(update.params["blocks"])
+        assert len(api.calls_to("chat.postMessage")) == 1
 
 
 class BrokenAsker:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -34,16 +35,30 @@ class Collect(logging.Handler):
         self.prefixes = prefixes
         self.records: list[logging.LogRecord] = []
         self._lines: list[str] = []
+        self._logged = threading.Condition()
 
     def emit(self, record: logging.LogRecord) -> None:
         if not self.prefixes or record.name.split(".")[0] in self.prefixes:
-            self.records.append(record)
-            # formatted now, as a real handler would: after this handler's filters (redaction)
-            self._lines.append(self.format(record))
+            with self._logged:
+                self.records.append(record)
+                # formatted now, as a real handler would: after its filters (redaction)
+                self._lines.append(self.format(record))
+                self._logged.notify_all()
 
     def lines(self) -> list[str]:
         """Each record as a real handler printed it: level, logger, message, any traceback."""
-        return list(self._lines)
+        with self._logged:
+            return list(self._lines)
+
+    def wait_for(self, text: str, timeout: float = 60) -> str:
+        """The first line containing `text`, waiting up to `timeout` seconds for it."""
+        def found() -> list[str]:
+            return [line for line in self._lines if text in line]
+
+        with self._logged:
+            if not self._logged.wait_for(found, timeout):
+                raise AssertionError(f"nothing logged {text!r} within {timeout}s")
+            return found()[0]
 
 
 @contextmanager

