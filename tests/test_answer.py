@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
-from bot.answer import abstention, disagree, extractive_answer, pick_quotes
+from bot.answer import AnswerPolicy, abstention, disagree, extractive_answer, pick_quotes
 from bot.answers import Answer, Evidence, Scope
 from bot.ask import Asker
 from bot.followup import is_followup, standalone_question
@@ -43,6 +43,7 @@ def test_sample_question_answered_in_english_with_the_romanian_words(asker: Aske
 def test_every_quote_is_verbatim_and_every_marker_resolves(asker: Asker) -> None:
     for question in (QUESTION, "Ce a cerut Zelenski aliaților?", "When was COVID-19 declared a pandemic?"):
         answer = asker.ask(question)
+        assert not answer.abstained and answer.citations, question
         numbers = {c.n for c in answer.citations}
         assert numbers == set(range(1, len(answer.citations) + 1))
         for c in answer.citations:
@@ -153,6 +154,18 @@ def test_weaker_second_source_is_left_out() -> None:
     weak = evidence("Something else entirely, 12 of them.", 2, lang="en",
                     published="2024-12-01", score=0.80)  # fmt: skip
     assert [e.chunk.article.article_id for e, _ in pick_quotes([best, weak])] == ["a1"]
+
+
+def test_a_long_sentence_is_cut_verbatim_with_the_ellipsis_outside_the_quote() -> None:
+    sentence = "The harbour council said that " + ", ".join(
+        f"part {i} of the plan was approved" for i in range(40)
+    ) + "."  # one sentence of ~1,200 characters
+    answer = extractive_answer("What did the council say?", "en",
+                               [evidence(sentence, lang="en", score=0.95)])  # fmt: skip
+    (cited,) = answer.citations
+    assert 500 < len(cited.quote) <= AnswerPolicy().max_quote_chars
+    assert sentence.startswith(cited.quote), "the quote is the sentence's own words, cut"
+    assert f"“{cited.quote}”… [1]" in answer.answer, "the ellipsis follows the closing mark"
 
 
 def test_answer_templates_in_six_languages() -> None:
