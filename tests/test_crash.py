@@ -1,4 +1,5 @@
-"""Crash safety: kill -9 an ingest at random points, run it again, get what one clean run gives."""
+"""Crash safety: kill -9 an ingest at points chosen by its progress, run it again, get what one
+clean run gives."""
 
 from __future__ import annotations
 
