@@ -69,6 +69,15 @@ def _ensure_ignored() -> None:
         marker.write_text("*\n")
 
 
+def save_result(name: str, result: dict, table: list[str]) -> Path:
+    """Write `result` to bench/results/NAME.json and print `table` (markdown lines)."""
+    out = RESULTS / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print("\n".join(table))
+    return out
+
+
 def bench_settings(data_dir: Path, **overrides: object):
     from newsdesk.settings import Settings
 

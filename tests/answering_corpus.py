@@ -13,10 +13,11 @@ from pathlib import Path
 from ingest.metadata import complete
 from ingest.sources.text import read_text
 from newsdesk.articles import Article, normalise_text
+from tests.support.paths import EXAMPLES
+from tests.support.paths import SAMPLE_ARTICLE as SAMPLE
+from tests.support.settings import make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "articles" / "north-korea-russia.ro.txt"
-WIKINEWS = ROOT / "examples" / "articles" / "wikinews-2020.jsonl"
+WIKINEWS = EXAMPLES / "wikinews-2020.jsonl"
 SAMPLE_ID = "sample-coreea-de-nord"
 SAMPLE_URL = "https://example.org/ro/north-korea-russia"
 # Answered by the sample's last paragraph (the Kursk sentence) over this corpus. The brief's
@@ -67,10 +68,9 @@ def built_data_dir(factory, embedder) -> Path:  # noqa: ANN001 - pytest's TempPa
     if "dir" not in _BUILT:
         from ingest.pipeline import ingest
         from newsdesk.index import Index
-        from newsdesk.settings import Settings
 
         data_dir = factory.mktemp("answering") / "data"
-        index = Index(Settings(_env_file=None, data_dir=data_dir), embedder)
+        index = Index(make_settings(data_dir), embedder)
         report = ingest(corpus(), index)
         assert report.count("added") == 1 + len(DISTRACTORS), report.summary()
         index.close()

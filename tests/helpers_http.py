@@ -61,11 +61,15 @@ def endless(piece: bytes = b"<p>more news</p>\n" * 4096) -> Callable[[], Iterato
     return body
 
 
-def dribble(piece: bytes = b" ", interval: float = 0.05) -> Callable[[], Iterator[bytes]]:
-    """A body sent a little at a time, forever: each read succeeds, the whole never arrives."""
+def dribble(
+    piece: bytes = b" ", interval: float = 0.05, pieces: int = 200
+) -> Callable[[], Iterator[bytes]]:
+    """A body sent a little at a time: each read succeeds, the whole takes `pieces * interval`
+    seconds (10 s by default), so a fetch without a total timeout returns it instead of failing
+    (a test then fails on what it got, rather than hanging)."""
 
     def body() -> Iterator[bytes]:
-        while True:
+        for _ in range(pieces):
             yield piece
             time.sleep(interval)
 

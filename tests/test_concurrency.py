@@ -17,8 +17,8 @@ import pytest
 from bot.slack import blocks
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
-from newsdesk.settings import Settings
 from tests.load_scenario import INGESTED, consistency_problems, run_load
+from tests.support.settings import make_settings
 
 QUESTIONS = 20
 
@@ -61,7 +61,7 @@ def test_twenty_questions_during_a_200_article_ingest(tmp_path: Path, minilm: Em
     assert len(result.slack_ingest_replies) == 2, "the admin's Slack ingests (a second writer)"
     replies = result.slack_ingest_replies
     assert all("added" in reply for reply in replies), replies
-    index = Index(Settings(_env_file=None, data_dir=data_dir))  # type: ignore[call-arg]
+    index = Index(make_settings(data_dir))
     try:
         expected = result.articles_before_load + INGESTED + len(result.page_urls)
         assert index.stats().articles == expected
@@ -97,7 +97,7 @@ def test_a_second_writer_waits_and_cannot_undo_a_write_in_progress(
     from ingest.pipeline import prepare
     from newsdesk.articles import Article
 
-    settings = Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    settings = make_settings(tmp_path / "data")
     article = Article(text="The Kestrel Bay ferry strike ended on Friday. Boats sailed again.",
                       title="Ferry strike ends", article_id="strike", lang="en")  # fmt: skip
     first, second = Index(settings, minilm), Index(settings, minilm)

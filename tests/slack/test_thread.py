@@ -19,13 +19,7 @@ from newsdesk.embeddings import Embedder
 from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import BOT_ID, BOT_USER_ID, Call, FakeSlackAPI, FakeSocketMode
-from tests.test_slack import (  # noqa: F401 - api and socket_server are fixtures
-    api,
-    index_sample,
-    send_event,
-    slack_settings,
-    socket_server,
-)
+from tests.support.slack import index_sample, send_event, slack_settings
 
 QUESTION = "Where are the North Korean troops?"
 FOLLOW_UP = "How many of them are there?"
