@@ -57,21 +57,19 @@ def decode(data: bytes, origin: str, declared: str | None = None) -> str:
 def guess_encoding(data: bytes) -> str | None:
     """The most plausible single-byte encoding of `data`, or None when none is plausible.
 
-    charset_normalizer ranks its guesses by chaos and coherence, but on short texts several
-    guesses tie (Latin-1 French reads as Windows-1250 as well: "à Genève" → "ŕ Genčve"), and
-    its own order between tied guesses is arbitrary. Ties are settled by PREFERRED, over every
-    encoding that decodes the bytes to the same text.
+    charset_normalizer orders its guesses by chaos and coherence; guesses that score exactly
+    the same (on short texts, Latin-1 French reads as Windows-1250 as well: "à Genève" →
+    "ŕ Genčve") come out in an arbitrary order. Those ties are settled by PREFERRED, over
+    every encoding that decodes the bytes to the same text.
     """
     import charset_normalizer
 
     matches = list(charset_normalizer.from_bytes(data))  # none: too chaotic in every encoding
     if not matches:
         return None
-    best = min(
-        matches,
-        key=lambda m: (round(m.chaos, 2), -round(m.coherence, 2), _rank(m.could_be_from_charset)),
-    )
-    return min(best.could_be_from_charset, key=lambda name: _rank([name]))
+    tied = [m for m in matches if (m.chaos, m.coherence) == (matches[0].chaos, matches[0].coherence)]
+    encodings = [name for match in tied for name in match.could_be_from_charset]
+    return min(encodings, key=lambda name: _rank([name]))
 
 
 def _rank(encodings: list[str]) -> int:
