@@ -37,8 +37,8 @@ def complete(article: Article) -> Article:
       longer than MAX_TEXT. A few
       stray control characters (NUL, terminal escapes) are dropped; lone surrogates become
       U+FFFD, in every field.
-    - article_id: the canonical URL when there is a URL, else the given id, else
-      `text:` + the text hash.
+    - article_id: the given id (a record's own `id`), else the canonical URL, else `text:` +
+      the text hash. Articles that share a URL (translations, excerpts) keep their own ids.
     - url: canonical (no fragment or tracking parameters).
     - published: ISO (`parse_date`), None when absent or not a date.
     - lang: the given code as ISO 639-1, else detected from the text.
@@ -62,7 +62,7 @@ def complete(article: Article) -> Article:
         published=parse_date(article.published),
         lang=normalise_language(article.lang) or detect_language(text),
         author=_one_line(article.author),
-        article_id=url or article.article_id.strip() or "text:" + text_hash(text),
+        article_id=_one_line(article.article_id) or url or "text:" + text_hash(text),
     )
 
 

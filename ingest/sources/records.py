@@ -2,7 +2,8 @@
 
 Fields: `text` (or `html`, extracted with trafilatura), and optionally `title`, `url`,
 `source`, `published` (or `date`), `lang` (or `language`), `author`, `id`. Unknown fields
-are ignored. The id becomes the article id only when there is no URL.
+are ignored. The id is the article's id (records that share a URL stay apart); without one,
+the URL is.
 """
 
 from __future__ import annotations
