@@ -30,7 +30,8 @@ PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 def read_feed(
     data: bytes, origin: str, settings: Settings, url: str = ""
 ) -> Iterator[Article | Failure]:
-    """The entries of the feed in `data`; `url` (where it was fetched) resolves relative links."""
+    """The entries of the feed in `data`, at most `feed_max_entries` (then a skipped Failure
+    says how many were left); `url` (where it was fetched) resolves relative links."""
     import feedparser
 
     # A stream, never bytes or str: feedparser opens a string that names a file or URL.
@@ -44,9 +45,17 @@ def read_feed(
         reason = " ".join(str(problem or "no <rss> or <feed> element").split())
         raise IngestError(f"{origin} is not a readable RSS or Atom feed: {reason}")
     feed = parsed.feed
-    for number, entry in enumerate(parsed.entries, start=1):
+    cap = settings.feed_max_entries
+    for number, entry in enumerate(parsed.entries[:cap], start=1):
         where = entry.get("link") or f"{origin} entry {number}"
         yield from guarded(where, _read_entry(entry, feed, where, settings, url))
+    if len(parsed.entries) > cap:
+        yield Failure(
+            origin,
+            f"only the first {cap} of its {len(parsed.entries)} entries were read "
+            "(NEWSDESK_FEED_MAX_ENTRIES sets the limit)",
+            skipped=True,
+        )
 
 
 def _read_entry(
