@@ -111,8 +111,14 @@ def _read_stdin(stdin: TextIO | None, settings: Settings) -> Iterator[Article | 
     """One article, plain text or HTML, from standard input (bytes when it has them)."""
     if stdin is None:
         raise IngestError("cannot read -: there is no standard input here")
+    limit = settings.max_file_bytes
     buffer = getattr(stdin, "buffer", None)
-    data = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    data = buffer.read(limit + 1) if buffer is not None else stdin.read(limit + 1).encode("utf-8")
+    if len(data) > limit:
+        raise IngestError(
+            f"standard input is over {limit:,} bytes (NEWSDESK_MAX_FILE_BYTES): save it as "
+            "files of one article each, or JSONL, and ingest those"
+        )
     kind = "html" if sniff(data) == "html" else "text"
     yield from read_document(kind, data, "stdin", settings)
 
