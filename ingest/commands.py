@@ -48,6 +48,7 @@ def register(commands: Any) -> None:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
+    from newsdesk.display import printable
     from newsdesk.index import open_index
     from newsdesk.logs import redact
 
@@ -63,7 +64,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         progress.update(1)
         if result.status in ("failed", "skipped"):  # a URL may carry a token: never print one
             line = f"{result.status}: {result.source}: {result.error}"
-            progress.write(redact(line), file=sys.stderr)
+            progress.write(printable(redact(line)), file=sys.stderr)
 
     try:
         report = ingest(
@@ -78,7 +79,8 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         for item in report.items:
             if item.status not in ("failed", "skipped"):
                 note = f"; {item.note}" if item.note else ""
-                print(f"{item.status:9}  {item.title[:70]}  ({item.chunks} chunks{note})")
+                line = f"{item.status:9}  {item.title[:70]}  ({item.chunks} chunks{note})"
+                print(printable(line))
         print(report.summary())
     return 1 if report.failed else 0
 
@@ -90,6 +92,7 @@ def _progress(disable: bool) -> Any:
 
 
 def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     records = Index(settings).articles(limit=args.limit or None)
@@ -109,19 +112,22 @@ def run_sources(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for r in records:
         meta = " · ".join(x for x in (r.source, r.published or "undated", r.lang) if x)
-        print(f"{r.article_id}\n    {r.title}\n    {meta} · {r.n_chunks} chunks")
+        print(f"{printable(r.article_id)}\n    {printable(r.title)}\n    {printable(meta)} · "
+              f"{r.n_chunks} chunks")  # fmt: skip
     print(f"{len(records)} articles")
     return 0
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     index = Index(settings)
     record = _one_article(index, args.article)
-    print(record.title)
-    print(" · ".join(x for x in (record.source, record.published, record.lang, record.url) if x))
-    print(f"id: {record.article_id}\n")
+    print(printable(record.title))
+    details = (record.source, record.published, record.lang, record.url)
+    print(printable(" · ".join(x for x in details if x)))
+    print(f"id: {printable(record.article_id)}\n")
     for chunk in index.article_chunks(record.article_id):
         print(f"── chunk {chunk.index} [{chunk.start}:{chunk.end}] {chunk.chunk_id}")
         print(chunk.text)
@@ -130,6 +136,7 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     index = Index(settings)
@@ -139,11 +146,11 @@ def run_forget(args: argparse.Namespace, settings: Settings) -> int:
             try:
                 record = _one_article(index, key)
             except NewsdeskError as error:
-                print(f"not forgotten: {error}", file=sys.stderr)
+                print(printable(f"not forgotten: {error}"), file=sys.stderr)
                 missing += 1
                 continue
             index.forget(record.article_id)
-            print(f"forgot: {record.title} ({record.article_id})")
+            print(printable(f"forgot: {record.title} ({record.article_id})"))
     return 1 if missing else 0
 
 
@@ -154,13 +161,15 @@ def _one_article(index: Any, key: str) -> Any:
     stderr) and the error asks for one of them.
     """
     from ingest.urls import canonical_url
+    from newsdesk.display import printable
 
     found = index.find_articles(key, canonical_url(key))
     if not found:
         raise NewsdeskError(f"no article {key!r}: `newsdesk sources` lists the ids")
     if len(found) > 1:
         for record in found:
-            print(f"  {record.article_id}  ({record.lang}) {record.title}", file=sys.stderr)
+            line = f"  {record.article_id}  ({record.lang}) {record.title}"
+            print(printable(line), file=sys.stderr)
         raise NewsdeskError(
             f"{len(found)} articles have the URL {key} (listed above): give the id of one"
         )

@@ -67,7 +67,8 @@ def guess_encoding(data: bytes) -> str | None:
     matches = list(charset_normalizer.from_bytes(data))  # none: too chaotic in every encoding
     if not matches:
         return None
-    tied = [m for m in matches if (m.chaos, m.coherence) == (matches[0].chaos, matches[0].coherence)]
+    score = (matches[0].chaos, matches[0].coherence)
+    tied = [m for m in matches if (m.chaos, m.coherence) == score]
     encodings = [name for match in tied for name in match.could_be_from_charset]
     return min(encodings, key=lambda name: _rank([name]))
 

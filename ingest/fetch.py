@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
+import re
 import socket
 import ssl
 import threading
@@ -29,6 +30,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 from ingest.errors import IngestError
+from newsdesk.display import printable
 from newsdesk.settings import Settings
 
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]  # socket.getaddrinfo's shape
@@ -47,6 +49,7 @@ ALLOWED_TYPES = frozenset(
         "text/xml", "application/xml", "application/json",
     }
 )  # fmt: skip
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a URL we fetch
 # NAT64 addresses carry an IPv4 address in their last 32 bits.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -152,6 +155,11 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
 
 
 def _check_url(url: str) -> SplitResult:
+    if _CONTROL.search(url):
+        raise FetchError(
+            f"refused to fetch {printable(url)}: it contains control characters; "
+            "give the address as the browser shows it"
+        )
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a bad port

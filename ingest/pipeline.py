@@ -198,7 +198,8 @@ def ingest(
     started = time.perf_counter()
     for item in items:
         if isinstance(item, Failure):
-            record(ItemResult("skipped" if item.skipped else "failed", item.source, error=item.error))
+            status: ItemStatus = "skipped" if item.skipped else "failed"
+            record(ItemResult(status, item.source, error=item.error))
             continue
         if item.article_id in pending:
             flush()

