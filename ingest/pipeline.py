@@ -211,8 +211,8 @@ def ingest(
     log_event(
         log, "ingest", ms=round((time.perf_counter() - started) * 1000), items=len(report.items),
         added=report.count("added"), updated=report.count("updated"),
-        unchanged=report.count("unchanged"), failed=len(report.failed),
-        skipped=len(report.skipped), chunks=report.chunks,
+        unchanged=report.count("unchanged"), failed=len(report.failed), chunks=report.chunks,
+        **({"skipped": len(report.skipped)} if report.skipped else {}),
     )  # fmt: skip
     return report
 
