@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import http.client
 import ipaddress
-import re
 import socket
 import ssl
 import threading
@@ -30,6 +29,7 @@ from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 from ingest.errors import IngestError
+from ingest.urls import CONTROL
 from newsdesk.display import printable
 from newsdesk.settings import Settings
 
@@ -49,7 +49,6 @@ ALLOWED_TYPES = frozenset(
         "text/xml", "application/xml", "application/json",
     }
 )  # fmt: skip
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # never in a URL we fetch
 # NAT64 addresses carry an IPv4 address in their last 32 bits.
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -155,7 +154,7 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
 
 
 def _check_url(url: str) -> SplitResult:
-    if _CONTROL.search(url):
+    if CONTROL.search(url):
         raise FetchError(
             f"refused to fetch {printable(url)}: it contains control characters; "
             "give the address as the browser shows it"

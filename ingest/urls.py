@@ -13,8 +13,8 @@ TRACKING_PARAMS = frozenset(
     }
 )  # fmt: skip
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Whitespace and control characters (C0, DEL, C1): never part of a link worth keeping.
-_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# Control characters (C0, DEL, C1): never part of a link worth keeping or fetching.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _is_tracking(param: str) -> bool:
@@ -48,10 +48,10 @@ def canonical_url(url: str) -> str:
 
 
 def web_url(url: str) -> str:
-    """`url` canonical when it is an http(s) link with a host and no control characters or
-    spaces inside; else "" (`javascript:alert(1)`, `http://[::1`, a path with an ESC in it)."""
+    """`url` canonical when it is an http(s) link with a host and no control characters; else
+    "" (`javascript:alert(1)`, `http://[::1`, a path with an ESC in it)."""
     url = url.strip()
-    if not url or _UNSAFE.search(url):
+    if not url or CONTROL.search(url):
         return ""
     canonical = canonical_url(url)
     try:
