@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings
 
@@ -155,10 +156,11 @@ def render_answer(answer: Answer, out: TextIO) -> None:
 
 
 def render_source(n: int, title: str, source: str, published: str | None, url: str) -> str:
+    """A citation's head for a terminal (its fields shown with any control character escaped)."""
     details = ", ".join(part for part in (source, published or "undated") if part)
-    line = f"[{n}] {title or '(untitled)'} — {details}"
+    line = printable(f"[{n}] {title or '(untitled)'} — {details}")
     if url:
-        line += f"\n    {url}"
+        line += f"\n    {printable(url)}"
     return line
 
 
@@ -295,9 +297,9 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
         if answer.standalone_question:
             print(f"  (searched as: {answer.standalone_question})", file=out)
         for c in answer.citations:
-            print(f"  [{c.n}] {c.title or '(untitled)'} — "
-                  f"{', '.join(p for p in (c.source, c.published or 'undated') if p)}"
-                  f"{'  ' + c.url if c.url else ''}", file=out)  # fmt: skip
+            print(printable(f"  [{c.n}] {c.title or '(untitled)'} — "
+                            f"{', '.join(p for p in (c.source, c.published or 'undated') if p)}"
+                            f"{'  ' + c.url if c.url else ''}"), file=out)  # fmt: skip
         if interactive:
             print(f"  ({time.perf_counter() - started:.1f} s)", file=out)
         print(file=out, flush=True)

@@ -48,6 +48,7 @@ def register(commands: Any) -> None:
 def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
+    from newsdesk.display import printable
     from newsdesk.index import open_index
     from newsdesk.logs import redact
 
@@ -61,8 +62,9 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
 
     def on_item(result: ItemResult) -> None:
         progress.update(1)
-        if result.status == "failed":  # a URL may carry a token: never print one
-            progress.write(redact(f"failed: {result.source}: {result.error}"), file=sys.stderr)
+        if result.status in ("failed", "skipped"):  # a URL may carry a token: never print one
+            line = f"{result.status}: {result.source}: {result.error}"
+            progress.write(printable(redact(line)), file=sys.stderr)
 
     try:
         report = ingest(
@@ -75,8 +77,10 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(redact(json.dumps(report.as_json(), ensure_ascii=False)))
     else:
         for item in report.items:
-            if item.status != "failed":
-                print(f"{item.status:9}  {item.title[:70]}  ({item.chunks} chunks)")
+            if item.status not in ("failed", "skipped"):
+                note = f"; {item.note}" if item.note else ""
+                line = f"{item.status:9}  {item.title[:70]}  ({item.chunks} chunks{note})"
+                print(printable(line))
         print(report.summary())
     return 1 if report.failed else 0
 
@@ -88,6 +92,7 @@ def _progress(disable: bool) -> Any:
 
 
 def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     records = Index(settings).articles(limit=args.limit or None)
@@ -107,21 +112,22 @@ def run_sources(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     for r in records:
         meta = " · ".join(x for x in (r.source, r.published or "undated", r.lang) if x)
-        print(f"{r.article_id}\n    {r.title}\n    {meta} · {r.n_chunks} chunks")
+        print(f"{printable(r.article_id)}\n    {printable(r.title)}\n    {printable(meta)} · "
+              f"{r.n_chunks} chunks")  # fmt: skip
     print(f"{len(records)} articles")
     return 0
 
 
 def run_show(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     index = Index(settings)
-    record = index.find_article(args.article)
-    if record is None:
-        raise NewsdeskError(f"no article {args.article!r}: `newsdesk sources` lists the ids")
-    print(record.title)
-    print(" · ".join(x for x in (record.source, record.published, record.lang, record.url) if x))
-    print(f"id: {record.article_id}\n")
+    record = _one_article(index, args.article)
+    print(printable(record.title))
+    details = (record.source, record.published, record.lang, record.url)
+    print(printable(" · ".join(x for x in details if x)))
+    print(f"id: {printable(record.article_id)}\n")
     for chunk in index.article_chunks(record.article_id):
         print(f"── chunk {chunk.index} [{chunk.start}:{chunk.end}] {chunk.chunk_id}")
         print(chunk.text)
@@ -130,19 +136,44 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_forget(args: argparse.Namespace, settings: Settings) -> int:
+    from newsdesk.display import printable
     from newsdesk.index import Index
 
     index = Index(settings)
     missing = 0
     with index.writing():
         for key in args.articles:
-            record = index.find_article(key)
-            if record is None or not index.forget(record.article_id):
-                print(f"not found: {key} (`newsdesk sources` lists the ids)", file=sys.stderr)
+            try:
+                record = _one_article(index, key)
+            except NewsdeskError as error:
+                print(printable(f"not forgotten: {error}"), file=sys.stderr)
                 missing += 1
-            else:
-                print(f"forgot: {record.title} ({record.article_id})")
+                continue
+            index.forget(record.article_id)
+            print(printable(f"forgot: {record.title} ({record.article_id})"))
     return 1 if missing else 0
+
+
+def _one_article(index: Any, key: str) -> Any:
+    """The article `key` (an id or a URL) names; NewsdeskError when none or several do.
+
+    Translations and excerpts of one story share its URL: then their ids are listed (on
+    stderr) and the error asks for one of them.
+    """
+    from ingest.urls import canonical_url
+    from newsdesk.display import printable
+
+    found = index.find_articles(key, canonical_url(key))
+    if not found:
+        raise NewsdeskError(f"no article {key!r}: `newsdesk sources` lists the ids")
+    if len(found) > 1:
+        for record in found:
+            line = f"  {record.article_id}  ({record.lang}) {record.title}"
+            print(printable(line), file=sys.stderr)
+        raise NewsdeskError(
+            f"{len(found)} articles have the URL {key} (listed above): give the id of one"
+        )
+    return found[0]
 
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:

@@ -20,6 +20,13 @@ _META_CHARSET = re.compile(
 )
 # Where an HTML page must declare its charset (the HTML standard's prescan length).
 META_PRESCAN_BYTES = 1024
+# Legacy encodings in the order a tie between charset_normalizer's guesses is settled: the
+# Western ones first (most undeclared non-UTF-8 news is Windows-1252 or Latin-1), then Central
+# European, Cyrillic, Greek, Turkish, Baltic. An encoding not listed ranks after all of these.
+PREFERRED = (
+    "cp1252", "latin_1", "iso8859_15", "cp1250", "iso8859_2", "iso8859_16", "cp1251", "koi8_r",
+    "cp1253", "iso8859_7", "cp1254", "iso8859_9", "cp1257", "iso8859_13",
+)  # fmt: skip
 
 
 def decode(data: bytes, origin: str, declared: str | None = None) -> str:
@@ -41,12 +48,34 @@ def decode(data: bytes, origin: str, declared: str | None = None) -> str:
                 return data.decode(encoding)
             except (LookupError, UnicodeDecodeError):
                 pass
+    encoding = guess_encoding(data)
+    if encoding is None:
+        raise IngestError(f"cannot tell the text encoding of {origin}: save it as UTF-8")
+    return data.decode(encoding, errors="replace")  # charset_normalizer decoded it already
+
+
+def guess_encoding(data: bytes) -> str | None:
+    """The most plausible single-byte encoding of `data`, or None when none is plausible.
+
+    charset_normalizer orders its guesses by chaos and coherence; guesses that score exactly
+    the same (on short texts, Latin-1 French reads as Windows-1250 as well: "à Genève" →
+    "ŕ Genčve") come out in an arbitrary order. Those ties are settled by PREFERRED, over
+    every encoding that decodes the bytes to the same text.
+    """
     import charset_normalizer
 
-    best = charset_normalizer.from_bytes(data).best()
-    if best is None:
-        raise IngestError(f"cannot tell the text encoding of {origin}: save it as UTF-8")
-    return str(best)
+    matches = list(charset_normalizer.from_bytes(data))  # none: too chaotic in every encoding
+    if not matches:
+        return None
+    score = (matches[0].chaos, matches[0].coherence)
+    tied = [m for m in matches if (m.chaos, m.coherence) == score]
+    encodings = [name for match in tied for name in match.could_be_from_charset]
+    return min(encodings, key=lambda name: _rank([name]))
+
+
+def _rank(encodings: list[str]) -> int:
+    """The position of the most preferred of `encodings` in PREFERRED (past its end if none)."""
+    return min((PREFERRED.index(e) for e in encodings if e in PREFERRED), default=len(PREFERRED))
 
 
 def html_charset(data: bytes) -> str | None:

@@ -6,8 +6,8 @@ unspecified, also when an IPv4 address hides in an IPv6 one), and the connection
 vetted address, so a second DNS answer cannot point elsewhere (DNS rebinding); every redirect
 is checked again, and there are at most `fetch_max_redirects`; the body is read in pieces and
 abandoned past `fetch_max_bytes`; the whole fetch, redirects included, ends after
-`fetch_timeout` seconds however slowly the server drips bytes; only HTML, XML, JSON and text
-content is accepted.
+`fetch_timeout` seconds however slowly the server drips bytes (or the resolver answers); only
+HTML, XML, JSON and text content is accepted.
 
 http.client rather than httpx: it lets us hand the connection a socket connected to the
 vetted address while TLS still checks the certificate against the host name, and reach that
@@ -29,6 +29,8 @@ from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
 
 from ingest.errors import IngestError
+from ingest.urls import CONTROL
+from newsdesk.display import printable
 from newsdesk.settings import Settings
 
 Resolver = Callable[..., Sequence[tuple[Any, ...]]]  # socket.getaddrinfo's shape
@@ -116,7 +118,9 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
     host = _ascii_host(url, parts.hostname or "")
     scheme = parts.scheme.lower()
     port = parts.port or (443 if scheme == "https" else 80)
-    addresses = _vetted_addresses(url, host, port, settings, resolve)
+    addresses = _vetted_addresses(
+        url, host, port, settings, resolve, _remaining(url, deadline, settings)
+    )
     connection = _connection(scheme, host, port, addresses, _remaining(url, deadline, settings))
     watchdog = _Watchdog(connection, _remaining(url, deadline, settings))
     response: http.client.HTTPResponse | None = None
@@ -150,6 +154,11 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
 
 
 def _check_url(url: str) -> SplitResult:
+    if CONTROL.search(url):
+        raise FetchError(
+            f"refused to fetch {printable(url)}: it contains control characters; "
+            "give the address as the browser shows it"
+        )
     try:
         parts = urlsplit(url)
         _ = parts.port  # raises ValueError for a bad port
@@ -175,11 +184,13 @@ def _ascii_host(url: str, host: str) -> str:
 
 
 def _vetted_addresses(
-    url: str, host: str, port: int, settings: Settings, resolve: Resolver
+    url: str, host: str, port: int, settings: Settings, resolve: Resolver, seconds: float
 ) -> list[tuple[Any, ...]]:
     """Every address `host` resolves to, if all are acceptable (one bad answer spoils all)."""
     try:
-        infos = list(resolve(host, port, type=socket.SOCK_STREAM))
+        infos = _resolve_within(resolve, host, port, seconds)
+    except TimeoutError:
+        raise _timeout(url, settings) from None
     except (OSError, UnicodeError):
         raise FetchError(f"could not resolve the host {host} of {url}: check the URL") from None
     if not infos:
@@ -193,6 +204,34 @@ def _vetted_addresses(
                 "only public web addresses are fetched"
             )
     return infos
+
+
+def _resolve_within(
+    resolve: Resolver, host: str, port: int, seconds: float
+) -> list[tuple[Any, ...]]:
+    """`resolve(host, port)`, or TimeoutError after `seconds`.
+
+    getaddrinfo cannot be interrupted, so it runs in a daemon thread that is left to finish
+    on its own (the system resolver gives up eventually) while the fetch fails on time.
+    """
+    answers: list[tuple[Any, ...]] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def lookup() -> None:
+        try:
+            answers.extend(resolve(host, port, type=socket.SOCK_STREAM))
+        except BaseException as error:  # noqa: BLE001 - handed to the waiting thread
+            errors.append(error)
+        finally:
+            done.set()
+
+    threading.Thread(target=lookup, name=f"resolve {host}", daemon=True).start()
+    if not done.wait(seconds):
+        raise TimeoutError
+    if errors:
+        raise errors[0]
+    return answers
 
 
 def _connection(

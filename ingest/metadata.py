@@ -13,7 +13,7 @@ from ingest.dates import parse_date
 from ingest.errors import IngestError
 from ingest.language import detect_language, normalise_language
 from ingest.sentences import split_sentences
-from ingest.urls import canonical_url
+from ingest.urls import web_url
 from newsdesk.articles import Article, normalise_text, text_hash
 
 MAX_TEXT = 500_000  # characters; a longer "article" (a book, a dump) is refused, not embedded
@@ -37,9 +37,10 @@ def complete(article: Article) -> Article:
       longer than MAX_TEXT. A few
       stray control characters (NUL, terminal escapes) are dropped; lone surrogates become
       U+FFFD, in every field.
-    - article_id: the canonical URL when there is a URL, else the given id, else
-      `text:` + the text hash.
-    - url: canonical (no fragment or tracking parameters).
+    - article_id: the given id (a record's own `id`), else the canonical URL, else `text:` +
+      the text hash. Articles that share a URL (translations, excerpts) keep their own ids.
+    - url: canonical (no fragment or tracking parameters); "" unless it is an http(s) link
+      (a `javascript:` URL, one with control characters or no host is no link to cite).
     - published: ISO (`parse_date`), None when absent or not a date.
     - lang: the given code as ISO 639-1, else detected from the text.
     - title: given (one line, at most MAX_TITLE), else the first line when it stands alone,
@@ -52,7 +53,7 @@ def complete(article: Article) -> Article:
         raise IngestError(f"no article text found in {article.origin or 'the article'}: {problem}")
     if _CONTROL.search(text):  # a few: dropped, or read as the line breaks they stand for
         text = normalise_text(_CONTROL.sub("", _BREAKS.sub("\n", _TERMINAL_CODE.sub("", text))))
-    url = canonical_url(article.url) if article.url.strip() else ""
+    url = web_url(article.url)
     return replace(
         article,
         text=text,
@@ -62,7 +63,7 @@ def complete(article: Article) -> Article:
         published=parse_date(article.published),
         lang=normalise_language(article.lang) or detect_language(text),
         author=_one_line(article.author),
-        article_id=url or article.article_id.strip() or "text:" + text_hash(text),
+        article_id=_one_line(article.article_id) or url or "text:" + text_hash(text),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Literal
 import numpy as np
 
 from ingest.chunking import chunk_text
+from ingest.identity import Identity, identify
 from ingest.sources import Failure
 from newsdesk.articles import Article, Chunk
 from newsdesk.embeddings import Embedder
@@ -27,12 +28,17 @@ from newsdesk.logs import log_event
 
 log = logging.getLogger(__name__)
 
-ItemStatus = Literal["added", "updated", "unchanged", "failed"]
+ItemStatus = Literal["added", "updated", "unchanged", "failed", "skipped"]
 
 
 @dataclass(frozen=True, slots=True)
 class ItemResult:
-    """What happened to one article (or one source that failed)."""
+    """What happened to one article (or one source that failed or was skipped).
+
+    `relation` and `of` say that the article was kept beside another one under the same URL
+    or id (a "translation" or an "excerpt" of it); `replaced_chunks` that an update replaced
+    stored text (the number of chunks it had).
+    """
 
     status: ItemStatus
     source: str
@@ -40,6 +46,18 @@ class ItemResult:
     title: str = ""
     chunks: int = 0
     error: str = ""
+    relation: str = ""
+    of: str = ""
+    replaced_chunks: int = 0
+
+    @property
+    def note(self) -> str:
+        """One line on what else this did, for people; "" when nothing."""
+        if self.relation:
+            return f"a {self.relation} of {self.of}, kept beside it as {self.article_id}"
+        if self.status == "updated":
+            return f"replaced the stored text of {self.article_id} ({self.replaced_chunks} chunks)"
+        return ""
 
 
 @dataclass(slots=True)
@@ -59,19 +77,34 @@ class IngestReport:
     def failed(self) -> list[ItemResult]:
         return [item for item in self.items if item.status == "failed"]
 
+    @property
+    def skipped(self) -> list[ItemResult]:
+        return [item for item in self.items if item.status == "skipped"]
+
     def as_json(self) -> dict[str, object]:
         return {
             "added": self.count("added"),
             "updated": self.count("updated"),
             "unchanged": self.count("unchanged"),
             "failed": [{"source": f.source, "error": f.error} for f in self.failed],
+            "skipped": [{"source": s.source, "reason": s.error} for s in self.skipped],
+            "replaced": [
+                {"id": i.article_id, "title": i.title, "chunks_before": i.replaced_chunks,
+                 "chunks_after": i.chunks}
+                for i in self.items if i.status == "updated"
+            ],
+            "kept_apart": [
+                {"id": i.article_id, "as": i.relation, "of": i.of}
+                for i in self.items if i.relation
+            ],
             "chunks": self.chunks,
-        }
+        }  # fmt: skip
 
     def summary(self) -> str:
+        skipped = f", {len(self.skipped)} skipped" if self.skipped else ""
         return (
             f"{self.count('added')} added, {self.count('updated')} updated, "
-            f"{self.count('unchanged')} unchanged, {len(self.failed)} failed; "
+            f"{self.count('unchanged')} unchanged, {len(self.failed)} failed{skipped}; "
             f"{self.chunks} chunks written"
         )
 
@@ -137,12 +170,13 @@ def ingest(
 ) -> IngestReport:
     """Index every article of `items`; failures are recorded, never raised.
 
+    `items` are read (pages and feeds fetched) without the writer lock; it is held only while
+    a batch is identified, embedded and written, so a slow source never blocks another ingest.
     `batch_chars` bounds how much text is embedded and written at once: large enough to keep
     the encoder's batches full, small enough that an interrupted run loses little work.
     """
     if index.embedder is None:
         raise ValueError("ingest needs an index opened with an embedder")
-    embedder = index.embedder
     report = IngestReport()
 
     def record(result: ItemResult) -> None:
@@ -150,55 +184,75 @@ def ingest(
         if on_item:
             on_item(result)
 
-    pending: list[Article] = []
+    pending: dict[str, Article] = {}  # by id: a second article under one id waits for the first
     pending_chars = 0
-    seen: dict[str, str] = {}
 
     def flush() -> None:
-        nonlocal pending, pending_chars
-        if not pending:
-            return
-        started = time.perf_counter()
-        prepared = prepare(pending, embedder, chunk_size, chunk_overlap)
-        embedded = time.perf_counter()
-        statuses = index.write(prepared)
-        log_event(
-            log, "ingest.batch", logging.DEBUG, articles=len(prepared),
-            chunks=sum(len(item.chunks) for item in prepared),
-            embed_ms=round((embedded - started) * 1000),
-            write_ms=round((time.perf_counter() - embedded) * 1000),
-        )  # fmt: skip
-        for item, status in zip(prepared, statuses, strict=True):
-            record(
-                ItemResult(
-                    status, item.article.origin or item.article.url, item.article.article_id,
-                    item.article.title, len(item.chunks) if status != "unchanged" else 0,
-                )
-            )  # fmt: skip
-        pending, pending_chars = [], 0
+        nonlocal pending_chars
+        if pending:
+            for result in _write_batch(list(pending.values()), index, chunk_size, chunk_overlap):
+                record(result)
+            pending.clear()
+            pending_chars = 0
 
     started = time.perf_counter()
-    with index.writing():
-        for item in items:
-            if isinstance(item, Failure):
-                record(ItemResult("failed", item.source, error=item.error))
-                continue
-            digest = content_hash(item)
-            if seen.get(item.article_id) == digest or index.status(item.article_id, digest) == "same":
-                record(ItemResult("unchanged", item.origin or item.url, item.article_id, item.title))
-                seen[item.article_id] = digest
-                continue
-            if item.article_id in seen:  # a changed copy later in the same run: write in order
-                flush()
-            seen[item.article_id] = digest
-            pending.append(item)
-            pending_chars += len(item.text)
-            if pending_chars >= batch_chars:
-                flush()
-        flush()
+    for item in items:
+        if isinstance(item, Failure):
+            status: ItemStatus = "skipped" if item.skipped else "failed"
+            record(ItemResult(status, item.source, error=item.error))
+            continue
+        if item.article_id in pending:
+            flush()
+        pending[item.article_id] = item
+        pending_chars += len(item.text)
+        if pending_chars >= batch_chars:
+            flush()
+    flush()
     log_event(
         log, "ingest", ms=round((time.perf_counter() - started) * 1000), items=len(report.items),
         added=report.count("added"), updated=report.count("updated"),
         unchanged=report.count("unchanged"), failed=len(report.failed), chunks=report.chunks,
+        **({"skipped": len(report.skipped)} if report.skipped else {}),
     )  # fmt: skip
     return report
+
+
+def _write_batch(
+    articles: list[Article], index: Index, chunk_size: int, chunk_overlap: int
+) -> list[ItemResult]:
+    """Identify, embed and write a batch under the writer lock; what happened to each article."""
+    assert index.embedder is not None
+    with index.writing():
+        results: dict[int, ItemResult] = {}
+        todo: list[tuple[int, Identity]] = []
+        for number, article in enumerate(articles):
+            digest = content_hash(article)
+            identity = identify(article, digest, index)
+            found = identity.article
+            if index.status(found.article_id, digest) == "same":
+                results[number] = ItemResult(
+                    "unchanged", found.origin or found.url, found.article_id, found.title
+                )
+            else:
+                todo.append((number, identity))
+        if not todo:
+            return [results[number] for number in range(len(articles))]
+        started = time.perf_counter()
+        prepared = prepare([i.article for _, i in todo], index.embedder, chunk_size, chunk_overlap)
+        embedded = time.perf_counter()
+        statuses = index.write(prepared)
+    log_event(
+        log, "ingest.batch", logging.DEBUG, articles=len(prepared),
+        chunks=sum(len(item.chunks) for item in prepared),
+        embed_ms=round((embedded - started) * 1000),
+        write_ms=round((time.perf_counter() - embedded) * 1000),
+    )  # fmt: skip
+    for (number, identity), item, status in zip(todo, prepared, statuses, strict=True):
+        article = item.article
+        results[number] = ItemResult(
+            status, article.origin or article.url, article.article_id, article.title,
+            len(item.chunks) if status != "unchanged" else 0, relation=identity.relation,
+            of=identity.of,
+            replaced_chunks=identity.replaces.n_chunks if identity.replaces else 0,
+        )  # fmt: skip
+    return [results[number] for number in range(len(articles))]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 # Query parameters that say how a reader arrived, not which page it is.
@@ -12,6 +13,8 @@ TRACKING_PARAMS = frozenset(
     }
 )  # fmt: skip
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Control characters (C0, DEL, C1): never part of a link worth keeping or fetching.
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def _is_tracking(param: str) -> bool:
@@ -42,3 +45,17 @@ def canonical_url(url: str) -> str:
         host = f"{host}:{port}"
     query = "&".join(p for p in parts.query.split("&") if p and not _is_tracking(p))
     return urlunsplit((scheme, host, parts.path or "/", query, ""))
+
+
+def web_url(url: str) -> str:
+    """`url` canonical when it is an http(s) link with a host and no control characters; else
+    "" (`javascript:alert(1)`, `http://[::1`, a path with an ESC in it)."""
+    url = url.strip()
+    if not url or CONTROL.search(url):
+        return ""
+    canonical = canonical_url(url)
+    try:
+        parts = urlsplit(canonical)
+    except ValueError:
+        return ""
+    return canonical if parts.scheme in DEFAULT_PORTS and parts.hostname else ""

@@ -12,6 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 from newsdesk.logs import configure_logging, redact
 from newsdesk.settings import get_settings
@@ -41,7 +42,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args, settings) or 0)
     except NewsdeskError as exc:
-        print(f"newsdesk: {redact(str(exc))}", file=sys.stderr)
+        print(f"newsdesk: {printable(redact(str(exc)))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -501,16 +501,27 @@ class Index:
         ).fetchone()
         return _article(row, True) if row else None
 
-    def find_article(self, key: str) -> ArticleRecord | None:
-        """An article by id, URL, or a unique prefix of its id."""
-        found = self.article(key)
-        if found:
-            return found
+    def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
+        """The article with id `key` and every article at the URL `key` (or `url`, its
+        canonical form): translations and excerpts share their story's URL. Else the one
+        article whose id starts with `key`; empty when none does, or several."""
         rows = self._db.execute(
-            "SELECT * FROM articles WHERE url = ? OR article_id LIKE ? ESCAPE '\\' LIMIT 2",
-            (key, key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"),
+            "SELECT * FROM articles WHERE article_id = ? OR url IN (?, ?) "
+            "ORDER BY article_id != ?, article_id",
+            (key, key, url or key, key),
         ).fetchall()
-        return _article(rows[0], True) if len(rows) == 1 else None
+        if not rows:
+            rows = self._db.execute(
+                "SELECT * FROM articles WHERE article_id LIKE ? ESCAPE '\\' LIMIT 2",
+                (key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%",),
+            ).fetchall()
+            rows = rows if len(rows) == 1 else []
+        return [_article(row, True) for row in rows]
+
+    def find_article(self, key: str) -> ArticleRecord | None:
+        """The one article `find_articles` finds, or None (none, or several: give the id)."""
+        found = self.find_articles(key)
+        return found[0] if len(found) == 1 else None
 
     def chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked (unknown ids are skipped)."""

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     fetch_timeout: float = Field(default=15.0, gt=0)
     fetch_max_bytes: int = Field(default=5_000_000, ge=1024)
     fetch_max_redirects: int = Field(default=5, ge=0, le=20)
+    feed_max_entries: int = Field(default=200, ge=1)
+    max_file_bytes: int = Field(default=25_000_000, ge=1024)
+    ingest_timeout: float = Field(default=300.0, gt=0)
     allow_private_urls: bool = False
 
     # Answering

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ingest.chunking import chunk_text
 from ingest.sentences import split_sentences
 from newsdesk.articles import normalise_text
-from tests.conftest import SAMPLE_ARTICLE
+from tests.support.paths import SAMPLE_ARTICLE
 
 
 def sentences(text: str) -> list[str]:

@@ -46,7 +46,10 @@ def test_ingest_twice_is_unchanged_and_duplicates_nothing(index: Index) -> None:
     first = ingest([KURSK, FLOODS], index)
     assert (first.count("added"), first.chunks) == (2, index.stats().chunks)
     second = ingest([KURSK, FLOODS], index)
-    assert second.as_json() == {"added": 0, "updated": 0, "unchanged": 2, "failed": [], "chunks": 0}
+    assert second.as_json() == {
+        "added": 0, "updated": 0, "unchanged": 2, "failed": [], "skipped": [], "replaced": [],
+        "kept_apart": [], "chunks": 0,
+    }  # fmt: skip
     assert chroma_ids(index) == set(index.all_chunk_ids())
     assert index.check() == []
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,8 +30,9 @@ from newsdesk.index import Index
 from newsdesk.settings import Settings
 from tests.support.catalog import snapshot
 from tests.support.logs import collected
-from tests.support.paths import MINILM, ROOT, SAMPLE_ARTICLE
-from tests.support.settings import cli_command, cli_env, make_settings
+from tests.support.paths import ROOT, SAMPLE_ARTICLE
+from tests.support.settings import make_settings
+from tests.support.settings import run_cli as cli
 
 CORPUS = ROOT / "tests" / "data" / "malformed"
 MANIFEST = (CORPUS / "MANIFEST.jsonl").read_text(encoding="utf-8")
@@ -251,12 +251,6 @@ def test_one_endless_line_becomes_bounded_chunks(tmp_path: Path, minilm: Embedde
 
 
 # -- through the command line ----------------------------------------------------------------------
-
-
-def cli(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
-    env = cli_env(data_dir, NEWSDESK_EMBEDDER=MINILM, NEWSDESK_LOG_LEVEL="WARNING")
-    return subprocess.run(cli_command(*args), env=env, cwd=data_dir.parent, input=stdin,
-                          capture_output=True, timeout=300)  # fmt: skip
 
 
 CLI_FAILURES = [

@@ -14,7 +14,7 @@ from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index
 from tests.answering_corpus import KURSK_QUESTION, KURSK_WORDS, SAMPLE_ID, built_data_dir
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 QUESTION = "Where are the North Korean troops?"
 

@@ -15,7 +15,7 @@ from newsdesk.articles import Article
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from newsdesk.settings import Settings
-from tests.conftest import SAMPLE_ARTICLE, SHARED
+from tests.support.paths import SAMPLE_ARTICLE, SHARED
 
 FIRST_SENTENCE = "Coreea de Nord va sprijini Rusia până când aceasta va obține victoria"
 KURSK = "8.000 dintre aceștia se află în regiunea Kursk"

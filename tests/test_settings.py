@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.settings import Settings
-from tests.conftest import ROOT
+from tests.support.paths import ROOT
 
 
 def example_names() -> list[str]:

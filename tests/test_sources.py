@@ -247,9 +247,10 @@ def test_jsonl_articles_and_bad_lines(tmp_path: Path, settings: Settings) -> Non
     assert '"title" field should be a string' in failures[f"{path}:7"]
     assert failures[f"{path}:10"] == f"no article text found in {path}:10: it is empty"
     first, by_id, by_url, from_html = articles
-    assert first.article_id == WIKINEWS[0]["url"] and first.origin == f"{path}:1"
+    assert first.article_id == WIKINEWS[0]["id"] and first.origin == f"{path}:1"
+    assert first.url == WIKINEWS[0]["url"]
     assert by_id.article_id == "ro-1"
-    assert by_url.article_id == "https://example.org/a"
+    assert by_url.article_id == "x" and by_url.url == "https://example.org/a"
     assert from_html.title == WIKINEWS[2]["title"] and from_html.source == "Mirror"
 
 

@@ -359,7 +359,7 @@ def _rich_text_blocks(pieces: Sequence[tuple[str, bool]], limit: int) -> list[di
 def ingest_report_text(items: Iterable[Any]) -> str:
     """One line per article or failed source: added / updated / unchanged / failed and why."""
     marks = {"added": "✅ added", "updated": "🔄 updated", "unchanged": "▫️ unchanged",
-             "failed": "⚠️ failed"}  # fmt: skip
+             "failed": "⚠️ failed", "skipped": "⏭️ skipped"}  # fmt: skip
     lines = []
     counts: dict[str, int] = {}
     for item in items:
@@ -368,8 +368,8 @@ def ingest_report_text(items: Iterable[Any]) -> str:
         line = f"{marks.get(item.status, item.status)}: {what}"
         if item.status in ("added", "updated") and item.chunks:
             line += f" ({item.chunks} passage{'s' if item.chunks != 1 else ''})"
-        if item.error:
-            line += f" — {clip(item.error, 300)}"
+        if item.error or item.note:
+            line += f" — {clip(item.error or item.note, 300)}"
         lines.append(line)
     if not lines:
         return "Nothing was found to ingest."

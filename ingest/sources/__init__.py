@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from ingest.dates import parse_date
@@ -55,9 +56,46 @@ def read_sources(
     if problem:
         yield problem
         return
+    budget = _ReadingBudget(settings.ingest_timeout)
     for source in sources:
-        for item in guarded(source, _read(source, settings, stdin)):
+        for item in budget.spend(source, guarded(source, _read(source, settings, stdin))):
             yield _complete(item, given) if isinstance(item, Article) else item
+
+
+class _ReadingBudget:
+    """Time spent reading sources (fetching above all), and the end of reading at the limit.
+
+    Only the time inside the readers counts, not what the caller does between items
+    (embedding, writing), so a slow site or an endless feed is cut off and a large local
+    ingest is not.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.spent = 0.0
+
+    def spend(
+        self, source: str, items: Iterator[Article | Failure]
+    ) -> Iterator[Article | Failure]:
+        """`items` while time is left; then a skipped Failure for `source` instead of the rest."""
+        read = 0
+        while self.spent < self.seconds:
+            started = time.monotonic()
+            item = next(items, None)
+            self.spent += time.monotonic() - started
+            if item is None:
+                return
+            read += 1
+            yield item
+        if isinstance(items, Generator):
+            items.close()  # a fetch not begun is never begun
+        what = f"stopped after {read} items" if read else "not read"
+        yield Failure(
+            source,
+            f"{what}: this ingest spent its {self.seconds:g} s of reading "
+            "(NEWSDESK_INGEST_TIMEOUT sets the limit); ingest it again for the rest",
+            skipped=True,
+        )
 
 
 def _read(source: str, settings: Settings, stdin: TextIO | None) -> Iterator[Article | Failure]:
@@ -73,8 +111,14 @@ def _read_stdin(stdin: TextIO | None, settings: Settings) -> Iterator[Article | 
     """One article, plain text or HTML, from standard input (bytes when it has them)."""
     if stdin is None:
         raise IngestError("cannot read -: there is no standard input here")
+    limit = settings.max_file_bytes
     buffer = getattr(stdin, "buffer", None)
-    data = buffer.read() if buffer is not None else stdin.read().encode("utf-8")
+    data = buffer.read(limit + 1) if buffer is not None else stdin.read(limit + 1).encode("utf-8")
+    if len(data) > limit:
+        raise IngestError(
+            f"standard input is over {limit:,} bytes (NEWSDESK_MAX_FILE_BYTES): save it as "
+            "files of one article each, or JSONL, and ingest those"
+        )
     kind = "html" if sniff(data) == "html" else "text"
     yield from read_document(kind, data, "stdin", settings)
 

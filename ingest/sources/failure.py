@@ -14,10 +14,15 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Failure:
-    """A source, or a part of one, that yielded no article."""
+    """A source, or a part of one, that yielded no article.
+
+    `skipped`: not read because a limit was reached (entries per feed, time per ingest), not
+    because anything is wrong with it; `error` then says which limit and how to change it.
+    """
 
     source: str  # the path, URL or reference that failed, e.g. "feed.jsonl:17"
     error: str  # one line: what is wrong and what to do
+    skipped: bool = False
 
 
 def guarded(source: str, items: Iterable[Article | Failure]) -> Iterator[Article | Failure]:

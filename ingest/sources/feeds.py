@@ -17,6 +17,7 @@ from ingest.errors import IngestError
 from ingest.fetch import fetch
 from ingest.sources.failure import Failure, guarded
 from ingest.sources.html import fragment_text, read_html
+from ingest.sources.provenance import vouch
 from newsdesk.articles import Article, normalise_text
 from newsdesk.settings import Settings
 
@@ -29,7 +30,8 @@ PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 def read_feed(
     data: bytes, origin: str, settings: Settings, url: str = ""
 ) -> Iterator[Article | Failure]:
-    """The entries of the feed in `data`; `url` (where it was fetched) resolves relative links."""
+    """The entries of the feed in `data`, at most `feed_max_entries` (then a skipped Failure
+    says how many were left); `url` (where it was fetched) resolves relative links."""
     import feedparser
 
     # A stream, never bytes or str: feedparser opens a string that names a file or URL.
@@ -43,14 +45,28 @@ def read_feed(
         reason = " ".join(str(problem or "no <rss> or <feed> element").split())
         raise IngestError(f"{origin} is not a readable RSS or Atom feed: {reason}")
     feed = parsed.feed
-    for number, entry in enumerate(parsed.entries, start=1):
+    cap = settings.feed_max_entries
+    for number, entry in enumerate(parsed.entries[:cap], start=1):
         where = entry.get("link") or f"{origin} entry {number}"
-        yield from guarded(where, _read_entry(entry, feed, where, settings))
+        yield from guarded(where, _read_entry(entry, feed, where, settings, url))
+    if len(parsed.entries) > cap:
+        yield Failure(
+            origin,
+            f"only the first {cap} of its {len(parsed.entries)} entries were read "
+            "(NEWSDESK_FEED_MAX_ENTRIES sets the limit)",
+            skipped=True,
+        )
 
 
 def _read_entry(
-    entry: Mapping[str, Any], feed: Mapping[str, Any], where: str, settings: Settings
+    entry: Mapping[str, Any],
+    feed: Mapping[str, Any],
+    where: str,
+    settings: Settings,
+    feed_url: str,
 ) -> Iterator[Article]:
+    """One entry; its text from the feed (its claims vouched for by the feed's own URL, see
+    `provenance.vouch`), or from its linked page when the feed gives only a teaser."""
     content = [*entry.get("content", []), entry.get("summary_detail")]
     text = max((_detail_text(detail) for detail in content if detail), key=len, default="")
     link = entry.get("link", "")
@@ -62,17 +78,18 @@ def _read_entry(
         published=entry.get("published") or entry.get("updated"),
         lang=(entry.get("content") or [{}])[0].get("language") or feed.get("language") or "",
         author=entry.get("author", ""),
-        article_id=entry.get("id", ""),
+        article_id="" if link else entry.get("id", ""),  # a linked entry is its page
         origin=where,
     )
     if link and len(normalise_text(text)) < SUMMARY_ONLY:
         page = _linked_page(link, settings)
         if page is not None and len(page.text) > len(text):
-            article = page.with_overrides(
+            yield page.with_overrides(
                 title=article.title, source=article.source, published=article.published,
                 lang=article.lang, author=article.author, origin=where,
             )  # fmt: skip
-    yield article
+            return
+    yield vouch(article, feed_url)
 
 
 def _linked_page(link: str, settings: Settings) -> Article | None:

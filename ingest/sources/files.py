@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from ingest.errors import IngestError
 from ingest.sources.failure import Failure, guarded
@@ -14,6 +15,7 @@ from newsdesk.articles import Article
 from newsdesk.settings import Settings
 
 SUPPORTED = ", ".join(sorted(EXTENSIONS))
+CHUNK = 1 << 20  # bytes: the piece in which an over-long line is read past
 
 
 def read_path(source: str, settings: Settings) -> Iterator[Article | Failure]:
@@ -55,11 +57,29 @@ def _read_folder(folder: Path, settings: Settings) -> Iterator[Article | Failure
 
 
 def _read_file(path: Path, settings: Settings) -> Iterator[Article | Failure]:
+    """The articles in one file; its size is checked before a byte of it is read."""
     kind = EXTENSIONS.get(path.suffix.lower())
     if kind is None:
         raise IngestError(f"cannot read {path}: unsupported file type; use {SUPPORTED}")
+    limit = settings.max_file_bytes
     if kind == "jsonl":
-        with path.open("rb") as lines:
-            yield from read_jsonl(lines, str(path))
-    else:
-        yield from read_document(kind, path.read_bytes(), str(path), settings)
+        with path.open("rb") as stream:
+            yield from read_jsonl(bounded_lines(stream, limit), str(path), limit)
+        return
+    size = path.stat().st_size
+    if size > limit:
+        raise IngestError(
+            f"{path} is {size:,} bytes, over the {limit:,} read from one file "
+            "(NEWSDESK_MAX_FILE_BYTES): split it into smaller files, or JSONL"
+        )
+    yield from read_document(kind, path.read_bytes(), str(path), settings)
+
+
+def bounded_lines(stream: BinaryIO, limit: int) -> Iterator[bytes]:
+    """The lines of `stream`, none held longer than `limit` + 1 bytes: the rest of a longer line
+    is read past in pieces and dropped (`read_jsonl` then refuses the line)."""
+    while line := stream.readline(limit + 1):
+        if len(line) > limit and not line.endswith(b"\n"):
+            while (rest := stream.readline(CHUNK)) and not rest.endswith(b"\n"):
+                pass
+        yield line

@@ -9,6 +9,7 @@ from ingest.decoding import decode, html_charset
 from ingest.sources.failure import Failure
 from ingest.sources.feeds import read_feed
 from ingest.sources.html import read_html
+from ingest.sources.provenance import vouch
 from ingest.sources.records import read_json
 from ingest.sources.text import read_text
 from newsdesk.articles import Article
@@ -60,7 +61,8 @@ def read_document(
 ) -> Iterator[Article | Failure]:
     """The articles in one document of `kind` ("text", "html", "json" or "feed").
 
-    `charset` is what a server declared; `url` is where the document was fetched from.
+    `charset` is what a server declared; `url` is where the document was fetched from, and
+    what its articles may claim is limited accordingly (see `provenance.vouch`).
     """
     if kind == "feed":
         yield from read_feed(data, origin, settings, url)
@@ -69,6 +71,7 @@ def read_document(
     if kind == "html":
         yield read_html(text, origin, url)
     elif kind == "json":
-        yield from read_json(text, origin)
+        for item in read_json(text, origin):
+            yield vouch(item, url) if isinstance(item, Article) else item
     else:
-        yield read_text(text, origin).with_defaults(url=url)
+        yield vouch(read_text(text, origin), url)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from ingest.errors import IngestError
+from ingest.sources.provenance import same_site
 from newsdesk.articles import Article
 
 # Elements after which a fragment's text breaks a line (paragraphs stay paragraphs).
@@ -33,7 +32,7 @@ def read_html(html: str, origin: str, url: str = "") -> Article:
             "(is it an index page, or does it need JavaScript?)"
         )
     canonical = document.url or ""
-    if url and (not canonical or _host(canonical) != _host(url)):
+    if url and not same_site(canonical, url):
         canonical = url
     return Article(
         text="\n\n".join(text.split("\n")),  # one block per line: paragraphs, as everywhere
@@ -61,8 +60,3 @@ def fragment_text(html: str) -> str:
     for element in root.iter(*BLOCKS):
         element.tail = ("\n" if element.tag == "br" else "\n\n") + (element.tail or "")
     return str(root.text_content())
-
-
-def _host(url: str) -> str:
-    host = (urlsplit(url).hostname or "").lower()
-    return host.removeprefix("www.")

@@ -2,7 +2,8 @@
 
 Fields: `text` (or `html`, extracted with trafilatura), and optionally `title`, `url`,
 `source`, `published` (or `date`), `lang` (or `language`), `author`, `id`. Unknown fields
-are ignored. The id becomes the article id only when there is no URL.
+are ignored. The id is the article's id (records that share a URL stay apart); without one,
+the URL is.
 """
 
 from __future__ import annotations
@@ -55,8 +56,13 @@ def read_json(text: str, origin: str) -> Iterator[Article | Failure]:
         yield read_record(value, origin)
 
 
-def read_jsonl(lines: Iterable[bytes], origin: str) -> Iterator[Article | Failure]:
+def read_jsonl(
+    lines: Iterable[bytes], origin: str, max_line: int | None = None
+) -> Iterator[Article | Failure]:
     """One article per line of UTF-8 JSON; a bad line is a Failure `origin:N`, not the end.
+
+    A line longer than `max_line` bytes is a Failure too (the reader cut it, see
+    `files.bounded_lines`).
 
     A file without a single non-blank line is one Failure, and so is a file whose first line
     holds a NUL byte (binary data, which would otherwise fail once per "line").
@@ -73,6 +79,13 @@ def read_jsonl(lines: Iterable[bytes], origin: str) -> Iterator[Article | Failur
                 f"{origin} is a binary file, not JSONL: give one JSON object per line"
             )
         seen = True
+        if max_line is not None and len(raw.rstrip(b"\r\n")) > max_line:
+            yield Failure(
+                where,
+                f"{where}: the line is over {max_line:,} bytes (NEWSDESK_MAX_FILE_BYTES); "
+                "split the article",
+            )
+            continue
         yield from guarded(where, _read_line(raw, where))
     if not seen:
         raise IngestError(f"no articles in {origin}: the file has no JSON lines")

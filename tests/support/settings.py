@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
 from newsdesk.settings import Settings
-from tests.support.paths import ROOT
+from tests.support.paths import MINILM, ROOT
 
 # Prefixes of the variables newsdesk reads; a test sets the ones it means explicitly.
 OWN_PREFIXES = ("NEWSDESK_", "SLACK_")
@@ -32,3 +33,12 @@ def cli_env(data_dir: Path, **variables: str) -> dict[str, str]:
 def cli_command(*args: str) -> list[str]:
     """`newsdesk ARGS...` run with this interpreter."""
     return [sys.executable, "-m", "newsdesk.cli", *args]
+
+
+def run_cli(
+    data_dir: Path, *args: str, stdin: bytes | None = None, text: bool = False
+) -> subprocess.CompletedProcess:  # type: ignore[type-arg] - bytes, or str with `text`
+    """`newsdesk ARGS` on `data_dir` with the small English embedder, as a user would run it."""
+    env = cli_env(data_dir, NEWSDESK_EMBEDDER=MINILM, NEWSDESK_LOG_LEVEL="WARNING")
+    return subprocess.run(cli_command(*args), env=env, cwd=data_dir.parent, input=stdin,
+                          capture_output=True, text=text, timeout=300)  # fmt: skip

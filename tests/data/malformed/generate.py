@@ -462,7 +462,7 @@ def build() -> None:
     case("json_text_is_list.json", line(text=["a", "b"]), "a list as the text", "error",
          errors=[r'"text" field should be a string, not list'])
     case("json_url_javascript.json", line(url="javascript:alert(1)", title="JS", text=story(79)),
-         "a javascript: URL (kept as an id, never a link)", "article")
+         "a javascript: URL (dropped: never a link)", "article")
     case("json_url_broken.json", line(url="http://[::1", text=story(80)), "a URL that cannot be parsed",
          "article")
     case("json_lang_bogus.json", line(lang="../../etc/passwd", text=story(81)),
