@@ -5,7 +5,7 @@ may still arrive under one id, most often a URL: the four FLORES languages of on
 story, or a passage of an article whose full text is stored. Replacing the stored one would
 lose it, so when the id is taken by different text:
 
-- another language: a translation, kept beside it as `<id>#<lang>`;
+- another language (and other text): a translation, kept beside it as `<id>#<lang>`;
 - text that is a part of the stored article (every sentence of it found there, at most half
   as long): an excerpt, kept beside it as `<id>#excerpt-<hash>`;
 - otherwise: the same page re-fetched, so an update, which replaces the stored text and is
@@ -53,8 +53,10 @@ def identify(article: Article, digest: str, index: Index) -> Identity:
 
 
 def relation_to(article: Article, stored: ArticleRecord) -> Relation:
-    """How `article` relates to the different `stored` article under the same id."""
-    if article.lang and stored.lang and article.lang != stored.lang:
+    """How `article` relates to the different `stored` article under the same id. The same text
+    under another language is a correction of the language, not a translation."""
+    other_text = text_hash(article.text) != text_hash(stored.text)
+    if other_text and article.lang and stored.lang and article.lang != stored.lang:
         return "translation"
     return "excerpt" if is_excerpt(article.text, stored.text) else ""
 
