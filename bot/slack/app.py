@@ -13,11 +13,13 @@ answered twice. Tokens and the signing secret are removed from every log line.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import signal
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import listeners
 from bot.slack.core import Asker, Deduper, SlackBot
@@ -69,6 +72,7 @@ def build_app(
     The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token.
     """
     client = client or web_client(settings)
+    identity = who_am_i(client, settings)  # before bolt's own auth.test, which would raise raw
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -77,7 +81,6 @@ def build_app(
         # `message` events the bot does not answer (channel messages) are expected, not errors
         raise_error_for_unhandled_request=False,
     )
-    identity = client.auth_test()
     bot = SlackBot(
         settings=settings, asker=asker, embedder=embedder, feedback=feedback,
         bot_user_id=identity.get("user_id") or "", bot_id=identity.get("bot_id") or "",
@@ -86,6 +89,38 @@ def build_app(
     listeners.register(app, bot)
     app.error(_log_error)
     return app
+
+
+_QUIET = logging.getLogger("newsdesk.slack.startup")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False  # the start-up check's failures are said once, by `slack_errors`
+
+
+def who_am_i(client: WebClient, settings: Settings) -> dict[str, Any]:
+    """`auth.test` with `client`'s token and URL: the bot's identity, or a one-line error."""
+    quiet = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                      logger=_QUIET)  # fmt: skip
+    with slack_errors(settings, "SLACK_BOT_TOKEN"):
+        return dict(quiet.auth_test().data)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def slack_errors(settings: Settings, token_setting: str) -> Iterator[None]:
+    """An unreachable Slack or a refused token becomes a one-line error naming the setting to
+    fix, not a traceback."""
+    try:
+        yield
+    except SlackApiError as exc:
+        reason = exc.response.get("error") if exc.response is not None else exc
+        raise NewsdeskError(
+            f"Slack at {api_url(settings)} refused {token_setting} ({reason}): check it"
+        ) from None
+    except (OSError, ValueError) as exc:  # URLError, refused, timeouts, a malformed URL
+        reason = getattr(exc, "reason", None) or exc
+        raise NewsdeskError(
+            f"cannot reach Slack at {api_url(settings)} ({reason}): check SLACK_API_URL and the "
+            "network"
+        ) from None
 
 
 def new_executor() -> ThreadPoolExecutor:
@@ -187,7 +222,8 @@ def start(
             app, app_token=app_token, web_client=web_client(settings),
             logger=logging.getLogger("newsdesk.slack.socket"),
         )  # fmt: skip
-        handler.connect()
+        with slack_errors(settings, "SLACK_APP_TOKEN"):
+            handler.connect()
         log.info("slack.started mode=socket api=%s", api_url(settings))
         return RunningBot(
             app=app, mode="socket", socket_handler=handler, executor=executor, owned_asker=owned
