@@ -167,10 +167,10 @@ def run_forget(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.reindex import reindex
-    from newsdesk.embeddings import load_embedder
+    from newsdesk.embeddings import embedder_for
     from newsdesk.index import Index
 
-    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    embedder = embedder_for(settings)
     count = reindex(Index(settings), embedder)
     print(f"re-embedded {count} chunks with {embedder.model_id}")
     return 0
