@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.logs import configure_logging, redact
+from newsdesk.private import PRIVATE_UMASK
 from newsdesk.settings import get_settings
 
 COMMAND_MODULES = ("ingest.commands", "bot.commands", "bot.slack.commands")
@@ -58,6 +59,7 @@ def _quiet_broken_pipe() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    os.umask(PRIVATE_UMASK)  # the data dir holds questions and Slack user ids: 700/600
     try:
         settings = get_settings()
     except Exception as exc:  # pydantic's message names the bad variable (and echoes its value)

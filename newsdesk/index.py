@@ -31,8 +31,9 @@ from typing import Any, Literal
 import numpy as np
 
 from newsdesk.articles import Article, Chunk, Span, published_timestamp
-from newsdesk.embeddings import Embedder, load_embedder
+from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.errors import NewsdeskError
+from newsdesk.private import private_dir, secure_data_dir
 from newsdesk.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -157,8 +158,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.path = Path(settings.data_dir)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.path = private_dir(settings.data_dir)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._collection: Any = None
@@ -166,6 +166,7 @@ class Index:
         self._stats_cache: tuple[str | None, Stats] | None = None  # (generation, stats)
         self._reopen_lock = threading.Lock()
         self._check_schema()
+        secure_data_dir(self.path)
         if embedder is not None:
             self._check_embedder(embedder)
 
@@ -227,6 +228,7 @@ class Index:
                     SharedSystemClient.clear_system_cache()
                 self._collection = open_collection(self.settings)
                 self._generation = generation
+                secure_data_dir(self.path)  # Chroma's files, made with the process's umask
         return self._collection
 
     def _bump_generation(self) -> None:
@@ -655,7 +657,7 @@ class Index:
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:
     """The index for these settings, with the configured embedder loaded when asked."""
     embedder = (
-        load_embedder(settings.embedder, settings.embed_batch_size) if with_embedder else None
+        embedder_for(settings) if with_embedder else None
     )
     return Index(settings, embedder)
 

@@ -103,3 +103,65 @@ def test_make_run_reads_the_project_env_file(tmp_path: Path) -> None:
     (project / ".env").write_text("NEWSDESK_TOP_K=7\n")
     with_file = subprocess.run(make, env=env, capture_output=True, text=True, timeout=60)
     assert f"run env={project / '.env'}" in with_file.stdout, with_file.stderr
+
+
+# -- items 7 and 8: a fresh data dir converts nothing; everything in it is private ----------
+
+
+def modes(folder: Path) -> dict[str, int]:
+    """Permission bits of the folder and everything under it, by relative path."""
+    found = {".": stat.S_IMODE(folder.stat().st_mode)}
+    for path in folder.rglob("*"):
+        found[str(path.relative_to(folder))] = stat.S_IMODE(path.lstat().st_mode)
+    return found
+
+
+@pytest.mark.slow
+def test_a_fresh_data_dir_converts_nothing_and_is_private(tmp_path: Path) -> None:
+    """`newsdesk ingest` into a new data dir: the model comes from the user cache (converted
+    once per machine), and the data dir is 700 with 600 files, Chroma's included."""
+    from newsdesk.e5_engine import ensure_model
+
+    ensure_model()  # once per machine: a no-op when an earlier run (or `make install`) did it
+    data_dir = tmp_path / "data"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "NEWSDESK_"))}
+    env.update(PYTHONPATH=str(ROOT), NEWSDESK_DATA_DIR=str(data_dir), NEWSDESK_ENV_FILE=os.devnull,
+               NEWSDESK_LOG_LEVEL="INFO", HF_HUB_OFFLINE="1")  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "newsdesk.cli", "ingest", "--json", str(EXAMPLES)], env=env,
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "converting" not in result.stderr and not (data_dir / "models").exists()
+    found = modes(data_dir)
+    assert any(name.startswith("chroma/") for name in found), found  # Chroma's files are there
+    loose = {
+        name: oct(mode) for name, mode in found.items()
+        if mode != (0o700 if (data_dir / name).is_dir() else 0o600)
+    }  # fmt: skip
+    assert not loose, f"readable by others: {loose}"
+
+
+def test_feedback_and_an_older_data_dir_are_made_private(
+    tmp_path: Path, settings: Settings
+) -> None:
+    """In-process (no umask of ours): the feedback store and the index tighten what they own,
+    and nothing else in the folder."""
+    from bot.slack.feedback import FeedbackStore, feedback_path
+    from newsdesk.index import Index
+
+    old_umask = os.umask(0o022)
+    try:
+        data_dir = settings.data_dir
+        data_dir.mkdir(mode=0o755, parents=True)
+        (data_dir / "notes.txt").write_text("the user's own file, left alone")
+        FeedbackStore(feedback_path(data_dir))
+        Index(settings).close()
+        (data_dir / "catalog.sqlite").chmod(0o644)  # as an older version left it
+        Index(settings).close()
+    finally:
+        os.umask(old_umask)
+    found = modes(data_dir)
+    assert found["."] == 0o700
+    assert found["feedback.sqlite"] == found["catalog.sqlite"] == 0o600
+    assert found["notes.txt"] == 0o644
