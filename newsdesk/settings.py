@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     )
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = 3000
+    http_read_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_max_connections: int = Field(default=100, ge=1, le=10_000)
 
     # Logging
     log_level: str = "WARNING"
