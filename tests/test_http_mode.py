@@ -7,6 +7,7 @@ hold the threads answers need."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import time
@@ -36,9 +37,8 @@ MAX_CONNECTIONS = 20
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[FakeSlackAPI]:
-    server = FakeSlackAPI()
-    yield server
-    server.close()
+    with contextlib.closing(FakeSlackAPI()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
