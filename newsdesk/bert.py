@@ -77,9 +77,9 @@ class BertEncoder(nn.Module):
         self.embeddings.token_type_embeddings = nn.Embedding(config["type_vocab_size"], hidden)
         self.embeddings.LayerNorm = nn.LayerNorm(hidden, eps=eps)
         self.encoder = nn.Module()
+        heads, inner = int(config["num_attention_heads"]), int(config["intermediate_size"])
         self.encoder.layer = nn.ModuleList(
-            _Layer(hidden, int(config["num_attention_heads"]), int(config["intermediate_size"]), eps)
-            for _ in range(int(config["num_hidden_layers"]))
+            _Layer(hidden, heads, inner, eps) for _ in range(int(config["num_hidden_layers"]))
         )
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> SimpleNamespace:
