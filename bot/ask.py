@@ -37,7 +37,7 @@ from bot.retrieval import (
     query_terms,
     search,
 )
-from newsdesk.embeddings import Embedder, load_embedder
+from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.index import Filters, Index
 from newsdesk.logs import timed
 from newsdesk.settings import Settings
@@ -66,7 +66,7 @@ class Asker:
         warm_up()  # the language model loads while the embedder and the index open
         if embedder is None:
             embedder = index.embedder if index is not None and index.embedder else None
-        self.embedder = embedder or load_embedder(settings.embedder, settings.embed_batch_size)
+        self.embedder = embedder or embedder_for(settings)
         self.index = index or Index(settings, self.embedder)
         self.llm = llm
         self.rewrite = rewrite or standalone_question

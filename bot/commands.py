@@ -48,7 +48,12 @@ def register(commands: Any) -> None:
     p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
     p.set_defaults(run=run_eval)
 
-    p = commands.add_parser("run", help="start the Slack bot when tokens are set, else a terminal chat")
+    p = commands.add_parser(
+        "run", help="start the Slack bot when tokens are set, else a terminal chat",
+        description="What `make run` starts. With SLACK_BOT_TOKEN set it runs the Slack bot as "
+        "`newsdesk serve` does: Socket Mode with SLACK_APP_TOKEN, else HTTP mode on NEWSDESK_PORT "
+        "(needs SLACK_SIGNING_SECRET). Without a bot token it opens `newsdesk chat`.",
+    )  # fmt: skip
     p.set_defaults(run=run_run, since=None, until=None, source=None, lang=None, k=None)
 
 
@@ -313,8 +318,9 @@ def run_chat(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_run(args: argparse.Namespace, settings: Settings) -> int:
-    """`make run`: the Slack bot when its tokens are set, else the terminal chat."""
-    if settings.slack_bot_token.get_secret_value() and settings.slack_app_token.get_secret_value():
+    """`make run`: the Slack bot when a bot token is set (Socket Mode with SLACK_APP_TOKEN, HTTP
+    mode with SLACK_SIGNING_SECRET; `serve` says what is missing), else the terminal chat."""
+    if settings.slack_bot_token.get_secret_value():
         from bot.slack.app import serve
 
         return int(serve(settings) or 0)

@@ -30,18 +30,38 @@ def register(commands: Any) -> None:
     p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
     p.set_defaults(run=run_sources)
 
-    p = commands.add_parser("show", help="print one article with its chunk boundaries")
-    p.add_argument("article", metavar="ID|URL")
+    p = commands.add_parser(
+        "show", help="print one article with its chunk boundaries",
+        description="Print one article: its title, outlet, date, language and link, then its "
+        "text chunk by chunk, each with its character offsets and chunk id (what answers cite).",
+    )  # fmt: skip
+    p.add_argument("article", metavar="ID|URL",
+                   help="the article's id (as `newsdesk sources` lists it) or its URL")  # fmt: skip
     p.set_defaults(run=run_show)
 
-    p = commands.add_parser("forget", help="remove an article and all its chunks")
-    p.add_argument("articles", nargs="+", metavar="ID|URL")
+    p = commands.add_parser(
+        "forget", help="remove an article and all its chunks",
+        description="Remove articles from the index: their text, chunks and vectors. Answers stop "
+        "citing them at once. Exits 1 when one of them was not found.",
+    )  # fmt: skip
+    p.add_argument("articles", nargs="+", metavar="ID|URL",
+                   help="article ids (as `newsdesk sources` lists them) or URLs")  # fmt: skip
     p.set_defaults(run=run_forget)
 
-    p = commands.add_parser("reindex", help="re-embed every stored chunk with the configured embedder")
+    p = commands.add_parser(
+        "reindex", help="re-embed every stored chunk with the configured embedder",
+        description="Compute every chunk's vectors again from the stored text with the embedder "
+        "of NEWSDESK_EMBEDDER, and record it as the index's embedder. Nothing is fetched again. "
+        "Needed after changing NEWSDESK_EMBEDDER, or when `newsdesk doctor` says so.",
+    )  # fmt: skip
     p.set_defaults(run=run_reindex)
 
-    p = commands.add_parser("doctor", help="check the index and say how to repair it")
+    p = commands.add_parser(
+        "doctor", help="check the index and say how to repair it",
+        description="Check that the catalog and the vector store agree, undo writes an "
+        "interrupted ingest left (what the next ingest would do), and say how to repair what is "
+        "left. Exits 0 when the index is healthy, 1 otherwise.",
+    )  # fmt: skip
     p.set_defaults(run=run_doctor)
 
 
@@ -178,10 +198,10 @@ def _one_article(index: Any, key: str) -> Any:
 
 def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
     from ingest.reindex import reindex
-    from newsdesk.embeddings import load_embedder
+    from newsdesk.embeddings import embedder_for
     from newsdesk.index import Index
 
-    embedder = load_embedder(settings.embedder, settings.embed_batch_size)
+    embedder = embedder_for(settings)
     count = reindex(Index(settings), embedder)
     print(f"re-embedded {count} chunks with {embedder.model_id}")
     return 0
@@ -195,6 +215,11 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     except IndexProblem as exc:
         print(f"problem: {exc}")
         return 1
+    undone = index.recover_if_idle()
+    if undone is None:
+        print("an ingest is writing now: run `newsdesk doctor` again when it has finished")
+    elif undone:
+        print(f"undid {undone} chunk writes an interrupted ingest left (as the next ingest would)")
     stats = index.stats()
     print(f"index: {settings.data_dir}")
     print(f"articles: {stats.articles}, chunks: {stats.chunks}, embedder: {index.meta('model_id')}")

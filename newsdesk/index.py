@@ -31,8 +31,9 @@ from typing import Any, Literal
 import numpy as np
 
 from newsdesk.articles import Article, Chunk, Span, published_timestamp
-from newsdesk.embeddings import Embedder, load_embedder
+from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.errors import NewsdeskError
+from newsdesk.private import private_dir, secure_data_dir
 from newsdesk.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -157,8 +158,7 @@ class Index:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.embedder = embedder
-        self.path = Path(settings.data_dir)
-        self.path.mkdir(parents=True, exist_ok=True)
+        self.path = private_dir(settings.data_dir)
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._collection: Any = None
@@ -166,6 +166,7 @@ class Index:
         self._stats_cache: tuple[str | None, Stats] | None = None  # (generation, stats)
         self._reopen_lock = threading.Lock()
         self._check_schema()
+        secure_data_dir(self.path)
         if embedder is not None:
             self._check_embedder(embedder)
 
@@ -227,6 +228,7 @@ class Index:
                     SharedSystemClient.clear_system_cache()
                 self._collection = open_collection(self.settings)
                 self._generation = generation
+                secure_data_dir(self.path)  # Chroma's files, made with the process's umask
         return self._collection
 
     def _bump_generation(self) -> None:
@@ -272,27 +274,46 @@ class Index:
         self._db.execute("COMMIT")
 
     @contextmanager
-    def writing(self) -> Iterator[None]:
-        """Hold the writer lock (one writer per data dir, across processes) and recover first."""
+    def _writer_lock(self, wait: bool = True) -> Iterator[bool]:
+        """The writer lock (one writer per data dir, across processes); yields whether it was
+        taken (always, when `wait`)."""
         with open(self.path / "write.lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
             try:
-                self._recover()
-                yield
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _recover(self) -> None:
-        """Undo what an interrupted write left: chunks Chroma has that the catalog does not."""
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock and recover first."""
+        with self._writer_lock():
+            self._recover()
+            yield
+
+    def recover_if_idle(self) -> int | None:
+        """Undo interrupted writes now unless a writer is running (then its journal entries are
+        work in progress, and None is returned); the number of chunk writes undone."""
+        with self._writer_lock(wait=False) as taken:
+            return self._recover() if taken else None
+
+    def _recover(self) -> int:
+        """Undo what an interrupted write left: chunks Chroma has that the catalog does not.
+        Returns how many journal entries were cleared."""
         pending = [row[0] for row in self._db.execute("SELECT chunk_id FROM journal")]
         if not pending:
-            return
+            return 0
         known = self._known_chunk_ids(pending)
         orphans = [chunk_id for chunk_id in pending if chunk_id not in known]
         for start in range(0, len(orphans), 1000):
             self.collection.delete(ids=orphans[start : start + 1000])
         with self._transaction():
             self._db.executemany("DELETE FROM journal WHERE chunk_id = ?", [(c,) for c in pending])
+        return len(pending)
 
     def _known_chunk_ids(self, chunk_ids: Sequence[str]) -> set[str]:
         known: set[str] = set()
@@ -647,7 +668,7 @@ class Index:
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:
     """The index for these settings, with the configured embedder loaded when asked."""
     embedder = (
-        load_embedder(settings.embedder, settings.embed_batch_size) if with_embedder else None
+        embedder_for(settings) if with_embedder else None
     )
     return Index(settings, embedder)
 

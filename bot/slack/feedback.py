@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.answers import Answer, Citation, Scope
+from newsdesk.private import private_dir, secure_data_dir
 
 Vote = Literal["up", "down"]
 
@@ -100,10 +101,11 @@ class FeedbackStore:
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self.path.parent)
         self._lock = threading.Lock()
         with self._connect() as db:
             db.executescript(_SCHEMA)
+        secure_data_dir(self.path.parent)  # Slack user ids, channels and questions: 600
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:

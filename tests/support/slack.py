@@ -154,13 +154,14 @@ def citation(n: int, **overrides: Any) -> Citation:
     return Citation(**values)
 
 
-def signed(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+def signed(body: str, secret: str, timestamp: int | None = None,
+           content_type: str = "application/json") -> dict[str, str]:  # fmt: skip
     """The headers Slack sends with an HTTP-mode request body signed with `secret`."""
     timestamp = timestamp or int(time.time())
     base = f"v0:{timestamp}:{body}".encode()
     signature = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
     return {"X-Slack-Request-Timestamp": str(timestamp), "X-Slack-Signature": signature,
-            "Content-Type": "application/json"}  # fmt: skip
+            "Content-Type": content_type}  # fmt: skip
 
 
 def post(url: str, body: str, headers: dict[str, str]) -> int:

@@ -1,7 +1,8 @@
 """The `/news` slash command: ask, ingest, forget, sources, help.
 
 The command is acknowledged at once (help and refusals are the acknowledgement itself); the
-work runs in a lazy listener and answers through the command's `response_url`, privately.
+work runs in a lazy listener (ingest and forget on the bot's writes pool, so they never hold
+a thread an answer needs) and answers through the command's `response_url`, privately.
 """
 
 from __future__ import annotations
@@ -54,6 +55,12 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
             ack()
 
     def work(command: dict[str, Any], respond: Any) -> None:
+        if parse(command.get("text", ""))[0] in ("ingest", "forget"):
+            bot.in_background(lambda: run(command, respond))
+        else:
+            run(command, respond)
+
+    def run(command: dict[str, Any], respond: Any) -> None:
         sub, rest = parse(command.get("text", ""))
         user = command.get("user_id", "")
         try:

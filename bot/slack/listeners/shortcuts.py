@@ -32,6 +32,9 @@ def register(app: App, bot: SlackBot) -> None:
             respond(text="I found no links in that message.", response_type="ephemeral",
                     replace_original=False)  # fmt: skip
             return
+        bot.in_background(lambda: ingest(urls, respond))
+
+    def ingest(urls: list[str], respond: Any) -> None:
         try:
             text = bot.ingest_reply(urls)
         except Exception:  # noqa: BLE001 - tell the user, log the detail
