@@ -25,8 +25,9 @@ from datetime import UTC, datetime
 import numpy as np
 
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
+from bot.quote import QuoteModel, choose
 from bot.phrases import format_date, language_name, phrase, quoted
-from bot.retrieval import SearchResult, query_terms, term_overlap
+from bot.retrieval import STOPWORDS, SearchResult, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
 
 
@@ -53,7 +54,12 @@ DEFAULT_POLICY = AnswerPolicy()
 NO_OTHER_ARTICLE = 1.0  # the margin reported when no other article was a candidate
 
 
-def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> float:
+def confidence(
+    result: SearchResult,
+    policy: AnswerPolicy | None = None,
+    question: str = "",
+    model: QuoteModel | None = None,
+) -> float:
     """The evidence strength `policy.abstain_below` applies to (higher is surer).
 
     Two signals, either of which is enough to answer. The margin: an answerable question
@@ -76,8 +82,13 @@ def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> floa
     return max(margin, top.score - policy.strong + policy.abstain_below)
 
 
-def should_abstain(result: SearchResult, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
-    return confidence(result, policy) < policy.abstain_below
+def should_abstain(
+    result: SearchResult,
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    question: str = "",
+    model: QuoteModel | None = None,
+) -> bool:
+    return confidence(result, policy, question, model) < policy.abstain_below
 
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
@@ -151,17 +162,32 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
     )  # fmt: skip
 
 
-_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
+_NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
+_PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())
 
 
-def numbers(text: str) -> set[str]:
-    return {re.sub(r"[.,\s]", "", m) for m in _NUMBER.findall(text)}
+def quantities(text: str) -> dict[str, set[str]]:
+    """What each number in `text` counts: the first content word after it (its first four
+    letters, so "soldiers" and "soldați" agree), mapped to the values given for it.
+
+    Years are not quantities ("in 2016 ...").
+    """
+    found: dict[str, set[str]] = {}
+    for match in _NUMBER.finditer(text):
+        value = re.sub(r"[.,\u00a0 ]", "", match.group())
+        if len(value) == 4 and "1000" <= value <= "2099" and match.group().isdigit():
+            continue
+        after = [w for w in tokens(text[match.end() : match.end() + 60]) if not w.isdigit()]
+        unit = next((w for w in after[:4] if w not in STOPWORDS and w not in _PARTITIVE), None)
+        if unit is not None and len(unit) >= 3:
+            found.setdefault(unit[:4], set()).add(value)
+    return found
 
 
 def disagree(a: str, b: str) -> bool:
-    """Both sentences state numbers, and not the same ones."""
-    na, nb = numbers(a), numbers(b)
-    return bool(na and nb and na != nb)
+    """Both sentences give a number of the same thing, and no value in common for it."""
+    qa, qb = quantities(a), quantities(b)
+    return any(not (qa[unit] & qb[unit]) for unit in qa.keys() & qb.keys())
 
 
 def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
@@ -179,22 +205,29 @@ def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
 
 
 def pick_quotes(
-    evidence: Sequence[Evidence], policy: AnswerPolicy = DEFAULT_POLICY
+    evidence: Sequence[Evidence],
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    question: str = "",
+    model: QuoteModel | None = None,
 ) -> list[tuple[Evidence, ScoredSentence]]:
-    """The top passage's best sentence, plus near-equal ones of other articles on the same
-    topic; newer first."""
+    """The sentence `bot.quote.choose` picks (with `question`; else the top passage's best
+    sentence), plus near-equal ones of other articles on the same topic; newer first."""
     ranked = [e for e in evidence if e.sentences]
     if not ranked:
         return []
-    best = ranked[0]  # the top passage: retrieval already weighed its best sentence
-    chosen = [(best, best.sentences[0])]
+    choice = choose(question, ranked, model) if question else None
+    best, first = ranked[0], ranked[0].sentences[0]
+    if choice is not None:
+        best, first = ranked[choice.evidence], choice.sentence
+    chosen = [(best, first)]
     seen = {best.chunk.article.article_id}
+    top_score = ranked[0].sentences[0].score  # retrieval's best sentence: the bar for others
     for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
         if len(chosen) >= policy.max_quotes:
             break
         if ev.chunk.article.article_id in seen:
             continue
-        if ev.sentences[0].score < chosen[0][1].score - policy.second_margin:
+        if ev.sentences[0].score < top_score - policy.second_margin:
             break
         if not same_topic(best, best.sentences[0], ev, ev.sentences[0], policy.same_topic):
             continue
@@ -221,9 +254,14 @@ def extractive_answer(
     evidence: Sequence[Evidence],
     scope: Scope | None = None,
     policy: AnswerPolicy = DEFAULT_POLICY,
+    searched: str = "",
+    model: QuoteModel | None = None,
 ) -> Answer:
-    """The answer quoting the best sentence(s) of `evidence` (which must not be empty)."""
-    picked = pick_quotes(evidence, policy)
+    """The answer quoting the best sentence(s) of `evidence` (which must not be empty).
+
+    `searched` is the question as searched (a follow-up made standalone); it picks the quote.
+    """
+    picked = pick_quotes(evidence, policy, searched or question, model)
     if not picked:
         return abstention(question, language, scope or Scope(0, None, None))
     citations: list[Citation] = []
@@ -255,3 +293,19 @@ def extractive_answer(
         question=question, answer=text, language=language, abstained=False,
         citations=tuple(citations), scope=scope,
     )  # fmt: skip
+
+
+def answer_from(
+    question: str,
+    language: str,
+    result: SearchResult,
+    scope: Scope,
+    filters: Filters = Filters(),
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    searched: str = "",
+    model: QuoteModel | None = None,
+) -> Answer:
+    """The extractive answer to a search, or the abstention when the evidence is too weak."""
+    if should_abstain(result, policy, searched or question, model):
+        return abstention(question, language, scope, filters)
+    return extractive_answer(question, language, result.evidence, scope, policy, searched, model)
