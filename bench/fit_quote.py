@@ -76,17 +76,18 @@ def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES) -> 
                 results)  # fmt: skip
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30) -> QuoteModel:
-    """Logistic regression by Newton steps on standardised features (bias not penalised)."""
+def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30
+             ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:  # fmt: skip
+    """Logistic regression by Newton steps on standardised features; column 0 is the bias
+    (not standardised, not penalised). Returns (mean, scale, weights)."""
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
-    bias = FEATURES.index("bias")
-    mean[bias], scale[bias] = 0.0, 1.0
+    mean[0], scale[0] = 0.0, 1.0
     scale[scale < 1e-9] = 1.0
     z = (x - mean) / scale
     w = np.zeros(z.shape[1])
     penalty = np.full(z.shape[1], l2)
-    penalty[bias] = 0.0
+    penalty[0] = 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(z @ w)))
         gradient = z.T @ (p - y) + penalty * w
@@ -95,7 +96,11 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30) 
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    return QuoteModel(tuple(mean), tuple(scale), tuple(w), PASSAGES, SECOND)
+    return tuple(mean), tuple(scale), tuple(w)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> QuoteModel:
+    return QuoteModel(*logistic(x, y, l2), PASSAGES, SECOND)
 
 
 def fold_models(rows: Rows, l2: float = L2, second: float = SECOND) -> dict[int, QuoteModel]:
@@ -156,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
                                                     for p, r in rates.items()}))  # fmt: skip
     if not args.no_write:
         model = fit_logistic(rows.x, rows.y, args.l2)
-        WEIGHTS.write_text(json.dumps({
+        old = json.loads(WEIGHTS.read_text(encoding="utf-8")) if WEIGHTS.exists() else {}
+        WEIGHTS.write_text(json.dumps({**old,
             "fitted_by": "bench/fit_quote.py", "data": "XQuAD dev, 4 pairs",
             "features": list(FEATURES), "mean": [round(v, 6) for v in model.mean],
             "scale": [round(v, 6) for v in model.scale],

@@ -17,15 +17,17 @@ Without an LLM this is the answer; with one it is what the LLM answer falls back
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import numpy as np
 
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
-from bot.quote import QuoteModel, choose
+from bot.quote import WEIGHTS, QuoteModel, choose
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.retrieval import STOPWORDS, SearchResult, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
@@ -40,6 +42,9 @@ class AnswerPolicy:
     # story several articles tell equally well); never when its best sentence scores below
     # `floor`. Calibrated on XQuAD dev and bench/unanswerable.jsonl by bench/retrieval.py.
     abstain_below: float = 0.045
+    # With the question, the answer is given when `answer_confidence` (the probability that
+    # the index answers it) reaches this; calibrated by bench/answers.py.
+    answer_above: float = 0.5
     strong: float = -0.14
     floor: float = -0.2
     max_quotes: int = 2
@@ -54,13 +59,8 @@ DEFAULT_POLICY = AnswerPolicy()
 NO_OTHER_ARTICLE = 1.0  # the margin reported when no other article was a candidate
 
 
-def confidence(
-    result: SearchResult,
-    policy: AnswerPolicy | None = None,
-    question: str = "",
-    model: QuoteModel | None = None,
-) -> float:
-    """The evidence strength `policy.abstain_below` applies to (higher is surer).
+def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> float:
+    """Retrieval's evidence strength `policy.abstain_below` applies to (higher is surer).
 
     Two signals, either of which is enough to answer. The margin: an answerable question
     usually has one article that answers it and others that merely share its topic, while a
@@ -82,13 +82,85 @@ def confidence(
     return max(margin, top.score - policy.strong + policy.abstain_below)
 
 
+ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage")
+
+
+def answer_signals(
+    result: SearchResult, question: str, policy: AnswerPolicy, model: QuoteModel | None = None
+) -> tuple[float, ...] | None:
+    """What says whether the index answers `question` (order `ABSTAIN_FEATURES`); None when
+    there is no evidence or its best sentence is below the floor.
+
+    Besides retrieval's own signals (the top passage's margin over other articles, its score,
+    `confidence`), what the answer would quote: how likely `bot.quote` finds its sentence to
+    answer, whether it holds the expected answer type, and the share of the question's content
+    words it covers with its title and previous sentence. A topical near miss (an article on
+    the question's subject that does not hold its answer) scores high on retrieval and low on
+    these.
+    """
+    strength = confidence(result, policy)
+    if not np.isfinite(strength):
+        return None
+    ranked = [e for e in result.evidence if e.sentences]
+    choice = choose(question, ranked, model)
+    if choice is None:
+        return None
+    top = result.candidates[0]
+    other = next((c for c in result.candidates if c.article_id != top.article_id), None)
+    margin = 0.3 if other is None else min(top.score - other.score, 0.3)
+    ev = ranked[choice.evidence]
+    span = choice.sentence.span
+    before = ev.chunk.text[max(0, span.start - 300) : span.start]
+    context = f"{ev.chunk.article.title}\n{before}\n{ev.chunk.text[span.start : span.end]}"
+    coverage = term_overlap(query_terms(question), context)
+    return (1.0, margin, top.score, min(strength, 0.3), choice.probability, choice.fit, coverage)
+
+
+@dataclass(frozen=True, slots=True)
+class AbstainModel:
+    """Logistic regression over `ABSTAIN_FEATURES` (fitted by bench/answers.py --fit)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    def probability(self, signals: Sequence[float]) -> float:
+        z = (np.asarray(signals) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights)))))
+
+
+@lru_cache(maxsize=1)
+def default_abstain_model() -> AbstainModel:
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))["abstain"]
+    if tuple(data["features"]) != ABSTAIN_FEATURES:
+        raise ValueError(f"{WEIGHTS} was fitted on other signals: run bench/answers.py --fit")
+    return AbstainModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]))
+
+
+def answer_confidence(
+    result: SearchResult,
+    question: str,
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    model: QuoteModel | None = None,
+    abstain_model: AbstainModel | None = None,
+) -> float:
+    """How likely the index answers `question` (0..1; `policy.answer_above` applies)."""
+    signals = answer_signals(result, question, policy, model)
+    if signals is None:
+        return 0.0
+    return (abstain_model or default_abstain_model()).probability(signals)
+
+
 def should_abstain(
     result: SearchResult,
     policy: AnswerPolicy = DEFAULT_POLICY,
     question: str = "",
     model: QuoteModel | None = None,
 ) -> bool:
-    return confidence(result, policy, question, model) < policy.abstain_below
+    """Too weak to answer: by `answer_confidence` with the question, else by `confidence`."""
+    if question:
+        return answer_confidence(result, question, policy, model) < policy.answer_above
+    return confidence(result, policy) < policy.abstain_below
 
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
