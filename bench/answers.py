@@ -53,6 +53,7 @@ from bot.retrieval import DEFAULT_PARAMS, SearchResult, search  # noqa: E402
 from newsdesk.index import Filters  # noqa: E402
 
 SCOPE = Scope(240, None, None)
+ASK_K = fit_quote.ASK_K
 
 
 @dataclass(slots=True)
@@ -111,7 +112,7 @@ def without_gold(bench: Bench, record: dict) -> SearchResult:
     view = View(bench.index, lambda a, keep=evaluate.translations_of(record["doc_id"]): not keep(a))
     view._by_key = bench.view._by_key
     q = record["question"]
-    return search(view, bench.vectors[q], bench.terms[q], 10, Filters(), DEFAULT_PARAMS,  # type: ignore[arg-type]
+    return search(view, bench.vectors[q], bench.terms[q], ASK_K, Filters(), DEFAULT_PARAMS,  # type: ignore[arg-type]
                   bench.means)  # fmt: skip
 
 
@@ -121,11 +122,11 @@ def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
     for pair in common.PAIRS:
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
-            rows.setdefault(pair, []).append(score(r, bench.result(r, DEFAULT_PARAMS), model, True))
+            rows.setdefault(pair, []).append(score(r, bench.result(r, DEFAULT_PARAMS, ASK_K), model, True))
     for pair in ("en-ro", "ro-en"):
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
-            result = bench.result(r, DEFAULT_PARAMS, mixed=True)
+            result = bench.result(r, DEFAULT_PARAMS, ASK_K, mixed=True)
             rows.setdefault(f"{pair} mixed", []).append(score(r, result, model, True))
     distinct = {r["question"]: r for pair in ("en-ro", "ro-en") for r in bench.sets[pair]}
     for r in distinct.values():
@@ -133,7 +134,7 @@ def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
         name = f"{r['question_lang']} without gold"
         rows.setdefault(name, []).append(score(r, without_gold(bench, r), model, False))
     for r in bench.unanswerable:
-        result = bench.result(r, DEFAULT_PARAMS, filtered=False)
+        result = bench.result(r, DEFAULT_PARAMS, ASK_K, filtered=False)
         rows.setdefault("unanswerable.jsonl", []).append(score(r, result, models[0], False))
     return rows
 

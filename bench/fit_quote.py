@@ -30,11 +30,13 @@ from retrieval import Bench  # noqa: E402
 from bot.evaluate import contains_answer  # noqa: E402
 from bot.quote import FEATURES, WEIGHTS, QuoteModel, candidates, choose  # noqa: E402
 from bot.retrieval import DEFAULT_PARAMS  # noqa: E402
+from newsdesk.settings import Settings  # noqa: E402
 
 FOLDS = 5
 L2 = 1.0
 PASSAGES = 3
 SECOND = 0.25
+ASK_K = Settings.model_fields["top_k"].default  # passages `ask` retrieves by default
 
 
 def group_of(doc_id: str) -> str:
@@ -63,7 +65,7 @@ def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES) -> 
     owner: list[int] = []
     results = []
     for q, record in enumerate(records):
-        result = bench.result(record, DEFAULT_PARAMS)
+        result = bench.result(record, DEFAULT_PARAMS, ASK_K)
         results.append(result)
         for cand in candidates(record["question"], result.evidence, passages):
             ev = result.evidence[cand.evidence]

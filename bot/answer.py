@@ -2,17 +2,20 @@
 
 Without an LLM this is the answer; with one it is what the LLM answer falls back to. Rules:
 
-- The answer quotes the best sentence of the best passage, followed by `[n]`; every citation
-  carries the passage (the stored chunk text) and the quote (a verbatim substring of it).
+- The answer quotes the sentence `bot.quote.choose` picks among the best passages' sentences
+  (sometimes with the sentence next to it), followed by `[n]`; every citation carries the
+  passage (the stored chunk text) and the quote (a verbatim substring of it).
 - Every quote is dated by its article ("According to an article of Nov 2024 …"), in the
   question's language (templates in `bot/phrases.py`).
 - A quote in another language than the question is introduced as such ("in Romanian:") and
   shown in its original words.
 - A second sentence is added when another article's best sentence scores almost as well
-  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences carry
-  numbers and the numbers differ, the answer says the sources disagree.
-- When the evidence is too weak (`should_abstain`), the answer says nothing was found and
-  what was searched: how many articles, which dates, which filters.
+  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences give a
+  number of the same thing (`quantities`) with no value in common, the answer says the
+  sources disagree.
+- When the index is unlikely to answer (`answer_confidence`, below `answer_above`), the
+  answer says nothing was found and what was searched: how many articles, which dates, which
+  filters.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ from newsdesk.index import Filters, Index
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """When to abstain and how much to quote (threshold calibrated in bench/retrieval.py)."""
+    """When to abstain and how much to quote (thresholds calibrated in bench/answers.py and
+    bench/retrieval.py)."""
 
     # Answer when the best passage stands out from the best passage of any other article by
     # at least `abstain_below` (in passage score), or when its own score reaches `strong` (a

@@ -24,6 +24,8 @@ QUESTION_WORDS: dict[str, tuple[str, ...]] = {
     "count": (
         "how many", "how much", "what number", "what percentage", "what percent",
         "what proportion", "how large", "how big", "how long", "how old", "how far",
+        "what is the population", "populatia", "population de", "einwohner", "poblacion de",
+        "popolazione di",
         "cati", "cate", "cat de", "cat", "ce numar", "ce procent", "cata",
         "combien", "quel nombre", "quel pourcentage",
         "wie viele", "wie viel", "wieviel", "wieviele", "wie lange", "wie alt", "wie gross",
@@ -129,7 +131,7 @@ def number_values(text: str) -> set[str]:
 class Content:
     """What a sentence holds beyond the question's own words."""
 
-    new_numbers: int  # numbers (digits or number words) the question does not contain
+    new_numbers: int  # numbers (digits or number words) the question does not, years aside
     dates: int  # years, month and weekday names
     new_names: int  # capitalised words, not first in the sentence, not in the question
     words: int
@@ -150,4 +152,4 @@ def content(sentence: str, question: str) -> Content:
         for i, (w, f) in enumerate(zip(words, folded, strict=True))
         if i > 0 and w[0].isupper() and f not in asked_words and f not in MONTH_WORDS
     )
-    return Content(len(numbers) + number_words, dates, names, len(words))
+    return Content(len(numbers) - years + number_words, dates, names, len(words))

@@ -45,8 +45,9 @@ TYPE_PAIRS = (
 )  # fmt: skip
 FEATURES = (
     "bias", "score", "gap_passage", "gap_all", "passage_gap", "top_passage", "prev_score",
-    "next_score", "after_best", "before_best", "anaphor", "anaphor_x_prev", "overlap", "context_overlap", "lead", "log_chars", "numbers", "dates",
-    "names", *(f"{q}_x_{c}" for q, c in TYPE_PAIRS),
+    "next_score", "after_best", "before_best", "anaphor", "anaphor_x_prev", "context_score",
+    "refers_x_context", "overlap", "context_overlap", "lead", "log_chars", "numbers", "dates",
+    "names", "where_x_places", *(f"{q}_x_{c}" for q, c in TYPE_PAIRS),
 )  # fmt: skip
 
 
@@ -132,10 +133,42 @@ ANAPHORS = frozenset(
 )
 
 
+# Pronouns that stand for a group named before ("8.000 dintre aceștia", "8,000 of them").
+REFERRING = frozenset(
+    """
+    them they these those acestia acestea dintre ei ele eux ceux ils elles
+    diese ihnen ellos ellas estos estas essi questi loro
+    """.split()
+)
+# Nouns that say a place is named (a "where" answer): region, city, country, ... (folded).
+PLACE_NOUNS = frozenset(
+    """
+    region city country province state town village capital border area territory county
+    district island coast river regiunea regiune orasul oras tara provincia judetul capitala
+    granita zona teritoriul raionul satul insula region ville pays province frontiere capitale
+    territoire departement regione citta paese provincia confine capitale territorio
+    stadt land provinz grenze hauptstadt gebiet bezirk ciudad pais frontera territorio
+    """.split()
+)
+
+
 def starts_with_anaphor(sentence: str) -> bool:
     """Whether the sentence opens with a pronoun or demonstrative ("It is the county seat")."""
     words = tokens(sentence[:40])
     return bool(words) and words[0] in ANAPHORS
+
+
+def preceding(evidence: Sequence[Evidence], scored: list[dict[Span, float]]
+              ) -> dict[tuple[str, int], list[tuple[str, float]]]:  # fmt: skip
+    """Each retrieved chunk's sentences and scores, by (article, chunk index): the context of
+    the first sentences of the chunk after it, when that one was retrieved too."""
+    return {
+        (ev.chunk.article.article_id, ev.chunk.index): [
+            (ev.chunk.text[sp.start : sp.end], scored[e].get(sp, 0.0))
+            for sp in (ev.chunk.sentences or (Span(0, len(ev.chunk.text)),))
+        ]
+        for e, ev in enumerate(evidence)
+    }
 
 
 def fit_of(kind: str, numbers: float, dates: float, names: float) -> dict[str, float]:
@@ -159,10 +192,9 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
     kind = answer_type(question)
     terms = query_terms(question)
     top_score = evidence[0].score if evidence else 0.0
-    scored = [
-        {s.span: s.score for s in ev.sentences} for ev in evidence[:passages]
-    ]
-    best_all = max((max(m.values()) for m in scored if m), default=0.0)
+    scored = [{s.span: s.score for s in ev.sentences} for ev in evidence]
+    best_all = max((max(m.values()) for m in scored[:passages] if m), default=0.0)
+    chunks = preceding(evidence, scored)
     out: list[Candidate] = []
     for e, ev in enumerate(evidence[:passages]):
         chunk = ev.chunk
@@ -170,9 +202,14 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
         spans = sentence_spans(chunk.text, raw, chunk.index == 0)
         scores = [scored[e].get(s, 0.0) for s in raw]
         best_here = max(scores) if scores else 0.0
+        own = [(chunk.text[sp.start : sp.end], scores[j]) for j, sp in enumerate(spans)]
+        earlier = chunks.get((chunk.article.article_id, chunk.index - 1), [])
         for i, span in enumerate(spans):
             text = chunk.text[span.start : span.end]
-            before = chunk.text[spans[i - 1].start : spans[i - 1].end] if i else ""
+            context = (earlier + own[:i])[-2:]  # the two sentences before it
+            before = " ".join(t for t, _ in context)
+            context_gap = max((sc for _, sc in context), default=scores[i]) - scores[i]
+            words = set(tokens(text))
             held = content(text, question)
             prev_gap = scores[i - 1] - scores[i] if i else 0.0
             anaphor = float(starts_with_anaphor(text))
@@ -191,6 +228,8 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "before_best": float(i + 1 < len(spans) and scores[i + 1] == best_here),
                 "anaphor": anaphor,
                 "anaphor_x_prev": anaphor * max(prev_gap, 0.0),
+                "context_score": context_gap,
+                "refers_x_context": float(bool(words & REFERRING)) * max(context_gap, 0.0),
                 "overlap": term_overlap(terms, text),
                 "context_overlap": term_overlap(terms, f"{chunk.article.title}\n{before}\n{text}"),
                 "lead": float(chunk.index == 0 and i == 0),
@@ -198,6 +237,7 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "numbers": numbers,
                 "dates": dates,
                 "names": names,
+                "where_x_places": float(kind == "where" and bool(words & PLACE_NOUNS)),
                 **fit_of(kind, numbers, dates, names),
             }
             out.append(Candidate(e, i, span, scores[i], tuple(values[f] for f in FEATURES)))
