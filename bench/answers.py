@@ -112,8 +112,8 @@ def without_gold(bench: Bench, record: dict) -> SearchResult:
     view = View(bench.index, lambda a, keep=evaluate.translations_of(record["doc_id"]): not keep(a))
     view._by_key = bench.view._by_key
     q = record["question"]
-    return search(view, bench.vectors[q], bench.terms[q], ASK_K, Filters(), DEFAULT_PARAMS,  # type: ignore[arg-type]
-                  bench.means)  # fmt: skip
+    return search(view, bench.vectors[q], bench.terms[q], ASK_K,  # type: ignore[arg-type]
+                  Filters(), DEFAULT_PARAMS, bench.means)  # fmt: skip
 
 
 def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
@@ -122,7 +122,8 @@ def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
     for pair in common.PAIRS:
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
-            rows.setdefault(pair, []).append(score(r, bench.result(r, DEFAULT_PARAMS, ASK_K), model, True))
+            result = bench.result(r, DEFAULT_PARAMS, ASK_K)
+            rows.setdefault(pair, []).append(score(r, result, model, True))
     for pair in ("en-ro", "ro-en"):
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
@@ -176,7 +177,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = run(bench, models)
     held_out_confidence(rows)
     if args.fit:
-        write_abstention(fit_abstention([s for n, sc in rows.items() if "mixed" not in n for s in sc]))
+        fitted_on = [s for name, sc in rows.items() if "mixed" not in name for s in sc]
+        write_abstention(fit_abstention(fitted_on))
     threshold = DEFAULT_POLICY.answer_above
     metrics = table(rows, threshold)
     best = best_threshold(rows)

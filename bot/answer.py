@@ -30,7 +30,8 @@ from functools import lru_cache
 import numpy as np
 
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
-from bot.quote import WEIGHTS, QuoteModel, choose
+from bot.answer_type import NUMBER, answer_type, is_year, number_value
+from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.retrieval import STOPWORDS, SearchResult, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
@@ -86,11 +87,16 @@ def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> floa
     return max(margin, top.score - policy.strong + policy.abstain_below)
 
 
-ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage")
+ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage",
+                    "type_miss")
 
 
 def answer_signals(
-    result: SearchResult, question: str, policy: AnswerPolicy, model: QuoteModel | None = None
+    result: SearchResult,
+    question: str,
+    policy: AnswerPolicy,
+    model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> tuple[float, ...] | None:
     """What says whether the index answers `question` (order `ABSTAIN_FEATURES`); None when
     there is no evidence or its best sentence is below the floor.
@@ -100,13 +106,14 @@ def answer_signals(
     answer, whether it holds the expected answer type, and the share of the question's content
     words it covers with its title and previous sentence. A topical near miss (an article on
     the question's subject that does not hold its answer) scores high on retrieval and low on
-    these.
+    these. `type_miss` is 1 when a "how many" or "when" question would be answered by a
+    quote that holds no number or date: `AbstainModel` never answers then.
     """
     strength = confidence(result, policy)
     if not np.isfinite(strength):
         return None
     ranked = [e for e in result.evidence if e.sentences]
-    choice = choose(question, ranked, model)
+    choice = choice or choose(question, ranked, model)
     if choice is None:
         return None
     top = result.candidates[0]
@@ -117,7 +124,9 @@ def answer_signals(
     before = ev.chunk.text[max(0, span.start - 300) : span.start]
     context = f"{ev.chunk.article.title}\n{before}\n{ev.chunk.text[span.start : span.end]}"
     coverage = term_overlap(query_terms(question), context)
-    return (1.0, margin, top.score, min(strength, 0.3), choice.probability, choice.fit, coverage)
+    miss = float(answer_type(question) in ("count", "when") and choice.fit == 0.0)
+    return (1.0, margin, top.score, min(strength, 0.3), choice.probability, choice.fit, coverage,
+            miss)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +138,8 @@ class AbstainModel:
     weights: tuple[float, ...]
 
     def probability(self, signals: Sequence[float]) -> float:
+        if signals[ABSTAIN_FEATURES.index("type_miss")]:
+            return 0.0
         z = (np.asarray(signals) - np.asarray(self.mean)) / np.asarray(self.scale)
         return float(1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights)))))
 
@@ -147,9 +158,11 @@ def answer_confidence(
     policy: AnswerPolicy = DEFAULT_POLICY,
     model: QuoteModel | None = None,
     abstain_model: AbstainModel | None = None,
+    choice: Choice | None = None,
 ) -> float:
-    """How likely the index answers `question` (0..1; `policy.answer_above` applies)."""
-    signals = answer_signals(result, question, policy, model)
+    """How likely the index answers `question` (0..1; `policy.answer_above` applies).
+    `choice`: what `bot.quote.choose` picked for this result, when already known."""
+    signals = answer_signals(result, question, policy, model, choice)
     if signals is None:
         return 0.0
     return (abstain_model or default_abstain_model()).probability(signals)
@@ -160,10 +173,12 @@ def should_abstain(
     policy: AnswerPolicy = DEFAULT_POLICY,
     question: str = "",
     model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> bool:
     """Too weak to answer: by `answer_confidence` with the question, else by `confidence`."""
     if question:
-        return answer_confidence(result, question, policy, model) < policy.answer_above
+        confident = answer_confidence(result, question, policy, model, choice=choice)
+        return confident < policy.answer_above
     return confidence(result, policy) < policy.abstain_below
 
 
@@ -238,7 +253,6 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
     )  # fmt: skip
 
 
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())
 
 
@@ -249,10 +263,10 @@ def quantities(text: str) -> dict[str, set[str]]:
     Years are not quantities ("in 2016 ...").
     """
     found: dict[str, set[str]] = {}
-    for match in _NUMBER.finditer(text):
-        value = re.sub(r"[.,\u00a0 ]", "", match.group())
-        if len(value) == 4 and "1000" <= value <= "2099" and match.group().isdigit():
+    for match in NUMBER.finditer(text):
+        if is_year(match.group()):
             continue
+        value = number_value(match.group())
         after = [w for w in tokens(text[match.end() : match.end() + 60]) if not w.isdigit()]
         unit = next((w for w in after[:4] if w not in STOPWORDS and w not in _PARTITIVE), None)
         if unit is not None and len(unit) >= 3:
@@ -285,13 +299,15 @@ def pick_quotes(
     policy: AnswerPolicy = DEFAULT_POLICY,
     question: str = "",
     model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> list[tuple[Evidence, ScoredSentence]]:
     """The sentence `bot.quote.choose` picks (with `question`; else the top passage's best
     sentence), plus near-equal ones of other articles on the same topic; newer first."""
     ranked = [e for e in evidence if e.sentences]
     if not ranked:
         return []
-    choice = choose(question, ranked, model) if question else None
+    if choice is None and question:
+        choice = choose(question, ranked, model)
     best, first = ranked[0], ranked[0].sentences[0]
     if choice is not None:
         best, first = ranked[choice.evidence], choice.sentence
@@ -332,12 +348,14 @@ def extractive_answer(
     policy: AnswerPolicy = DEFAULT_POLICY,
     searched: str = "",
     model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> Answer:
     """The answer quoting the best sentence(s) of `evidence` (which must not be empty).
 
-    `searched` is the question as searched (a follow-up made standalone); it picks the quote.
+    `searched` is the question as searched (a follow-up made standalone); it picks the quote
+    (`choice`, when the caller already made it for these evidence).
     """
-    picked = pick_quotes(evidence, policy, searched or question, model)
+    picked = pick_quotes(evidence, policy, searched or question, model, choice)
     if not picked:
         return abstention(question, language, scope or Scope(0, None, None))
     citations: list[Citation] = []
@@ -382,6 +400,9 @@ def answer_from(
     model: QuoteModel | None = None,
 ) -> Answer:
     """The extractive answer to a search, or the abstention when the evidence is too weak."""
-    if should_abstain(result, policy, searched or question, model):
+    searched = searched or question
+    ranked = [e for e in result.evidence if e.sentences]
+    choice = choose(searched, ranked, model) if ranked else None
+    if should_abstain(result, policy, searched, model, choice):
         return abstention(question, language, scope, filters)
-    return extractive_answer(question, language, result.evidence, scope, policy, searched, model)
+    return extractive_answer(question, language, ranked, scope, policy, searched, model, choice)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.retrieval import fold, tokens
 
@@ -99,7 +100,7 @@ MONTH_WORDS = frozenset(
     century centuries secol secolul siecle jahrhundert siglo secolo
     """.split()
 )
-_DIGITS = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
+NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -122,9 +123,24 @@ def answer_type(question: str) -> str:
     return best[1] if best else "what"
 
 
+@lru_cache(maxsize=65536)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
+def number_value(written: str) -> str:
+    """A number as digits only ("8.000" and "8,000" are "8000")."""
+    return re.sub(r"[.,\u00a0 ]", "", written)
+
+
+def is_year(written: str) -> bool:
+    value = number_value(written)
+    return written.isdigit() and len(value) == 4 and "1000" <= value <= "2099"
+
+
 def number_values(text: str) -> set[str]:
-    """The numbers written in digits, separators removed ("8.000" and "8,000" are "8000")."""
-    return {re.sub(r"[.,\u00a0 ]", "", m) for m in _DIGITS.findall(text)}
+    """The numbers written in digits in `text`, as `number_value`s."""
+    return {number_value(m) for m in NUMBER.findall(text)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +150,6 @@ class Content:
     new_numbers: int  # numbers (digits or number words) the question does not, years aside
     dates: int  # years, month and weekday names
     new_names: int  # capitalised words, not first in the sentence, not in the question
-    words: int
 
 
 def content(sentence: str, question: str) -> Content:
@@ -143,13 +158,13 @@ def content(sentence: str, question: str) -> Content:
     asked_numbers = number_values(question)
     numbers = number_values(sentence) - asked_numbers
     words = _WORD.findall(sentence)
-    folded = [fold(w) for w in words]
+    folded = [_fold_word(w) for w in words]
     number_words = sum(1 for w in folded if w in NUMBER_WORDS and w not in asked_words)
-    years = sum(1 for n in numbers if len(n) == 4 and "1000" <= n <= "2099")
+    years = sum(1 for n in numbers if is_year(n))
     dates = years + sum(1 for w in folded if w in MONTH_WORDS)
     names = sum(
         1
         for i, (w, f) in enumerate(zip(words, folded, strict=True))
         if i > 0 and w[0].isupper() and f not in asked_words and f not in MONTH_WORDS
     )
-    return Content(len(numbers) - years + number_words, dates, names, len(words))
+    return Content(len(numbers) - years + number_words, dates, names)

@@ -16,8 +16,8 @@ Answer level (`newsdesk eval --answers`): what a person reads. Per question the 
 - AC (answer correct): a gold answer string appears in the answer text or its first quote,
   both compared after `normalise` (case and accents folded, thousands separators dropped and
   decimal commas read as points, so "8.000" = "8,000" = "8000" and "3,5" = "3.5", quotes,
-  dashes and runs of whitespace unified). An abstention is not correct: AC is over all
-  answerable questions;
+  dashes and runs of whitespace unified), as whole words. An abstention is not correct: AC
+  is over all answerable questions;
 - cite@3: one of the answer's first three citations is a passage of the gold article holding
   an answer;
 - false answer: an unanswerable question that was answered. Besides records marked
@@ -205,8 +205,18 @@ def normalise(text: str) -> str:
 
 
 def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether a gold answer appears in `text` (both `normalise`d), as whole words: "8.000" is
+    not found in "18,000"."""
     folded = normalise(text)
-    return any(a.strip() and normalise(a) in folded for a in answers)
+    for answer in answers:
+        gold = normalise(answer)
+        if not gold:
+            continue
+        head = r"(?<!\w)" if gold[0].isalnum() else ""
+        tail = r"(?!\w)" if gold[-1].isalnum() else ""
+        if re.search(head + re.escape(gold) + tail, folded):
+            return True
+    return False
 
 
 def translations_of(doc_id: str) -> Callable[[str], bool]:
