@@ -104,6 +104,7 @@ NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+@lru_cache(maxsize=1024)
 def answer_type(question: str) -> str:
     """`count`, `when`, `who`, `where` or `what`, from the question words (see the table)."""
     words = tokens(question)

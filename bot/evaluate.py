@@ -236,7 +236,6 @@ class AnswerOutcome:
     answered: bool
     correct: bool  # AC (always False for unanswerable questions)
     cited: bool  # the gold passage among the first three citations
-    quotes: int = 0  # sentences quoted in the first citation
 
 
 def answer_outcome(record: dict, answer: Answer, answerable: bool | None = None) -> AnswerOutcome:

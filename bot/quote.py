@@ -6,10 +6,12 @@ candidate, described by signals that are the same for every article and language
 - its retrieval score (language-centred cosine with the question plus term overlap), and how
   far it is from the best sentence of its passage and of all candidates; its passage's rank;
 - its context: the scores of the sentences before and after it, and the share of the
-  question's content words found in the title, the previous sentence and the sentence together
-  (so "8.000 dintre aceștia" — "8,000 of them" — is read with what "them" refers to);
+  question's content words found in the title, the two sentences before it (reaching into the
+  previous chunk of the article when that was retrieved too) and the sentence together, and
+  whether it opens with or holds a pronoun (so "8.000 dintre aceștia" — "8,000 of them" — is
+  read with what "them" refers to);
 - the answer-type fit (`bot.answer_type`): a "how many" question wants a number the question
-  does not already hold, "when" a date, "who" and "where" a name;
+  does not already hold, "when" a date, "who" and "where" a name (and "where" a place noun);
 - whether it is the article's lead (which restates the topic and so matches every question).
 
 The weights are fitted on the XQuAD dev questions only, with article-grouped cross-validation
@@ -35,7 +37,7 @@ import numpy as np
 
 from bot.answer_type import MONTH_WORDS, answer_type, content
 from bot.answers import Evidence, ScoredSentence
-from bot.retrieval import query_terms, term_overlap, tokens
+from bot.retrieval import query_terms, tokens, word_overlap
 from newsdesk.articles import Span
 
 WEIGHTS = Path(__file__).with_name("quote_weights.json")
@@ -152,6 +154,12 @@ PLACE_NOUNS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
+def word_set(text: str) -> frozenset[str]:
+    """The folded words of a sentence or title (cached: neighbours are read several times)."""
+    return frozenset(tokens(text))
+
+
 def starts_with_anaphor(sentence: str) -> bool:
     """Whether the sentence opens with a pronoun or demonstrative ("It is the county seat")."""
     words = tokens(sentence[:40])
@@ -207,9 +215,9 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
         for i, span in enumerate(spans):
             text = chunk.text[span.start : span.end]
             context = (earlier + own[:i])[-2:]  # the two sentences before it
-            before = " ".join(t for t, _ in context)
             context_gap = max((sc for _, sc in context), default=scores[i]) - scores[i]
-            words = set(tokens(text))
+            words = word_set(text)
+            around = word_set(chunk.article.title).union(words, *(word_set(t) for t, _ in context))
             held = content(text, question)
             prev_gap = scores[i - 1] - scores[i] if i else 0.0
             anaphor = float(starts_with_anaphor(text))
@@ -230,8 +238,8 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "anaphor_x_prev": anaphor * max(prev_gap, 0.0),
                 "context_score": context_gap,
                 "refers_x_context": float(bool(words & REFERRING)) * max(context_gap, 0.0),
-                "overlap": term_overlap(terms, text),
-                "context_overlap": term_overlap(terms, f"{chunk.article.title}\n{before}\n{text}"),
+                "overlap": word_overlap(terms, words),
+                "context_overlap": word_overlap(terms, around),
                 "lead": float(chunk.index == 0 and i == 0),
                 "log_chars": math.log1p(len(text)),
                 "numbers": numbers,
