@@ -2,43 +2,54 @@
 
 Without an LLM this is the answer; with one it is what the LLM answer falls back to. Rules:
 
-- The answer quotes the best sentence of the best passage, followed by `[n]`; every citation
-  carries the passage (the stored chunk text) and the quote (a verbatim substring of it).
+- The answer quotes the sentence `bot.quote.choose` picks among the best passages' sentences
+  (sometimes with the sentence next to it), followed by `[n]`; every citation carries the
+  passage (the stored chunk text) and the quote (a verbatim substring of it).
 - Every quote is dated by its article ("According to an article of Nov 2024 …"), in the
   question's language (templates in `bot/phrases.py`).
 - A quote in another language than the question is introduced as such ("in Romanian:") and
   shown in its original words.
 - A second sentence is added when another article's best sentence scores almost as well
-  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences carry
-  numbers and the numbers differ, the answer says the sources disagree.
-- When the evidence is too weak (`should_abstain`), the answer says nothing was found and
-  what was searched: how many articles, which dates, which filters.
+  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences give a
+  number of the same thing (`quantities`) with no value in common, the answer says the
+  sources disagree.
+- When the index is unlikely to answer (`answer_confidence`, below `answer_above`), the
+  answer says nothing was found and what was searched: how many articles, which dates, which
+  filters.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import numpy as np
 
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
+from bot.answer_type import NUMBER, answer_type, is_year, number_value
+from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.phrases import format_date, language_name, phrase, quoted
-from bot.retrieval import SearchResult, query_terms, term_overlap
+from bot.retrieval import STOPWORDS, SearchResult, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
 
 
 @dataclass(frozen=True, slots=True)
 class AnswerPolicy:
-    """When to abstain and how much to quote (threshold calibrated in bench/retrieval.py)."""
+    """When to abstain and how much to quote (thresholds calibrated in bench/answers.py and
+    bench/retrieval.py)."""
 
     # Answer when the best passage stands out from the best passage of any other article by
     # at least `abstain_below` (in passage score), or when its own score reaches `strong` (a
     # story several articles tell equally well); never when its best sentence scores below
     # `floor`. Calibrated on XQuAD dev and bench/unanswerable.jsonl by bench/retrieval.py.
     abstain_below: float = 0.045
+    # With the question, the answer is given when `answer_confidence` (the probability that
+    # the index answers it) reaches this; calibrated by bench/answers.py.
+    answer_above: float = 0.5
     strong: float = -0.14
     floor: float = -0.2
     max_quotes: int = 2
@@ -54,7 +65,7 @@ NO_OTHER_ARTICLE = 1.0  # the margin reported when no other article was a candid
 
 
 def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> float:
-    """The evidence strength `policy.abstain_below` applies to (higher is surer).
+    """Retrieval's evidence strength `policy.abstain_below` applies to (higher is surer).
 
     Two signals, either of which is enough to answer. The margin: an answerable question
     usually has one article that answers it and others that merely share its topic, while a
@@ -76,7 +87,98 @@ def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> floa
     return max(margin, top.score - policy.strong + policy.abstain_below)
 
 
-def should_abstain(result: SearchResult, policy: AnswerPolicy = DEFAULT_POLICY) -> bool:
+ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage",
+                    "type_miss")
+
+
+def answer_signals(
+    result: SearchResult,
+    question: str,
+    policy: AnswerPolicy,
+    model: QuoteModel | None = None,
+    choice: Choice | None = None,
+) -> tuple[float, ...] | None:
+    """What says whether the index answers `question` (order `ABSTAIN_FEATURES`); None when
+    there is no evidence or its best sentence is below the floor.
+
+    Besides retrieval's own signals (the top passage's margin over other articles, its score,
+    `confidence`), what the answer would quote: how likely `bot.quote` finds its sentence to
+    answer, whether it holds the expected answer type, and the share of the question's content
+    words it covers with its title and previous sentence. A topical near miss (an article on
+    the question's subject that does not hold its answer) scores high on retrieval and low on
+    these. `type_miss` is 1 when a "how many" or "when" question would be answered by a
+    quote that holds no number or date: `AbstainModel` never answers then.
+    """
+    strength = confidence(result, policy)
+    if not np.isfinite(strength):
+        return None
+    ranked = [e for e in result.evidence if e.sentences]
+    choice = choice or choose(question, ranked, model)
+    if choice is None:
+        return None
+    top = result.candidates[0]
+    other = next((c for c in result.candidates if c.article_id != top.article_id), None)
+    margin = 0.3 if other is None else min(top.score - other.score, 0.3)
+    ev = ranked[choice.evidence]
+    span = choice.sentence.span
+    before = ev.chunk.text[max(0, span.start - 300) : span.start]
+    context = f"{ev.chunk.article.title}\n{before}\n{ev.chunk.text[span.start : span.end]}"
+    coverage = term_overlap(query_terms(question), context)
+    miss = float(answer_type(question) in ("count", "when") and choice.fit == 0.0)
+    return (1.0, margin, top.score, min(strength, 0.3), choice.probability, choice.fit, coverage,
+            miss)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class AbstainModel:
+    """Logistic regression over `ABSTAIN_FEATURES` (fitted by bench/answers.py --fit)."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+
+    def probability(self, signals: Sequence[float]) -> float:
+        if signals[ABSTAIN_FEATURES.index("type_miss")]:
+            return 0.0
+        z = (np.asarray(signals) - np.asarray(self.mean)) / np.asarray(self.scale)
+        return float(1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights)))))
+
+
+@lru_cache(maxsize=1)
+def default_abstain_model() -> AbstainModel:
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))["abstain"]
+    if tuple(data["features"]) != ABSTAIN_FEATURES:
+        raise ValueError(f"{WEIGHTS} was fitted on other signals: run bench/answers.py --fit")
+    return AbstainModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]))
+
+
+def answer_confidence(
+    result: SearchResult,
+    question: str,
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    model: QuoteModel | None = None,
+    abstain_model: AbstainModel | None = None,
+    choice: Choice | None = None,
+) -> float:
+    """How likely the index answers `question` (0..1; `policy.answer_above` applies).
+    `choice`: what `bot.quote.choose` picked for this result, when already known."""
+    signals = answer_signals(result, question, policy, model, choice)
+    if signals is None:
+        return 0.0
+    return (abstain_model or default_abstain_model()).probability(signals)
+
+
+def should_abstain(
+    result: SearchResult,
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    question: str = "",
+    model: QuoteModel | None = None,
+    choice: Choice | None = None,
+) -> bool:
+    """Too weak to answer: by `answer_confidence` with the question, else by `confidence`."""
+    if question:
+        confident = answer_confidence(result, question, policy, model, choice=choice)
+        return confident < policy.answer_above
     return confidence(result, policy) < policy.abstain_below
 
 
@@ -151,17 +253,31 @@ def citation(n: int, evidence: Evidence, quote: str) -> Citation:
     )  # fmt: skip
 
 
-_NUMBER = re.compile(r"\d+(?:[.,\s]\d{3})*(?:[.,]\d+)?")
+_PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())
 
 
-def numbers(text: str) -> set[str]:
-    return {re.sub(r"[.,\s]", "", m) for m in _NUMBER.findall(text)}
+def quantities(text: str) -> dict[str, set[str]]:
+    """What each number in `text` counts: the first content word after it (its first four
+    letters, so "soldiers" and "soldați" agree), mapped to the values given for it.
+
+    Years are not quantities ("in 2016 ...").
+    """
+    found: dict[str, set[str]] = {}
+    for match in NUMBER.finditer(text):
+        if is_year(match.group()):
+            continue
+        value = number_value(match.group())
+        after = [w for w in tokens(text[match.end() : match.end() + 60]) if not w.isdigit()]
+        unit = next((w for w in after[:4] if w not in STOPWORDS and w not in _PARTITIVE), None)
+        if unit is not None and len(unit) >= 3:
+            found.setdefault(unit[:4], set()).add(value)
+    return found
 
 
 def disagree(a: str, b: str) -> bool:
-    """Both sentences state numbers, and not the same ones."""
-    na, nb = numbers(a), numbers(b)
-    return bool(na and nb and na != nb)
+    """Both sentences give a number of the same thing, and no value in common for it."""
+    qa, qb = quantities(a), quantities(b)
+    return any(not (qa[unit] & qb[unit]) for unit in qa.keys() & qb.keys())
 
 
 def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
@@ -179,22 +295,31 @@ def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
 
 
 def pick_quotes(
-    evidence: Sequence[Evidence], policy: AnswerPolicy = DEFAULT_POLICY
+    evidence: Sequence[Evidence],
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    question: str = "",
+    model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> list[tuple[Evidence, ScoredSentence]]:
-    """The top passage's best sentence, plus near-equal ones of other articles on the same
-    topic; newer first."""
+    """The sentence `bot.quote.choose` picks (with `question`; else the top passage's best
+    sentence), plus near-equal ones of other articles on the same topic; newer first."""
     ranked = [e for e in evidence if e.sentences]
     if not ranked:
         return []
-    best = ranked[0]  # the top passage: retrieval already weighed its best sentence
-    chosen = [(best, best.sentences[0])]
+    if choice is None and question:
+        choice = choose(question, ranked, model)
+    best, first = ranked[0], ranked[0].sentences[0]
+    if choice is not None:
+        best, first = ranked[choice.evidence], choice.sentence
+    chosen = [(best, first)]
     seen = {best.chunk.article.article_id}
+    top_score = ranked[0].sentences[0].score  # retrieval's best sentence: the bar for others
     for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
         if len(chosen) >= policy.max_quotes:
             break
         if ev.chunk.article.article_id in seen:
             continue
-        if ev.sentences[0].score < chosen[0][1].score - policy.second_margin:
+        if ev.sentences[0].score < top_score - policy.second_margin:
             break
         if not same_topic(best, best.sentences[0], ev, ev.sentences[0], policy.same_topic):
             continue
@@ -221,9 +346,16 @@ def extractive_answer(
     evidence: Sequence[Evidence],
     scope: Scope | None = None,
     policy: AnswerPolicy = DEFAULT_POLICY,
+    searched: str = "",
+    model: QuoteModel | None = None,
+    choice: Choice | None = None,
 ) -> Answer:
-    """The answer quoting the best sentence(s) of `evidence` (which must not be empty)."""
-    picked = pick_quotes(evidence, policy)
+    """The answer quoting the best sentence(s) of `evidence` (which must not be empty).
+
+    `searched` is the question as searched (a follow-up made standalone); it picks the quote
+    (`choice`, when the caller already made it for these evidence).
+    """
+    picked = pick_quotes(evidence, policy, searched or question, model, choice)
     if not picked:
         return abstention(question, language, scope or Scope(0, None, None))
     citations: list[Citation] = []
@@ -255,3 +387,22 @@ def extractive_answer(
         question=question, answer=text, language=language, abstained=False,
         citations=tuple(citations), scope=scope,
     )  # fmt: skip
+
+
+def answer_from(
+    question: str,
+    language: str,
+    result: SearchResult,
+    scope: Scope,
+    filters: Filters = Filters(),
+    policy: AnswerPolicy = DEFAULT_POLICY,
+    searched: str = "",
+    model: QuoteModel | None = None,
+) -> Answer:
+    """The extractive answer to a search, or the abstention when the evidence is too weak."""
+    searched = searched or question
+    ranked = [e for e in result.evidence if e.sentences]
+    choice = choose(searched, ranked, model) if ranked else None
+    if should_abstain(result, policy, searched, model, choice):
+        return abstention(question, language, scope, filters)
+    return extractive_answer(question, language, ranked, scope, policy, searched, model, choice)

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bot.answer import DEFAULT_POLICY, AnswerPolicy, abstention, extractive_answer, scope_of, should_abstain
+from bot.answer import DEFAULT_POLICY, AnswerPolicy, answer_from, scope_of
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
 from bot.followup import standalone_question
@@ -143,11 +143,9 @@ class Asker:
         language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
         rewritten = standalone if standalone != question else ""
-        if should_abstain(result, self.policy):
-            return replace(abstention(question, language, scope, filters), standalone_question=rewritten)
-        answer = extractive_answer(question, language, result.evidence, scope, self.policy)
+        answer = answer_from(question, language, result, scope, filters, self.policy, standalone)
         answer = replace(answer, standalone_question=rewritten)
-        if self.llm is not None:
+        if not answer.abstained and self.llm is not None:
             answer = self._with_llm(question, language, result.evidence, answer)
         return answer
 

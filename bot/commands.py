@@ -41,11 +41,16 @@ def register(commands: Any) -> None:
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_TOP_K)")
     p.set_defaults(run=run_chat)
 
-    p = commands.add_parser("eval", help="retrieval quality on a benchmark file (../shared/bench format)")
+    p = commands.add_parser("eval", help="retrieval (or answer) quality on benchmark files "
+                            "(../shared/bench format)")
     p.add_argument("questions", type=Path, nargs="+", metavar="QUESTIONS.jsonl")
-    p.add_argument("--k", "-k", type=int, default=10, help="passages retrieved per question")
+    p.add_argument("--k", "-k", type=int, default=None,
+                   help="passages retrieved per question (default 10; with --answers, as `ask`: "
+                   "NEWSDESK_TOP_K)")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
     p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
+    p.add_argument("--answers", action="store_true",
+                   help="score the answers a person reads: answered, AC, cite@3, false answers")
     p.set_defaults(run=run_eval)
 
     p = commands.add_parser(
@@ -349,6 +354,9 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             f"{len(missing)} gold articles are not in the index (e.g. {missing[0]}): ingest the "
             "benchmark corpus files first, e.g. `newsdesk ingest ../shared/bench/xquad/corpus.*.jsonl`"
         )
+    if args.answers:
+        return _eval_answers(asker, records, args)
+    args.k = args.k or 10
     started = time.perf_counter()
     outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k)
     seconds = time.perf_counter() - started
@@ -361,4 +369,30 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     print(evaluate.markdown_table(rows))
     print(f"\n{len(records)} questions, k={args.k}, abstention threshold "
           f"{asker.policy.abstain_below}, {seconds:.1f} s")  # fmt: skip
+    return 0
+
+
+def _eval_answers(asker: Asker, records: list[dict], args: argparse.Namespace) -> int:
+    """`eval --answers`: every question asked as `ask` asks it (answerable ones within their
+    corpus language), its answer scored by `bot.evaluate.answer_outcome`."""
+    from bot import evaluate
+    from newsdesk.index import Filters
+
+    started = time.perf_counter()
+    outcomes = []
+    for record in records:
+        lang = record.get("corpus_lang") if evaluate.is_answerable(record) else None
+        answer = asker.ask(record["question"], filters=Filters(lang=lang or None), k=args.k)
+        outcomes.append(evaluate.answer_outcome(record, answer))
+    seconds = time.perf_counter() - started
+    rows = evaluate.answer_report(outcomes)
+    if args.json:
+        print(json.dumps({"by_pair": {n: m.as_json() for n, m in rows.items()},
+                          "k": args.k or asker.settings.top_k,
+                          "threshold": asker.policy.answer_above, "seconds": round(seconds, 1)},
+                         ensure_ascii=False))  # fmt: skip
+        return 0
+    print(evaluate.answer_table(rows))
+    print(f"\n{len(records)} questions, abstention threshold {asker.policy.answer_above}, "
+          f"{seconds:.1f} s")  # fmt: skip
     return 0

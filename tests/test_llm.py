@@ -667,7 +667,7 @@ def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
     asker = Asker(
         make_settings(built_data_dir(tmp_path_factory, e5)),
         embedder=e5,
-        policy=AnswerPolicy(abstain_below=float("-inf")),
+        policy=AnswerPolicy(abstain_below=float("-inf"), answer_above=float("-inf")),
     )
     try:
         n = next(i for i, ev in enumerate(asker.search(QUESTION), 1) if words in ev.chunk.text)

@@ -1,0 +1,179 @@
+"""Fit the sentence scorer of `bot.quote` on the XQuAD dev questions; write bot/quote_weights.json.
+
+    python bench/fit_quote.py [--limit N] [--second P] [--no-write]
+
+Every dev question (en-en, ro-ro, en-ro, ro-en) is searched as `newsdesk ask` searches it (its
+corpus language as filter); every sentence of the first `QuoteModel.passages` passages is a
+row of `bot.quote.FEATURES`, labelled 1 when it belongs to the gold article and contains a gold
+answer (`bot.evaluate.contains_answer`). A logistic regression (numpy, Newton steps, L2) is
+fitted with article-grouped 5-fold cross-validation: the folds split the 48 XQuAD articles,
+and a question is always scored by a model that never saw its article in any language. The
+printed rates are held-out ones; the written weights are refitted on all questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.append(str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+from retrieval import Bench  # noqa: E402
+
+from bot.evaluate import contains_answer  # noqa: E402
+from bot.quote import FEATURES, WEIGHTS, QuoteModel, candidates, choose  # noqa: E402
+from bot.retrieval import DEFAULT_PARAMS  # noqa: E402
+from newsdesk.settings import Settings  # noqa: E402
+
+FOLDS = 5
+L2 = 1.0
+PASSAGES = 3
+SECOND = 0.25
+ASK_K = Settings.model_fields["top_k"].default  # passages `ask` retrieves by default
+
+
+def group_of(doc_id: str) -> str:
+    """The article a question is about, the same in every language (`xquad-ro-x` -> `x`)."""
+    return doc_id.split("-", 2)[-1]
+
+
+def fold_of(doc_id: str, folds: int = FOLDS) -> int:
+    return zlib.crc32(group_of(doc_id).encode()) % folds
+
+
+@dataclass(slots=True)
+class Rows:
+    """Feature rows of every candidate sentence, and which question each belongs to."""
+
+    x: np.ndarray
+    y: np.ndarray
+    question: np.ndarray  # index into `records`
+    records: list[dict]
+    results: list  # the SearchResult of each record
+
+
+def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES) -> Rows:
+    xs: list[tuple[float, ...]] = []
+    ys: list[float] = []
+    owner: list[int] = []
+    results = []
+    for q, record in enumerate(records):
+        result = bench.result(record, DEFAULT_PARAMS, ASK_K)
+        results.append(result)
+        for cand in candidates(record["question"], result.evidence, passages):
+            ev = result.evidence[cand.evidence]
+            text = ev.chunk.text[cand.span.start : cand.span.end]
+            gold = ev.chunk.article.article_id == record["doc_id"]
+            xs.append(cand.features)
+            ys.append(float(gold and contains_answer(text, record["answers"])))
+            owner.append(q)
+    return Rows(np.array(xs, np.float64), np.array(ys, np.float64), np.array(owner), list(records),
+                results)  # fmt: skip
+
+
+def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30
+             ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:  # fmt: skip
+    """Logistic regression by Newton steps on standardised features; column 0 is the bias
+    (not standardised, not penalised). Returns (mean, scale, weights)."""
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    mean[0], scale[0] = 0.0, 1.0
+    scale[scale < 1e-9] = 1.0
+    z = (x - mean) / scale
+    w = np.zeros(z.shape[1])
+    penalty = np.full(z.shape[1], l2)
+    penalty[0] = 0.0
+    for _ in range(steps):
+        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        gradient = z.T @ (p - y) + penalty * w
+        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        step = np.linalg.solve(hessian, gradient)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    return tuple(mean), tuple(scale), tuple(w)
+
+
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> QuoteModel:
+    return QuoteModel(*logistic(x, y, l2), PASSAGES, SECOND)
+
+
+def fold_models(rows: Rows, l2: float = L2, second: float = SECOND) -> dict[int, QuoteModel]:
+    """One model per fold, fitted on the other folds' articles."""
+    folds = np.array([fold_of(rows.records[q]["doc_id"]) for q in rows.question])
+    return {
+        f: replace(fit_logistic(rows.x[folds != f], rows.y[folds != f], l2), second=second)
+        for f in range(FOLDS)
+    }
+
+
+def held_out_rates(rows: Rows, models: dict[int, QuoteModel]) -> dict[str, dict[str, float]]:
+    """Per pair: how often the quoted span (chosen by the held-out model) contains an answer,
+    how often the top passage's best sentence did (the old quote), and two-sentence share."""
+    out: dict[str, list[tuple[bool, bool, bool]]] = {}
+    for record, result in zip(rows.records, rows.results, strict=True):
+        model = models[fold_of(record["doc_id"])]
+        choice = choose(record["question"], result.evidence, model)
+        new = old = two = False
+        if choice is not None:
+            ev = result.evidence[choice.evidence]
+            span = choice.sentence.span
+            new = contains_answer(ev.chunk.text[span.start : span.end], record["answers"])
+            two = sum(1 for s in ev.chunk.sentences if span.start <= s.start < span.end) > 1
+        if result.evidence and result.evidence[0].sentences:
+            top = result.evidence[0]
+            span = top.sentences[0].span
+            old = contains_answer(top.chunk.text[span.start : span.end], record["answers"])
+        pair = f"{record['question_lang']}-{record['corpus_lang']}"
+        out.setdefault(pair, []).append((new, old, two))
+    return {
+        pair: {"quote_contains_answer": float(np.mean([v[0] for v in vals])),
+               "old_quote_contains_answer": float(np.mean([v[1] for v in vals])),
+               "two_sentences": float(np.mean([v[2] for v in vals]))}
+        for pair, vals in out.items()
+    }  # fmt: skip
+
+
+def all_records(bench: Bench) -> list[dict]:
+    return [r for pair in common.PAIRS for r in bench.sets[pair]]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--limit", type=int, default=0, help="first N questions per pair")
+    parser.add_argument("--l2", type=float, default=L2)
+    parser.add_argument("--second", type=float, nargs="+", default=[SECOND])
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+    index = common.xquad_index()
+    bench = Bench(index, index.embedder, "dev", args.limit)
+    rows = collect(bench, all_records(bench))
+    print(f"{len(rows.records)} questions, {len(rows.y)} candidate sentences, "
+          f"{int(rows.y.sum())} answer-bearing", file=sys.stderr)  # fmt: skip
+    for second in args.second:
+        rates = held_out_rates(rows, fold_models(rows, args.l2, second))
+        print(f"second >= {second}: " + json.dumps({p: {k: round(v, 3) for k, v in r.items()}
+                                                    for p, r in rates.items()}))  # fmt: skip
+    if not args.no_write:
+        model = fit_logistic(rows.x, rows.y, args.l2)
+        old = json.loads(WEIGHTS.read_text(encoding="utf-8")) if WEIGHTS.exists() else {}
+        WEIGHTS.write_text(json.dumps({**old,
+            "fitted_by": "bench/fit_quote.py", "data": "XQuAD dev, 4 pairs",
+            "features": list(FEATURES), "mean": [round(v, 6) for v in model.mean],
+            "scale": [round(v, 6) for v in model.scale],
+            "weights": [round(v, 6) for v in model.weights],
+            "passages": PASSAGES, "second": args.second[0],
+        }, indent=1) + "\n", encoding="utf-8")  # fmt: skip
+        print(f"written {WEIGHTS}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

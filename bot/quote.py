@@ -1,0 +1,278 @@
+"""Which sentence the answer quotes: a logistic regression over per-sentence signals.
+
+Retrieval ranks passages; inside the best few (`QuoteModel.passages`), every sentence is a
+candidate, described by signals that are the same for every article and language:
+
+- its retrieval score (language-centred cosine with the question plus term overlap), and how
+  far it is from the best sentence of its passage and of all candidates; its passage's rank;
+- its context: the scores of the sentences before and after it, and the share of the
+  question's content words found in the title, the two sentences before it (reaching into the
+  previous chunk of the article when that was retrieved too) and the sentence together, and
+  whether it opens with or holds a pronoun (so "8.000 dintre aceștia" — "8,000 of them" — is
+  read with what "them" refers to);
+- the answer-type fit (`bot.answer_type`): a "how many" question wants a number the question
+  does not already hold, "when" a date, "who" and "where" a name (and "where" a place noun);
+- whether it is the article's lead (which restates the topic and so matches every question).
+
+The weights are fitted on the XQuAD dev questions only, with article-grouped cross-validation
+(`bench/fit_quote.py`, which writes `bot/quote_weights.json`). The model's probability that the
+chosen sentence answers is also a signal for abstention (`bot.answer.confidence`). When the
+sentence next to the chosen one is itself likely to answer (`QuoteModel.second`), it is quoted
+too: the answer stays a sentence or two, and stays a verbatim substring of the passage.
+
+A dateline glued to the lead ("Monday, August 3, 2020\nOn Thursday, ...") is not part of any
+quote: a first line made only of date words and numbers is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from bot.answer_type import MONTH_WORDS, answer_type, content
+from bot.answers import Evidence, ScoredSentence
+from bot.retrieval import query_terms, tokens, word_overlap
+from newsdesk.articles import Span
+
+WEIGHTS = Path(__file__).with_name("quote_weights.json")
+TYPE_PAIRS = (
+    ("count", "numbers"), ("when", "dates"), ("when", "numbers"), ("who", "names"),
+    ("where", "names"), ("what", "names"), ("what", "numbers"), ("what", "dates"),
+)  # fmt: skip
+FEATURES = (
+    "bias", "score", "gap_passage", "gap_all", "passage_gap", "top_passage", "prev_score",
+    "next_score", "after_best", "before_best", "anaphor", "anaphor_x_prev", "context_score",
+    "refers_x_context", "overlap", "context_overlap", "lead", "log_chars", "numbers", "dates",
+    "names", "where_x_places", *(f"{q}_x_{c}" for q, c in TYPE_PAIRS),
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One sentence of one retrieved passage, with its signals."""
+
+    evidence: int  # index into the evidence list
+    position: int  # the sentence's index in its chunk
+    span: Span  # offsets in the chunk text (a leading dateline removed)
+    score: float  # its retrieval score
+    features: tuple[float, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """The quoted span (one sentence, or two adjacent ones) and how likely it answers."""
+
+    evidence: int
+    sentence: ScoredSentence
+    probability: float
+    fit: float  # 1.0 when the chosen sentence holds what the question's type asks for
+
+
+@dataclass(frozen=True, slots=True)
+class QuoteModel:
+    """Standardisation and weights of the sentence scorer, and how to use its output."""
+
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    weights: tuple[float, ...]
+    passages: int = 3  # candidates come from this many passages, best first
+    second: float = 0.25  # an adjacent sentence at least this likely to answer is quoted too
+
+    def probabilities(self, rows: np.ndarray) -> np.ndarray:
+        z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
+        return 1.0 / (1.0 + np.exp(-(z @ np.asarray(self.weights))))
+
+
+@lru_cache(maxsize=1)
+def default_model() -> QuoteModel:
+    """The model fitted by bench/fit_quote.py (its features must be `FEATURES`)."""
+    data = json.loads(WEIGHTS.read_text(encoding="utf-8"))
+    if tuple(data["features"]) != FEATURES:
+        raise ValueError(f"{WEIGHTS} was fitted on other features: run bench/fit_quote.py")
+    return QuoteModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
+                      int(data["passages"]), float(data["second"]))  # fmt: skip
+
+
+def dateline_end(text: str) -> int:
+    """Where the sentence starts after a leading line of only date words and numbers (else 0)."""
+    newline = text.find("\n")
+    if newline <= 0 or newline > 60:
+        return 0
+    words = tokens(text[:newline])
+    if not words or not all(w.isdigit() or w in MONTH_WORDS for w in words):
+        return 0
+    rest = text[newline:]
+    return newline + len(rest) - len(rest.lstrip())
+
+
+def sentence_spans(chunk_text: str, spans: Sequence[Span], first_chunk: bool) -> list[Span]:
+    """The chunk's sentences; the lead of an article loses a glued dateline."""
+    out = list(spans) or [Span(0, len(chunk_text))]
+    if first_chunk and out:
+        head = out[0]
+        skip = dateline_end(chunk_text[head.start : head.end])
+        if skip and head.start + skip < head.end:
+            out[0] = Span(head.start + skip, head.end)
+    return out
+
+
+# Words that open a sentence about something named before it (en, ro, fr, de, es, it), folded.
+ANAPHORS = frozenset(
+    """
+    he she it they this these those his her its their there then such both
+    el ea ei ele acesta aceasta acestia acestea aceste acest lui sa sau lor acolo apoi
+    il elle ils elles ce cette ces cet son sa ses leur leurs
+    er sie es dies diese dieser dieses sein seine ihr ihre dort dann
+    ella ellos ellas este esta estos estas ese esa su sus alli luego
+    egli lei essi esse questo questa questi queste suo sua suoi loro li poi
+    """.split()
+)
+
+
+# Pronouns that stand for a group named before ("8.000 dintre aceștia", "8,000 of them").
+REFERRING = frozenset(
+    """
+    them they these those acestia acestea dintre ei ele eux ceux ils elles
+    diese ihnen ellos ellas estos estas essi questi loro
+    """.split()
+)
+# Nouns that say a place is named (a "where" answer): region, city, country, ... (folded).
+PLACE_NOUNS = frozenset(
+    """
+    region city country province state town village capital border area territory county
+    district island coast river regiunea regiune orasul oras tara provincia judetul capitala
+    granita zona teritoriul raionul satul insula region ville pays province frontiere capitale
+    territoire departement regione citta paese provincia confine capitale territorio
+    stadt land provinz grenze hauptstadt gebiet bezirk ciudad pais frontera territorio
+    """.split()
+)
+
+
+@lru_cache(maxsize=8192)
+def word_set(text: str) -> frozenset[str]:
+    """The folded words of a sentence or title (cached: neighbours are read several times)."""
+    return frozenset(tokens(text))
+
+
+def starts_with_anaphor(sentence: str) -> bool:
+    """Whether the sentence opens with a pronoun or demonstrative ("It is the county seat")."""
+    words = tokens(sentence[:40])
+    return bool(words) and words[0] in ANAPHORS
+
+
+def preceding(evidence: Sequence[Evidence], scored: list[dict[Span, float]]
+              ) -> dict[tuple[str, int], list[tuple[str, float]]]:  # fmt: skip
+    """Each retrieved chunk's sentences and scores, by (article, chunk index): the context of
+    the first sentences of the chunk after it, when that one was retrieved too."""
+    return {
+        (ev.chunk.article.article_id, ev.chunk.index): [
+            (ev.chunk.text[sp.start : sp.end], scored[e].get(sp, 0.0))
+            for sp in (ev.chunk.sentences or (Span(0, len(ev.chunk.text)),))
+        ]
+        for e, ev in enumerate(evidence)
+    }
+
+
+def fit_of(kind: str, numbers: float, dates: float, names: float) -> dict[str, float]:
+    """The type-pair features: the question's type times what the sentence holds."""
+    held = {"numbers": numbers, "dates": dates, "names": names}
+    return {f"{q}_x_{c}": (held[c] if q == kind else 0.0) for q, c in TYPE_PAIRS}
+
+
+def type_fit(kind: str, sentence: str, question: str) -> float:
+    """1.0 when the sentence holds what the question's type asks for (0.5 for `what`)."""
+    held = content(sentence, question)
+    wanted = {"count": held.new_numbers, "when": held.dates, "who": held.new_names,
+              "where": held.new_names}.get(kind)  # fmt: skip
+    if wanted is None:
+        return 0.5
+    return 1.0 if wanted else 0.0
+
+
+def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -> list[Candidate]:
+    """Every sentence of the first `passages` passages, with its features (order `FEATURES`)."""
+    kind = answer_type(question)
+    terms = query_terms(question)
+    top_score = evidence[0].score if evidence else 0.0
+    scored = [{s.span: s.score for s in ev.sentences} for ev in evidence]
+    best_all = max((max(m.values()) for m in scored[:passages] if m), default=0.0)
+    chunks = preceding(evidence, scored)
+    out: list[Candidate] = []
+    for e, ev in enumerate(evidence[:passages]):
+        chunk = ev.chunk
+        raw = list(chunk.sentences) or [Span(0, len(chunk.text))]
+        spans = sentence_spans(chunk.text, raw, chunk.index == 0)
+        scores = [scored[e].get(s, 0.0) for s in raw]
+        best_here = max(scores) if scores else 0.0
+        own = [(chunk.text[sp.start : sp.end], scores[j]) for j, sp in enumerate(spans)]
+        earlier = chunks.get((chunk.article.article_id, chunk.index - 1), [])
+        for i, span in enumerate(spans):
+            text = chunk.text[span.start : span.end]
+            context = (earlier + own[:i])[-2:]  # the two sentences before it
+            context_gap = max((sc for _, sc in context), default=scores[i]) - scores[i]
+            words = word_set(text)
+            around = word_set(chunk.article.title).union(words, *(word_set(t) for t, _ in context))
+            held = content(text, question)
+            prev_gap = scores[i - 1] - scores[i] if i else 0.0
+            anaphor = float(starts_with_anaphor(text))
+            numbers, dates, names = (min(held.new_numbers, 3) / 3, min(held.dates, 2) / 2,
+                                     min(held.new_names, 4) / 4)  # fmt: skip
+            values = {
+                "bias": 1.0,
+                "score": scores[i],
+                "gap_passage": scores[i] - best_here,
+                "gap_all": scores[i] - best_all,
+                "passage_gap": ev.score - top_score,
+                "top_passage": float(e == 0),
+                "prev_score": prev_gap,
+                "next_score": scores[i + 1] - scores[i] if i + 1 < len(spans) else 0.0,
+                "after_best": float(i > 0 and scores[i - 1] == best_here),
+                "before_best": float(i + 1 < len(spans) and scores[i + 1] == best_here),
+                "anaphor": anaphor,
+                "anaphor_x_prev": anaphor * max(prev_gap, 0.0),
+                "context_score": context_gap,
+                "refers_x_context": float(bool(words & REFERRING)) * max(context_gap, 0.0),
+                "overlap": word_overlap(terms, words),
+                "context_overlap": word_overlap(terms, around),
+                "lead": float(chunk.index == 0 and i == 0),
+                "log_chars": math.log1p(len(text)),
+                "numbers": numbers,
+                "dates": dates,
+                "names": names,
+                "where_x_places": float(kind == "where" and bool(words & PLACE_NOUNS)),
+                **fit_of(kind, numbers, dates, names),
+            }
+            out.append(Candidate(e, i, span, scores[i], tuple(values[f] for f in FEATURES)))
+    return out
+
+
+def choose(
+    question: str, evidence: Sequence[Evidence], model: QuoteModel | None = None
+) -> Choice | None:
+    """The span to quote: the likeliest sentence, plus an adjacent one that is likely too."""
+    model = model or default_model()
+    found = candidates(question, evidence, model.passages)
+    if not found:
+        return None
+    probs = model.probabilities(np.array([c.features for c in found], np.float64))
+    best = int(np.argmax(probs))
+    pick = found[best]
+    span = pick.span
+    neighbours = [
+        (float(p), c) for p, c in zip(probs, found, strict=True)
+        if c.evidence == pick.evidence and abs(c.position - pick.position) == 1
+    ]  # fmt: skip
+    if neighbours:
+        p_next, nxt = max(neighbours, key=lambda pc: pc[0])
+        if p_next >= model.second:
+            span = Span(min(span.start, nxt.span.start), max(span.end, nxt.span.end))
+    chunk = evidence[pick.evidence].chunk
+    kind = answer_type(question)
+    fit = type_fit(kind, chunk.text[span.start : span.end], question)
+    return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit)
