@@ -21,7 +21,9 @@ from bot.ask import Asker
 from bot.quote import dateline_end
 from newsdesk.articles import Article, normalise_text
 from newsdesk.embeddings import Embedder
-from tests.conftest import SHARED, make_settings
+from tests.support.evidence import evidence
+from tests.support.paths import SHARED
+from tests.support.settings import make_settings
 
 SEED = SHARED / "seed" / "north-korea-russia.ro.txt"
 XQUAD_RO = SHARED / "bench" / "xquad" / "corpus.ro.jsonl"
@@ -189,12 +191,10 @@ def test_sources_disagree_only_on_the_same_quantity() -> None:
 
 
 def test_an_answer_does_not_say_disagree_for_numbers_of_different_things() -> None:
-    from tests.test_answer import _evidence
-
-    older = _evidence("a", "2024-10-02", "The election results: Trump won 40 primaries in the "
-                      "election.", 0.92)  # fmt: skip
-    newer = _evidence("b", "2024-11-05", "The election results: Biden won 270 electoral votes "
-                      "in the election.", 0.915)  # fmt: skip
+    older = evidence("The election results: Trump won 40 primaries in the election.", 1,
+                     lang="en", published="2024-10-02", score=0.92)  # fmt: skip
+    newer = evidence("The election results: Biden won 270 electoral votes in the election.", 2,
+                     lang="en", published="2024-11-05", score=0.915)  # fmt: skip
     answer = extractive_answer("Who won the election?", "en", [older, newer], Scope(2, None, None))
-    assert [c.article_id for c in answer.citations] == ["b", "a"]
+    assert [c.article_id for c in answer.citations] == ["a2", "a1"]
     assert "do not agree" not in answer.answer

@@ -12,7 +12,7 @@ from bot.evaluate import answer_metrics, answer_outcome, contains_answer, normal
 from newsdesk import cli
 from newsdesk.embeddings import Embedder
 from newsdesk.settings import get_settings
-from tests.conftest import SHARED
+from tests.support.paths import SHARED
 
 XQUAD = SHARED / "bench" / "xquad"
 ARTICLES = ("xquad-ro-super_bowl_50", "xquad-ro-warsaw", "xquad-ro-amazon_rainforest")
@@ -65,7 +65,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Path:
     from ingest.pipeline import ingest
     from newsdesk.articles import Article, normalise_text
     from newsdesk.index import Index
-    from tests.conftest import make_settings
+    from tests.support.settings import make_settings
 
     data = tmp_path_factory.mktemp("eval-answers") / "data"
     lines = (XQUAD / "corpus.ro.jsonl").read_text("utf-8").splitlines()
