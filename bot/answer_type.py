@@ -60,7 +60,6 @@ QUESTION_WORDS: dict[str, tuple[str, ...]] = {
         "dove", "in quale paese", "in quale citta",
     ),
 }
-ANSWER_TYPES = ("count", "when", "who", "where", "what")
 
 _PHRASES = sorted(
     ((tuple(p.split()), kind) for kind, ps in QUESTION_WORDS.items() for p in ps),
@@ -104,24 +103,71 @@ NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# Words that may stand before a question word at the start of a clause ("And how many …",
+# "Și unde …", "In 2020, who …" is a clause break): conjunctions and prepositions, folded.
+LEADING = frozenset(
+    """
+    and but so then also or in on at from since by for to of with after before during
+    si iar dar sau in la de din pe cu pentru dupa inainte
+    et mais ou en dans a de depuis pour avec apres avant
+    und aber oder in im an am seit fur mit nach vor
+    y pero o en desde para con tras antes
+    e ma o in a da per con dopo prima
+    """.split()
+)
+_CLAUSE = re.compile(r"[,;:()\[\]«»„“”\"]|\s[-–—]\s")
+
+
+# Question words that also open subordinate or relative clauses ("… say when he met Kim", "the
+# player who scored") or are ordinary words elsewhere (English "cat" folds like Romanian
+# "cât"): they count only first in a clause or last in the question.
+CLAUSE_WORDS = frozenset(
+    """
+    when who whom whose where cand unde cat cata quand qui ou wo wann wer wen wem
+    cuando quien quienes donde quando chi dove
+    """.split()
+)
+
+
 @lru_cache(maxsize=1024)
 def answer_type(question: str) -> str:
-    """`count`, `when`, `who`, `where` or `what`, from the question words (see the table)."""
-    words = tokens(question)
+    """`count`, `when`, `who`, `where` or `what`, from the question words (see the table).
+
+    Where a question word stands matters: first in a clause ("According to Blinken, where …"),
+    perhaps after a conjunction or a preposition ("And how many …"), it always counts; words
+    of `CLAUSE_WORDS` count nowhere else but last ("… benefit whom?"); the rest count anywhere
+    ("Peyton Manning took how many teams?"), the earliest first.
+    """
     raw = question.casefold()
-    best: tuple[int, str] | None = None
+    clauses = [tokens(clause) for clause in _CLAUSE.split(question)]
+    for words in clauses:
+        starts = [0]
+        while len(starts) < 3 and starts[-1] < len(words) and words[starts[-1]] in LEADING:
+            starts.append(starts[-1] + 1)
+        for start in starts:
+            kind = _phrase_at(words, start, raw)
+            if kind:
+                return kind
+    words = [w for clause in clauses for w in clause]
+    for start in range(len(words)):
+        kind = _phrase_at(words, start, raw, anywhere=True)
+        if kind:
+            return kind
+    return (_phrase_at(words, len(words) - 1, raw) if words else "") or "what"
+
+
+def _phrase_at(words: list[str], start: int, raw: str, anywhere: bool = False) -> str:
+    """The answer type of the longest table phrase at `start` (`anywhere`: not a clause word)."""
     for phrase, kind in _PHRASES:
-        n = len(phrase)
-        for i in range(len(words) - n + 1):
-            if tuple(words[i : i + n]) != phrase:
-                continue
-            # French "où" folds to "ou" ("or"): only as the first word or written with its accent
-            if phrase == ("ou",) and i > 0 and "où" not in raw:
-                continue
-            if best is None or i < best[0]:
-                best = (i, kind)
-            break
-    return best[1] if best else "what"
+        if tuple(words[start : start + len(phrase)]) != phrase:
+            continue
+        if anywhere and phrase[0] in CLAUSE_WORDS and len(phrase) == 1:
+            continue
+        # French "où" folds to "ou" ("or"): after other words only when written with its accent
+        if phrase == ("ou",) and start > 0 and "où" not in raw:
+            continue
+        return kind
+    return ""
 
 
 @lru_cache(maxsize=65536)
@@ -153,19 +199,27 @@ class Content:
     new_names: int  # capitalised words, not first in the sentence, not in the question
 
 
+@lru_cache(maxsize=64)
+def _asked(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The question's folded words and its numbers: computed once per question, not once per
+    candidate sentence."""
+    return frozenset(tokens(question)), frozenset(number_values(question))
+
+
 def content(sentence: str, question: str) -> Content:
     """Count the sentence's numbers, dates and names that the question does not contain."""
-    asked_words = set(tokens(question))
-    asked_numbers = number_values(question)
-    numbers = number_values(sentence) - asked_numbers
+    asked_words, asked_numbers = _asked(question)
+    written = NUMBER.findall(sentence)
+    numbers = {number_value(m) for m in written} - asked_numbers
+    # a year is told by how it is written: "2024" is one, "1,500" and "2.000" are counts
+    years = numbers & {number_value(m) for m in written if is_year(m)}
     words = _WORD.findall(sentence)
     folded = [_fold_word(w) for w in words]
     number_words = sum(1 for w in folded if w in NUMBER_WORDS and w not in asked_words)
-    years = sum(1 for n in numbers if is_year(n))
-    dates = years + sum(1 for w in folded if w in MONTH_WORDS)
+    dates = len(years) + sum(1 for w in folded if w in MONTH_WORDS)
     names = sum(
         1
         for i, (w, f) in enumerate(zip(words, folded, strict=True))
         if i > 0 and w[0].isupper() and f not in asked_words and f not in MONTH_WORDS
     )
-    return Content(len(numbers) - years + number_words, dates, names)
+    return Content(len(numbers) - len(years) + number_words, dates, names)
