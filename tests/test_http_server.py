@@ -135,6 +135,33 @@ def test_half_sent_requests_are_dropped_and_never_block_answers(
     assert all(reply.startswith(b"HTTP/1.1 408") for reply in outcomes[-3:])
 
 
+def test_a_request_trickled_byte_by_byte_is_dropped_at_the_read_timeout(bot: RunningBot) -> None:
+    """One header byte well inside each read's timeout: the request as a whole still has
+    READ_TIMEOUT seconds. Before, every byte renewed the timeout, so the client kept its slot for
+    as long as it kept trickling (hours, within the header limits)."""
+    started, closed_after = time.monotonic(), None  # before the server's clock can start
+    client = socket.create_connection(("127.0.0.1", int(bot.port or 0)), timeout=30)
+    client.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nX-Padding: ")
+    try:
+        while (elapsed := time.monotonic() - started) < READ_TIMEOUT * 8:
+            ready, _, _ = select.select([client], [], [], 0.3)
+            if ready:  # the server closed it (said nothing, or a reset)
+                with contextlib.suppress(OSError):
+                    client.recv(200)
+                closed_after = elapsed
+                break
+            try:
+                client.sendall(b"a")
+            except OSError:
+                closed_after = elapsed
+                break
+        assert health(bot) == 200
+    finally:
+        client.close()
+    assert closed_after is not None, f"still held after trickling for {READ_TIMEOUT * 8:.0f} s"
+    assert closed_after >= READ_TIMEOUT * 0.9, "closed before its read timeout"
+
+
 def answered_within(clients: list[socket.socket], seconds: float) -> dict[socket.socket, bytes]:
     """The connections the server answered or closed within `seconds`, with what it sent
     (b"" for a close or a reset); the others it still holds."""

@@ -64,14 +64,17 @@ def build_app(
     client: WebClient | None = None,
     listener_executor: ThreadPoolExecutor | None = None,
     write_executor: ThreadPoolExecutor | None = None,
+    identity: dict[str, Any] | None = None,
 ) -> App:
     """A bolt `App` answering with `asker` (anything with `ask(question, history=...)`).
 
     `embedder` is used to index what admins ingest from Slack (the asker's own when omitted).
-    The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token.
+    The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token
+    (`identity`, when given, is that check's answer, already had with `client`).
     """
     client = client or web_client(settings)
-    identity = who_am_i(client, settings)  # before bolt's own auth.test, which would raise raw
+    if identity is None:  # before bolt's own auth.test, which would raise raw
+        identity = who_am_i(client, settings)
     app = App(
         client=client,
         signing_secret=settings.slack_signing_secret.get_secret_value(),
@@ -180,9 +183,7 @@ class RunningBot:
             thread.join(timeout=5)
         for executor in self.executors:
             executor.shutdown(wait=True, cancel_futures=True)
-        close = getattr(self.owned_asker, "close", None)
-        if callable(close):
-            close()
+        _close(self.owned_asker)
 
 
 def start(
@@ -194,7 +195,10 @@ def start(
     host: str = "0.0.0.0",
     port: int | None = None,
 ) -> RunningBot:
-    """Build the app and connect it (Socket Mode) or start listening (HTTP); returns at once."""
+    """Build the app and connect it (Socket Mode) or start listening (HTTP); returns at once.
+
+    The bot token is checked before the asker loads its model, so a refused token or an
+    unreachable Slack is a quick one-line error; a failure after that closes what was made."""
     bot_token = settings.slack_bot_token.get_secret_value()
     app_token = settings.slack_app_token.get_secret_value()
     if not bot_token:
@@ -208,37 +212,50 @@ def start(
             "(see docs/slack.md)"
         )
     install_redaction(settings)
-    owned = None
-    if asker is None:
-        asker, embedder = _default_asker(settings, embedder)
-        owned = asker
-    executors = (new_executor(), new_write_executor())
-    app = build_app(
-        settings, asker, embedder=embedder, feedback=feedback, listener_executor=executors[0],
-        write_executor=executors[1],
-    )  # fmt: skip
-    if app_token:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        # apps.connections.open goes through this client, so it must know SLACK_API_URL too
-        handler = SocketModeHandler(
-            app, app_token=app_token, web_client=web_client(settings),
-            logger=logging.getLogger("newsdesk.slack.socket"),
+    client = web_client(settings)
+    # a refused token or an unreachable Slack is said now, not after a model load
+    identity = who_am_i(client, settings)
+    with contextlib.ExitStack() as undo:  # what was made so far is closed if a later step fails
+        owned = None
+        if asker is None:
+            asker, embedder = _default_asker(settings, embedder)
+            owned = asker
+            undo.callback(_close, owned)
+        executors = (new_executor(), new_write_executor())
+        for executor in executors:
+            undo.callback(executor.shutdown, wait=True, cancel_futures=True)
+        app = build_app(
+            settings, asker, embedder=embedder, feedback=feedback, client=client,
+            listener_executor=executors[0], write_executor=executors[1], identity=identity,
         )  # fmt: skip
-        with slack_errors(settings, "SLACK_APP_TOKEN"):
-            handler.connect()
-        log.info("slack.started mode=socket api=%s", api_url(settings))
-        return RunningBot(
-            app=app, mode="socket", socket_handler=handler, executors=executors, owned_asker=owned
-        )
-    server = http_server(
-        app, host, settings.port if port is None else port,
-        read_timeout=settings.http_read_timeout, max_connections=settings.http_max_connections,
-    )  # fmt: skip
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="newsdesk-http", daemon=True
-    )
-    thread.start()
+        if app_token:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            # apps.connections.open goes through this client, so it must know SLACK_API_URL too
+            handler = SocketModeHandler(
+                app, app_token=app_token, web_client=web_client(settings),
+                logger=logging.getLogger("newsdesk.slack.socket"),
+            )  # fmt: skip
+            undo.callback(handler.close)  # its client's threads run from the start
+            with slack_errors(settings, "SLACK_APP_TOKEN"):
+                handler.connect()
+            undo.pop_all()
+            log.info("slack.started mode=socket api=%s", api_url(settings))
+            return RunningBot(
+                app=app, mode="socket", socket_handler=handler, executors=executors,
+                owned_asker=owned,
+            )  # fmt: skip
+        server = http_server(
+            app, host, settings.port if port is None else port,
+            read_timeout=settings.http_read_timeout, max_connections=settings.http_max_connections,
+        )  # fmt: skip
+        undo.callback(server.server_close)
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="newsdesk-http",
+            daemon=True,
+        )  # fmt: skip
+        thread.start()
+        undo.pop_all()
     log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
     return RunningBot(
         app=app, mode="http", http_server=server, executors=executors, owned_asker=owned,
@@ -266,6 +283,12 @@ def serve(settings: Settings) -> int:
     finally:
         running.stop()
     return 0
+
+
+def _close(asker: Any) -> None:
+    close = getattr(asker, "close", None)
+    if callable(close):
+        close()
 
 
 def _default_asker(settings: Settings, embedder: Any) -> tuple[Asker, Any]:

@@ -13,6 +13,7 @@ The server is exposed to the internet (behind a proxy at best), so no client may
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import socket
@@ -77,6 +78,22 @@ def _refuse(request: socket.socket) -> None:
         request.send(BUSY)
 
 
+class _DeadlineIO(socket.SocketIO):
+    """A socket's reading side that gives up at its handler's deadline: the socket's timeout
+    bounds one read, so a client sending a byte now and then would otherwise never run out."""
+
+    def __init__(self, sock: socket.socket, handler: Any) -> None:
+        super().__init__(sock, "rb")
+        self._handler = handler
+
+    def readinto(self, buffer: Any) -> int | None:
+        left = self._handler.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the request did not arrive whole in time")
+        self._sock.settimeout(max(0.01, left))
+        return super().readinto(buffer)
+
+
 def http_server(
     app: App, host: str, port: int, *, read_timeout: float, max_connections: int,
     path: str = EVENTS_PATH,
@@ -85,7 +102,21 @@ def http_server(
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-        timeout = read_timeout  # for the request line and headers of each request
+        timeout = read_timeout  # for each write of a reply; reads end at `deadline`
+        deadline = 0.0  # when the request being read (line, headers and body) must be in
+
+        def setup(self) -> None:
+            super().setup()
+            self.rfile.close()  # reads go through the deadline instead
+            self.rfile = io.BufferedReader(_DeadlineIO(self.connection, self))
+
+        def handle_one_request(self) -> None:
+            self.deadline = time.monotonic() + read_timeout
+            super().handle_one_request()
+
+        def flush_headers(self) -> None:
+            self.connection.settimeout(read_timeout)  # the reply is not bound by the deadline
+            super().flush_headers()
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
             log.debug("slack.http %s", format % args)
@@ -108,7 +139,7 @@ def http_server(
             if length < 0 or length > MAX_REQUEST_BYTES:
                 self._send(413, {}, "")
                 return
-            raw = self._read_body(length, time.monotonic() + read_timeout)
+            raw = self._read_body(length)
             if raw is None:
                 self.close_connection = True
                 self._send(408, {"connection": ["close"]}, "")
@@ -122,23 +153,18 @@ def http_server(
             response = app.dispatch(request)
             self._send(response.status, response.headers, response.body)
 
-        def _read_body(self, length: int, deadline: float) -> bytes | None:
+        def _read_body(self, length: int) -> bytes | None:
             """The body, or None when it does not arrive whole before the deadline."""
             parts: list[bytes] = []
             while length > 0:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return None
-                self.connection.settimeout(left)
                 try:
                     part = self.rfile.read1(min(length, 65536))
-                except (TimeoutError, socket.timeout):
+                except TimeoutError:  # the deadline passed
                     return None
                 if not part:
                     return None
                 parts.append(part)
                 length -= len(part)
-            self.connection.settimeout(read_timeout)
             return b"".join(parts)
 
         def _send(self, status: int, headers: dict[str, Any], body: str | dict[str, Any]) -> None:
