@@ -21,7 +21,6 @@ Without an LLM this is the answer; with one it is what the LLM answer falls back
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -82,9 +81,15 @@ def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> floa
     if result.evidence[0].sentences[0].score < policy.floor:
         return float("-inf")
     top = result.candidates[0]
+    return max(article_margin(result), top.score - policy.strong + policy.abstain_below)
+
+
+def article_margin(result: SearchResult) -> float:
+    """How far the top passage scores above the best passage of any other article
+    (`NO_OTHER_ARTICLE` when no other article was a candidate)."""
+    top = result.candidates[0]
     other = next((c for c in result.candidates if c.article_id != top.article_id), None)
-    margin = NO_OTHER_ARTICLE if other is None else top.score - other.score
-    return max(margin, top.score - policy.strong + policy.abstain_below)
+    return NO_OTHER_ARTICLE if other is None else top.score - other.score
 
 
 ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage",
@@ -117,8 +122,7 @@ def answer_signals(
     if choice is None:
         return None
     top = result.candidates[0]
-    other = next((c for c in result.candidates if c.article_id != top.article_id), None)
-    margin = 0.3 if other is None else min(top.score - other.score, 0.3)
+    margin = min(article_margin(result), 0.3)
     ev = ranked[choice.evidence]
     span = choice.sentence.span
     before = ev.chunk.text[max(0, span.start - 300) : span.start]
@@ -166,20 +170,6 @@ def answer_confidence(
     if signals is None:
         return 0.0
     return (abstain_model or default_abstain_model()).probability(signals)
-
-
-def should_abstain(
-    result: SearchResult,
-    policy: AnswerPolicy = DEFAULT_POLICY,
-    question: str = "",
-    model: QuoteModel | None = None,
-    choice: Choice | None = None,
-) -> bool:
-    """Too weak to answer: by `answer_confidence` with the question, else by `confidence`."""
-    if question:
-        confident = answer_confidence(result, question, policy, model, choice=choice)
-        return confident < policy.answer_above
-    return confidence(result, policy) < policy.abstain_below
 
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
@@ -312,6 +302,12 @@ def pick_quotes(
     if choice is not None:
         best, first = ranked[choice.evidence], choice.sentence
     chosen = [(best, first)]
+    # the best-ranked stored sentence inside the quote (it may join two): what a second
+    # article's sentence must be about, by their stored vectors
+    quoted_sentence = next(
+        (s for s in best.sentences if first.span.start <= s.span.start and s.span.end <= first.span.end),
+        best.sentences[0],
+    )
     seen = {best.chunk.article.article_id}
     top_score = ranked[0].sentences[0].score  # retrieval's best sentence: the bar for others
     for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
@@ -321,7 +317,7 @@ def pick_quotes(
             continue
         if ev.sentences[0].score < top_score - policy.second_margin:
             break
-        if not same_topic(best, best.sentences[0], ev, ev.sentences[0], policy.same_topic):
+        if not same_topic(best, quoted_sentence, ev, ev.sentences[0], policy.same_topic):
             continue
         chosen.append((ev, ev.sentences[0]))
         seen.add(ev.chunk.article.article_id)
@@ -403,6 +399,6 @@ def answer_from(
     searched = searched or question
     ranked = [e for e in result.evidence if e.sentences]
     choice = choose(searched, ranked, model) if ranked else None
-    if should_abstain(result, policy, searched, model, choice):
+    if answer_confidence(result, searched, policy, model, choice=choice) < policy.answer_above:
         return abstention(question, language, scope, filters)
     return extractive_answer(question, language, ranked, scope, policy, searched, model, choice)

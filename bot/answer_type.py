@@ -3,7 +3,8 @@
 A question's expected answer type comes from its question words, looked up in a small table
 per language (en, ro, fr, de, es, it; matched accent-folded, so "cati" and "câți" are one):
 `count` (how many), `when`, `who`, `where`, else `what`. A sentence's content is read
-from its surface: numbers (digits or number words), dates (years, month and weekday names)
+from its surface: numbers (digits or number words), dates (years, month and weekday names,
+relative times: "next week", "ieri")
 and capitalised words, counting only those the question does not already contain, since an
 answer brings something the question lacks ("8.000", "Kursk", "Wong Kan Seng").
 
@@ -97,8 +98,14 @@ MONTH_WORDS = frozenset(
     mittwoch donnerstag freitag samstag sonntag lunes martes miercoles jueves viernes sabado
     domingo lunedi martedi mercoledi giovedi venerdi sabato domenica
     century centuries secol secolul siecle jahrhundert siglo secolo
+    today tonight tomorrow yesterday week weeks weekend month months year years ago decade
+    azi astazi diseara maine ieri aseara saptamana saptamani saptamana luna lunii ani deceniu
+    aujourd demain hier semaine semaines mois annee annees ans decennie
+    heute morgen gestern woche wochen monat monate jahr jahre jahrzehnt
+    hoy manana ayer semana semanas mes meses ano anos decada
+    oggi domani ieri settimana settimane mese mesi anno anni decennio
     """.split()
-)
+)  # with the relative ones news uses ("from next week", "ieri", "l'an dernier")
 NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 

@@ -153,14 +153,14 @@ def _check_not_empty(asker: Asker) -> None:
 def render_answer(answer: Answer, out: TextIO) -> None:
     from bot.phrases import phrase
 
-    print(answer.answer, file=out)
+    print(printable(answer.answer, lines=True), file=out)
     if answer.standalone_question:
         print(f"({phrase(answer.language, 'rewritten')}: {answer.standalone_question})", file=out)
     if answer.citations:
         print(f"\n{phrase(answer.language, 'sources')}:", file=out)
         for c in answer.citations:
             print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
-            print(f"    “{c.quote}”", file=out)
+            print(f"    “{printable(c.quote, lines=True)}”", file=out)
     for note in answer.notes:
         print(f"({note})", file=out)
 
@@ -224,11 +224,12 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         print("no passages match")
     for i, ev in enumerate(evidence, start=1):
         a = ev.chunk.article
-        print(f"{i:2}. {ev.score:.4f}  {a.title or '(untitled)'} — {a.source or '?'}, "
-              f"{a.published or 'undated'} [{a.lang}]  {ev.chunk.chunk_id}")  # fmt: skip
+        print(printable(f"{i:2}. {ev.score:.4f}  {a.title or '(untitled)'} — {a.source or '?'}, "
+                        f"{a.published or 'undated'} [{a.lang}]  {ev.chunk.chunk_id}"))  # fmt: skip
         if ev.sentences:
             best = ev.sentences[0].span
-            print("    " + " ".join(ev.chunk.text[best.start : best.end].split())[:300])
+            words = " ".join(ev.chunk.text[best.start : best.end].split())
+            print("    " + printable(words[:300]))
     return 0
 
 
@@ -294,8 +295,8 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
                 print("(no sources yet)", file=out)
             for c in last.citations if last is not None else ():
                 print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
-                print(f"    “{c.quote}”", file=out)
-                print("    passage: " + " ".join(c.passage.split()), file=out)
+                print(f"    “{printable(c.quote, lines=True)}”", file=out)
+                print("    passage: " + printable(" ".join(c.passage.split())), file=out)
             continue
         if text.startswith("/"):
             print(f"unknown command {text.split()[0]}; {CHAT_HELP}", file=out)
@@ -303,7 +304,7 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
         started = time.perf_counter()
         answer = last = asker.ask(text, history=history, filters=filters or Filters(), k=k)
         history.append(Turn.of(answer))
-        print(answer.answer, file=out)
+        print(printable(answer.answer, lines=True), file=out)
         if answer.standalone_question:
             print(f"  (searched as: {answer.standalone_question})", file=out)
         for c in answer.citations:

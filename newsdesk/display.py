@@ -16,6 +16,9 @@ import re
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-def printable(text: str) -> str:
-    """`text` with every control character shown as its escape (ESC → `\\x1b`)."""
+def printable(text: str, lines: bool = False) -> str:
+    """`text` with every control character shown as its escape (ESC → `\\x1b`); with `lines`,
+    its line breaks are kept (an answer, a quote, a passage)."""
+    if lines:
+        return "\n".join(printable(line) for line in text.split("\n"))
     return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)

@@ -14,9 +14,11 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from bot.ask import Asker  # noqa: E402
 from newsdesk.embeddings import Embedder, load_embedder  # noqa: E402
 from newsdesk.index import Index  # noqa: E402
 from newsdesk.settings import Settings, get_settings  # noqa: E402
+from tests.answering_corpus import built_data_dir  # noqa: E402
 from tests.support.logs import restored_root_logging  # noqa: E402
 from tests.support.paths import EXAMPLES, MINILM, ROOT, SAMPLE_ARTICLE, SHARED  # noqa: E402
 from tests.support.settings import OWN_PREFIXES, make_settings  # noqa: E402
@@ -72,3 +74,11 @@ def index(settings: Settings, e5: Embedder) -> Iterator[Index]:
     idx = Index(settings, e5)
     yield idx
     idx.close()
+
+
+@pytest.fixture(scope="module")
+def asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
+    """An Asker over tests/answering_corpus.py (the sample among Wikinews distractors)."""
+    asker = Asker(make_settings(built_data_dir(tmp_path_factory, e5)), embedder=e5)
+    yield asker
+    asker.close()

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 import pytest
 
@@ -11,7 +11,6 @@ from bot.answer import AnswerPolicy, abstention, disagree, extractive_answer, pi
 from bot.answers import Answer, Evidence, Scope
 from bot.ask import Asker
 from bot.language import detect_language
-from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters
 from tests.answering_corpus import (
     DISTRACTORS,
@@ -19,19 +18,10 @@ from tests.answering_corpus import (
     KURSK_WORDS,
     SAMPLE_ID,
     SAMPLE_URL,
-    built_data_dir,
 )
 from tests.support.evidence import evidence
-from tests.support.settings import make_settings
 
 QUESTION = "Where are the North Korean troops?"
-
-
-@pytest.fixture(scope="module")
-def asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
-    asker = Asker(make_settings(built_data_dir(tmp_path_factory, e5)), embedder=e5)
-    yield asker
-    asker.close()
 
 
 def test_sample_question_answered_in_english_with_the_romanian_words(asker: Asker) -> None:

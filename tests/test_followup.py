@@ -12,7 +12,6 @@ from bot.commands import chat
 from bot.conversation import Turn
 from bot.followup import is_followup, standalone_question
 from tests.answering_corpus import KURSK_QUESTION, SAMPLE_ID, SAMPLE_URL
-from tests.test_answer import asker  # noqa: F401 - the fixture: an Asker over answering_corpus
 
 FOLLOW_UP = "How many of them are there?"
 MARS = "What is the capital of Mars?"

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
-import pytest
 
 from bot.ask import Asker
 from bot.retrieval import RetrievalParams, fuse, query_terms, rank_sentences, search, term_overlap
 from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index
-from tests.answering_corpus import KURSK_QUESTION, KURSK_WORDS, SAMPLE_ID, built_data_dir
+from tests.answering_corpus import KURSK_QUESTION, KURSK_WORDS, SAMPLE_ID
 from tests.support.settings import make_settings
 
 QUESTION = "Where are the North Korean troops?"
-
-
-@pytest.fixture(scope="module")
-def asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
-    settings = make_settings(built_data_dir(tmp_path_factory, e5))
-    asker = Asker(settings, embedder=e5)
-    yield asker
-    asker.close()
 
 
 def test_query_terms_fold_accents_and_drop_stopwords() -> None:
