@@ -523,14 +523,18 @@ class Index:
         return _article(row, True) if row else None
 
     def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
-        """The article with id `key` and every article at the URL `key` (or `url`, its
+        """The article with id `key`, alone; else every article at the URL `key` (or `url`, its
         canonical form): translations and excerpts share their story's URL. Else the one
-        article whose id starts with `key`; empty when none does, or several."""
-        rows = self._db.execute(
-            "SELECT * FROM articles WHERE article_id = ? OR url IN (?, ?) "
-            "ORDER BY article_id != ?, article_id",
-            (key, key, url or key, key),
-        ).fetchall()
+        article whose id starts with `key`; empty when none does, or several.
+
+        An article whose id is its URL wins over the translations and excerpts at that URL, so
+        the id a user types always names one article."""
+        rows = self._db.execute("SELECT * FROM articles WHERE article_id = ?", (key,)).fetchall()
+        if not rows:
+            rows = self._db.execute(
+                "SELECT * FROM articles WHERE url IN (?, ?) ORDER BY article_id",
+                (key, url or key),
+            ).fetchall()
         if not rows:
             rows = self._db.execute(
                 "SELECT * FROM articles WHERE article_id LIKE ? ESCAPE '\\' LIMIT 2",
