@@ -69,6 +69,25 @@ def test_articles_sharing_a_url_keep_their_own_ids(
     assert again.count("unchanged") == len(FULL) + FIRST * len(LANGUAGES)
 
 
+def test_a_record_stored_under_its_url_before_ids_were_kept_is_not_added_again(
+    tmp_path: Path, index: Index
+) -> None:
+    """Records with an `id` and a `url` used to be stored under the canonical URL: ingesting
+    the same file into such an index finds them unchanged, and adds no copy under the id."""
+    row = FULL[0]
+    source = _jsonl(tmp_path / "full.jsonl", [row])
+    [article] = list(read_sources([str(source)], index.settings))
+    assert article.article_id == row["id"] and article.url  # type: ignore[union-attr]
+    old = replace(article, article_id=article.url)  # type: ignore[type-var]
+    assert ingest([old], index).count("added") == 1
+
+    report = ingest(read_sources([str(source)], index.settings), index)
+    assert [(item.status, item.article_id) for item in report.items] == [
+        ("unchanged", article.url)  # type: ignore[union-attr]
+    ]
+    assert [r.article_id for r in index.articles()] == [article.url]  # type: ignore[union-attr]
+
+
 def test_without_ids_translations_and_excerpts_stay_apart_and_updates_are_reported(
     settings: Settings, index: Index
 ) -> None:
