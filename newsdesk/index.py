@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -33,7 +34,7 @@ import numpy as np
 from newsdesk.articles import Article, Chunk, Span, published_timestamp
 from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.errors import NewsdeskError
-from newsdesk.private import private_dir, secure_data_dir
+from newsdesk.private import private_dir, private_file_opener, secure_data_dir, secure_tree
 from newsdesk.settings import Settings
 
 SCHEMA_VERSION = 1
@@ -165,6 +166,7 @@ class Index:
         self._generation: str | None = None  # the catalog generation our Chroma view reflects
         self._stats_cache: tuple[str | None, Stats] | None = None  # (generation, stats)
         self._reopen_lock = threading.Lock()
+        self._chroma_seen = self._chroma_entries()  # made private by whoever created them
         self._check_schema()
         secure_data_dir(self.path)
         if embedder is not None:
@@ -226,10 +228,30 @@ class Index:
                     from chromadb.api.client import SharedSystemClient
 
                     SharedSystemClient.clear_system_cache()
+                chroma = self.path / "chroma"
+                created = not self.settings.chroma_host and not chroma.exists()
                 self._collection = open_collection(self.settings)
                 self._generation = generation
-                secure_data_dir(self.path)  # Chroma's files, made with the process's umask
+                if created:
+                    secure_tree(chroma)
+                    self._chroma_seen = self._chroma_entries()
         return self._collection
+
+    def _chroma_entries(self) -> set[str]:
+        """What is in Chroma's folder: its database and a folder per segment, a few names."""
+        chroma = self.path / "chroma"
+        if self.settings.chroma_host or not chroma.is_dir():
+            return set()
+        return set(os.listdir(chroma))
+
+    def _secure_new_chroma_files(self) -> None:
+        """Make what Chroma created since we last looked (a segment's files, with the process's
+        umask, when the first vectors go in) private: a listing per write, a walk of what is
+        new only."""
+        entries = self._chroma_entries()
+        for name in entries - self._chroma_seen:
+            secure_tree(self.path / "chroma" / name)
+        self._chroma_seen = entries
 
     def _bump_generation(self) -> None:
         """Mark a write (inside its transaction); our own collection already reflects it."""
@@ -277,7 +299,7 @@ class Index:
     def _writer_lock(self, wait: bool = True) -> Iterator[bool]:
         """The writer lock (one writer per data dir, across processes); yields whether it was
         taken (always, when `wait`)."""
-        with open(self.path / "write.lock", "a+") as lock:
+        with open(self.path / "write.lock", "a+", opener=private_file_opener) as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
             except BlockingIOError:
@@ -402,6 +424,7 @@ class Index:
                 embeddings=vectors[start : start + 1000],
                 metadatas=metadatas[start : start + 1000],
             )
+        self._secure_new_chroma_files()
 
     def _remove_vectors(self, chunk_ids: Sequence[str]) -> None:
         if not chunk_ids:
@@ -493,6 +516,7 @@ class Index:
             for c in chunk_ids
         ]
         self.collection.upsert(ids=list(chunk_ids), embeddings=list(vectors), metadatas=metadatas)
+        self._secure_new_chroma_files()
         with self._transaction():
             self._bump_generation()
             self._db.executemany(
@@ -523,14 +547,18 @@ class Index:
         return _article(row, True) if row else None
 
     def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
-        """The article with id `key` and every article at the URL `key` (or `url`, its
+        """The article with id `key`, alone; else every article at the URL `key` (or `url`, its
         canonical form): translations and excerpts share their story's URL. Else the one
-        article whose id starts with `key`; empty when none does, or several."""
-        rows = self._db.execute(
-            "SELECT * FROM articles WHERE article_id = ? OR url IN (?, ?) "
-            "ORDER BY article_id != ?, article_id",
-            (key, key, url or key, key),
-        ).fetchall()
+        article whose id starts with `key`; empty when none does, or several.
+
+        An article whose id is its URL wins over the translations and excerpts at that URL, so
+        the id a user types always names one article."""
+        rows = self._db.execute("SELECT * FROM articles WHERE article_id = ?", (key,)).fetchall()
+        if not rows:
+            rows = self._db.execute(
+                "SELECT * FROM articles WHERE url IN (?, ?) ORDER BY article_id",
+                (key, url or key),
+            ).fetchall()
         if not rows:
             rows = self._db.execute(
                 "SELECT * FROM articles WHERE article_id LIKE ? ESCAPE '\\' LIMIT 2",

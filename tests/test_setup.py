@@ -11,9 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import ENV_FILE_VARIABLE, Settings, get_settings
 from tests.support.paths import EXAMPLES, ROOT
+from tests.support.settings import make_settings
+from tests.test_index import KURSK
 
 
 @pytest.fixture
@@ -146,14 +149,15 @@ def test_feedback_and_an_older_data_dir_are_made_private(
     tmp_path: Path, settings: Settings
 ) -> None:
     """In-process (no umask of ours): the feedback store and the index tighten what they own,
-    and nothing else in the folder."""
+    and nothing else in the folder, not the folder the user chose (group-shared, say)."""
     from bot.slack.feedback import FeedbackStore, feedback_path
     from newsdesk.index import Index
 
     old_umask = os.umask(0o022)
     try:
         data_dir = settings.data_dir
-        data_dir.mkdir(mode=0o755, parents=True)
+        data_dir.mkdir(mode=0o750, parents=True)
+        data_dir.chmod(0o750)
         (data_dir / "notes.txt").write_text("the user's own file, left alone")
         FeedbackStore(feedback_path(data_dir))
         Index(settings).close()
@@ -162,6 +166,36 @@ def test_feedback_and_an_older_data_dir_are_made_private(
     finally:
         os.umask(old_umask)
     found = modes(data_dir)
-    assert found["."] == 0o700
+    assert found["."] == 0o750
     assert found["feedback.sqlite"] == found["catalog.sqlite"] == 0o600
     assert found["notes.txt"] == 0o644
+
+
+def test_a_data_dir_newsdesk_creates_is_private_and_chroma_is_secured_once(
+    tmp_path: Path, e5: Embedder
+) -> None:
+    """A new data dir is 700 and Chroma's files 600 when they are made; opening the index again
+    walks nothing (what is in Chroma's 700 folder is out of others' reach anyway)."""
+    from ingest.pipeline import ingest
+    from newsdesk.index import Index
+
+    settings = make_settings(tmp_path / "new" / "data")
+    old_umask = os.umask(0o022)
+    try:
+        index = Index(settings, e5)
+        ingest([KURSK], index)
+        index.close()
+        found = modes(settings.data_dir)
+        loose = {
+            name: oct(mode) for name, mode in found.items()
+            if mode != (0o700 if (settings.data_dir / name).is_dir() else 0o600)
+        }  # fmt: skip
+        assert not loose, f"readable by others: {loose}"
+        chroma_file = next(p for p in (settings.data_dir / "chroma").rglob("*") if p.is_file())
+        chroma_file.chmod(0o640)
+        again = Index(settings, e5)
+        assert again.collection.count() > 0
+        again.close()
+    finally:
+        os.umask(old_umask)
+    assert stat.S_IMODE(chroma_file.stat().st_mode) == 0o640

@@ -6,6 +6,8 @@ the only timeouts are guards that turn a hang into a failure.
 
 from __future__ import annotations
 
+import io
+import json
 import socket
 import threading
 from collections.abc import Iterator
@@ -101,6 +103,39 @@ def test_reading_stops_when_the_ingest_has_spent_its_time(tmp_path: Path) -> Non
         (server.url("/a.rss"), True), (server.url("/b.rss"), True)
     ]
     assert all("NEWSDESK_INGEST_TIMEOUT" in s.error for s in skipped)  # type: ignore[union-attr]
+
+
+def test_a_source_whose_last_item_spends_the_budget_is_complete(tmp_path: Path) -> None:
+    """Reading the one-entry feed spends the whole budget, and nothing of it is left."""
+    settings = make_settings(tmp_path / "data", allow_private_urls=True, ingest_timeout=0.001)
+    with serve({"/one.rss": Route(_feed(1), "application/rss+xml")}) as server:
+        items = list(read_sources([server.url("/one.rss")], settings))
+    assert [type(item) for item in items] == [Article]
+
+
+def test_local_sources_are_read_whole_whatever_the_budget(tmp_path: Path) -> None:
+    """The budget bounds fetching only: folders, files, JSONL and stdin are never cut off."""
+    settings = make_settings(tmp_path / "data", ingest_timeout=1e-9)
+    folder = tmp_path / "articles"
+    folder.mkdir()
+    for n in range(5):
+        (folder / f"story-{n}.html").write_text(
+            f"<html><head><title>Budget {n}</title></head><body><article><p>{ENTRY_TEXT} "
+            f"(number {n})</p></article></body></html>",
+            encoding="utf-8",
+        )
+    records = tmp_path / "records.jsonl"
+    records.write_text(
+        "".join(
+            json.dumps({"title": f"Record {n}", "text": f"{ENTRY_TEXT} (record {n})"}) + "\n"
+            for n in range(3)
+        ),
+        encoding="utf-8",
+    )
+    stdin = io.StringIO(f"Standard input. {ENTRY_TEXT}")
+    items = list(read_sources([str(folder), str(records), "-"], settings, stdin=stdin))
+    assert [item for item in items if isinstance(item, Failure)] == []
+    assert len(items) == 5 + 3 + 1
 
 
 def test_skipped_entries_are_in_the_ingest_report(tmp_path: Path, index: Index) -> None:

@@ -13,9 +13,8 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import urlsplit
-
 from bot.answers import Answer, Citation
+from ingest.urls import web_url
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
 SECTION_TEXT = 3000
@@ -78,18 +77,10 @@ def plain(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
-def is_web_url(url: str) -> bool:
-    try:
-        parts = urlsplit(url or "")
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
-
-
 def link(url: str, label: str, limit: int = TITLE_CHARS) -> str:
     """`<url|label>` when the URL is a web link (both escaped); the escaped label otherwise."""
     label_text = clip(" ".join((label or url or "").split()), limit)
-    if not is_web_url(url) or any(c in url for c in " \n\t") or len(url) > URL_CHARS:
+    if not web_url(url or "") or any(c in url for c in " \n\t") or len(url) > URL_CHARS:
         return label_text
     safe_url = escape(url).replace("|", "%7C")
     return f"<{safe_url}|{label_text.replace('|', '¦')}>"

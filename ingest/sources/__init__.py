@@ -58,16 +58,20 @@ def read_sources(
         return
     budget = _ReadingBudget(settings.ingest_timeout)
     for source in sources:
-        for item in budget.spend(source, guarded(source, _read(source, settings, stdin))):
+        items = guarded(source, _read(source, settings, stdin))
+        if _URL.match(source):
+            items = budget.spend(source, items)
+        for item in items:
             yield _complete(item, given) if isinstance(item, Article) else item
 
 
 class _ReadingBudget:
-    """Time spent reading sources (fetching above all), and the end of reading at the limit.
+    """Time spent reading web sources (a URL, and the pages its feed links to), and the end of
+    that reading at the limit.
 
-    Only the time inside the readers counts, not what the caller does between items
-    (embedding, writing), so a slow site or an endless feed is cut off and a large local
-    ingest is not.
+    Only web sources are bounded: local files, folders and standard input are read whole,
+    however many there are. Only the time inside the readers counts, not what the caller
+    does between items (embedding, writing), so a slow site or an endless feed is cut off.
     """
 
     def __init__(self, seconds: float) -> None:
@@ -77,14 +81,24 @@ class _ReadingBudget:
     def spend(
         self, source: str, items: Iterator[Article | Failure]
     ) -> Iterator[Article | Failure]:
-        """`items` while time is left; then a skipped Failure for `source` instead of the rest."""
+        """`items` while time is left; then a skipped Failure for `source` instead of the rest.
+
+        When the time runs out after an item, one more is read to learn whether anything is
+        left: a source whose last item used the last of the time is complete, not stopped. An
+        item found that way is not yielded (the time is spent); the report counts it as left.
+        """
         read = 0
-        while self.spent < self.seconds:
+        while True:
+            spent_before = self.spent >= self.seconds
+            if spent_before and not read:
+                break  # not begun, so nothing of it is fetched
             started = time.monotonic()
             item = next(items, None)
             self.spent += time.monotonic() - started
             if item is None:
                 return
+            if spent_before:
+                break  # something is left: `item`, read only to know that
             read += 1
             yield item
         if isinstance(items, Generator):

@@ -100,3 +100,13 @@ def test_thread_safety_of_deduper() -> None:
     for t in threads:
         t.join()
     assert wins.count(True) == 1
+
+
+def test_a_link_is_made_only_of_what_ingest_calls_a_web_url() -> None:
+    """One rule for a web link (`ingest.urls.web_url`): no host, or a control character in it,
+    and the label is shown as text."""
+    assert blocks.link("https://news.example/story", "Story") == (
+        "<https://news.example/story|Story>"
+    )
+    for url in ("http://:8080/story", "https://news.example/\x1b[31mstory", "javascript:alert(1)"):
+        assert blocks.link(url, "Story") == "Story", url
