@@ -59,8 +59,10 @@ def recorder(
 def bot(recorder: tuple[Recorder, Settings], e5: Embedder,
         socket_server: FakeSocketMode) -> Iterator[Any]:  # fmt: skip
     asker, settings = recorder
+    opened = socket_server.opened
     running = start(settings, asker=asker, embedder=e5)
-    socket_server.wait_connected()
+    # events go to the newest connection: wait for this bot's, not the package bot's
+    socket_server.wait_connections(opened + 1)
     yield running
     running.stop()
 

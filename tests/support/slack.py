@@ -192,10 +192,11 @@ def running_bot(settings: Settings, asker: Any, embedder: Any,
                 ) -> Iterator[RunningBot]:  # fmt: skip
     """The real bot started with `asker` (connected to `socket_server` if given), stopped after:
     `stop()` lets every answer in progress finish, so what it posted can be counted then."""
+    opened = socket_server.opened if socket_server is not None else 0
     running = start(settings, asker=asker, embedder=embedder, **kwargs)
     try:
-        if socket_server is not None:
-            socket_server.wait_connected()
+        if socket_server is not None:  # this bot's own connection, not an earlier bot's
+            socket_server.wait_connections(opened + 1)
         yield running
     finally:
         running.stop()
