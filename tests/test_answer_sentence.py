@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 
 from bot.answer import disagree, extractive_answer
-from bot.answer_type import answer_type
+from bot.answer_type import answer_type, content
 from bot.answers import Scope
 from bot.ask import Asker
-from bot.quote import dateline_end
+from bot.quote import dateline_end, type_fit
 from newsdesk.articles import Article, normalise_text
 from newsdesk.embeddings import Embedder
 from tests.support.evidence import evidence
@@ -173,10 +173,24 @@ def test_a_dateline_glued_to_the_lead_is_not_quoted() -> None:
         ("Ou sont les troupes ?", "where"),
         ("Est-ce rouge ou bleu ?", "what"),
         ("What did Blinken say?", "what"),
+        # a question word counts where questions put it, not in a subordinate clause
+        ("What did Putin say when he met Kim?", "what"),
+        ("Ce a spus Putin când s-a întâlnit cu Kim?", "what"),
+        ("What did the cat eat?", "what"),
+        ("According to Blinken, where are the troops?", "where"),
+        ("Peyton Manning took how many different teams to the Super Bowl?", "count"),
+        ("Construction takes place on location for who?", "who"),
     ],
 )
 def test_expected_answer_type(question: str, kind: str) -> None:
     assert answer_type(question) == kind
+
+
+def test_a_count_written_with_separators_is_no_year() -> None:
+    held = content("About 1,500 soldiers were sent in 2024, and 2.000 more later.", "How many?")
+    assert (held.new_numbers, held.dates) == (2, 1)
+    assert type_fit("count", "About 1,500 soldiers were sent.", "How many soldiers?") == 1.0
+    assert type_fit("when", "Ferries will run from next week.", "When will ferries run?") == 1.0
 
 
 def test_sources_disagree_only_on_the_same_quantity() -> None:
