@@ -14,7 +14,7 @@ five-language index *without* its gold article and that article's translations (
 stories stay: topical near misses), plus the 76 hand-written bench/unanswerable.jsonl
 questions over everything.
 
-Abstention (`bot.answer.answer_confidence`): a logistic regression over `ABSTAIN_FEATURES`,
+Abstention (`bot.extractive.answer_confidence`): a logistic regression over `ABSTAIN_FEATURES`,
 answerable (the four filtered pairs) against unanswerable questions, fitted with the same
 article-grouped folds, so each question's confidence is held-out too. `--fit` refits it on
 everything and writes it into bot/quote_weights.json. The table is at the policy's threshold
@@ -39,16 +39,18 @@ import fit_quote  # noqa: E402
 from retrieval import Bench, View  # noqa: E402
 
 from bot import evaluate  # noqa: E402
-from bot.answer import (  # noqa: E402
+from bot.answers import Answer, Scope  # noqa: E402
+from bot.extractive import (  # noqa: E402
     ABSTAIN_FEATURES,
     DEFAULT_POLICY,
     AbstainModel,
     answer_signals,
     extractive_answer,
 )
-from bot.quote import WEIGHTS  # noqa: E402
-from bot.answers import Answer, Scope  # noqa: E402
-from bot.quote import QuoteModel  # noqa: E402
+from bot.quote import (
+    WEIGHTS,  # noqa: E402
+    QuoteModel,  # noqa: E402
+)
 from bot.retrieval import DEFAULT_PARAMS, SearchResult, search  # noqa: E402
 from newsdesk.index import Filters  # noqa: E402
 

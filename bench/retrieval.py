@@ -18,7 +18,7 @@ Rows:
 A hit is a returned passage of the gold article containing an answer span. Abstention: the
 answerable dev questions (all four pairs) against bench/unanswerable.jsonl (questions about
 things the corpora do not cover, en and ro, some near misses), searched over everything; both
-error rates at the threshold `bot.answer.AnswerPolicy.abstain_below`, and the threshold that
+error rates at the threshold `bot.extractive.AnswerPolicy.abstain_below`, and the threshold that
 would minimise their sum on this data.
 """
 
@@ -38,15 +38,15 @@ sys.path.append(str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
 from bot import evaluate  # noqa: E402
-from bot.answer import DEFAULT_POLICY, confidence  # noqa: E402
+from bot.extractive import DEFAULT_POLICY, confidence  # noqa: E402
 from bot.retrieval import (  # noqa: E402
     DEFAULT_PARAMS,
     RetrievalParams,
     SearchResult,
     language_means,
-    query_terms,
     search,
 )  # noqa: E402
+from bot.text import query_terms  # noqa: E402
 from newsdesk.index import Filters, Index  # noqa: E402
 
 METHODS: dict[str, RetrievalParams] = {
@@ -244,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         "methods": {m: {p: v.as_json() for p, v in r.items()} for m, r in rows.items()},
         "sentence_step": {"best_sentence_contains_answer": {p: round(v, 4) for p, v in sentence_rates.items()}},
         "abstention": {
-            "signal": "bot.answer.confidence: the top passage's margin over other articles, or its own score above AnswerPolicy.strong",
+            "signal": "bot.extractive.confidence: the top passage's margin over other articles, or its own score above AnswerPolicy.strong",
             "threshold": threshold,
             "answerable": len(answerable),
             "unanswerable": len(unanswerable),

@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.retrieval import fold, tokens
+from bot.text import fold, tokens
 
 # Question words per answer type, accent-folded, as word sequences. The earliest match in
 # the question wins ("When did who ..." asks when); a longer phrase beats a shorter one

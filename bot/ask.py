@@ -7,7 +7,7 @@
 `ask` takes the conversation so far as `bot.conversation.Turn`s (the same from `chat` and
 from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the question's
 language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
-builds the extractive answer (`bot.answer`), and, when an LLM answerer is given, lets it
+builds the extractive answer (`bot.extractive`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
 `(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
 output and fall back to `extractive`, and if it raises, the extractive answer is returned with
@@ -23,9 +23,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from bot.answer import DEFAULT_POLICY, AnswerPolicy, answer_from, scope_of
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
+from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, scope_of
 from bot.followup import standalone_question
 from bot.language import detect_language, warm_up
 from bot.retrieval import (
@@ -34,9 +34,9 @@ from bot.retrieval import (
     RetrievalParams,
     SearchResult,
     language_means,
-    query_terms,
     search,
 )
+from bot.text import query_terms
 from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.index import Filters, Index
 from newsdesk.logs import timed

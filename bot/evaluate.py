@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.answers import Answer, Evidence
-from bot.retrieval import SearchResult, fold
+from bot.retrieval import SearchResult
+from bot.text import fold
 from newsdesk.index import Filters
 
 Searcher = Callable[[str, int, Filters], SearchResult]

@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 
 from bot.conversation import Turn
-from bot.retrieval import STOPWORDS, fold, query_terms
+from bot.text import STOPWORDS, fold, query_terms
 
 # Pronouns and pointing words that refer back, accent-folded, per language (en ro fr it de es).
 ANAPHORA = frozenset(

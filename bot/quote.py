@@ -16,7 +16,7 @@ candidate, described by signals that are the same for every article and language
 
 The weights are fitted on the XQuAD dev questions only, with article-grouped cross-validation
 (`bench/fit_quote.py`, which writes `bot/quote_weights.json`). The model's probability that the
-chosen sentence answers is also a signal for abstention (`bot.answer.confidence`). When the
+chosen sentence answers is also a signal for abstention (`bot.extractive.confidence`). When the
 sentence next to the chosen one is itself likely to answer (`QuoteModel.second`), it is quoted
 too: the answer stays a sentence or two, and stays a verbatim substring of the passage.
 
@@ -37,7 +37,7 @@ import numpy as np
 
 from bot.answer_type import MONTH_WORDS, answer_type, content
 from bot.answers import Evidence, ScoredSentence
-from bot.retrieval import query_terms, tokens, word_overlap
+from bot.text import query_terms, tokens, word_overlap
 from newsdesk.articles import Span
 
 WEIGHTS = Path(__file__).with_name("quote_weights.json")

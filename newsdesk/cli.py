@@ -19,7 +19,7 @@ from newsdesk.logs import configure_logging, redact
 from newsdesk.private import PRIVATE_UMASK
 from newsdesk.settings import get_settings
 
-COMMAND_MODULES = ("ingest.commands", "bot.commands", "bot.slack.commands")
+COMMAND_MODULES = ("ingest.cli", "bot.cli", "bot.slack.cli")
 
 
 def version() -> str:

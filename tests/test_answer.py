@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import pytest
 
-from bot.answer import AnswerPolicy, abstention, disagree, extractive_answer, pick_quotes
 from bot.answers import Answer, Evidence, Scope
 from bot.ask import Asker
+from bot.extractive import AnswerPolicy, abstention, disagree, extractive_answer, pick_quotes
 from bot.language import detect_language
 from newsdesk.index import Filters
 from tests.answering_corpus import (

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import disagree, extractive_answer
 from bot.answer_type import answer_type, content
 from bot.answers import Scope
 from bot.ask import Asker
+from bot.extractive import disagree, extractive_answer
 from bot.quote import dateline_end, type_fit
 from newsdesk.articles import Article, normalise_text
 from newsdesk.embeddings import Embedder

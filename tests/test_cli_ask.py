@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import chat, filters_from
+from bot.cli import chat, filters_from
 from newsdesk import cli
 from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
@@ -124,7 +124,7 @@ def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
 
 
 def test_chat_on_a_pipe_keeps_history(newsdesk) -> None:
-    from bot.commands import make_asker
+    from bot.cli import make_asker
 
     lines = (KURSK_QUESTION, "How many of them are there?", "/sources", "/quit", "never read")
     stdin = io.StringIO("".join(f"{line}\n" for line in lines))

@@ -160,7 +160,7 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_doctor_undoes_an_interrupted_write_instead_of_advising_reindex(
     settings: Settings, index: Index, e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ingest.commands import run_doctor
+    from ingest.cli import run_doctor
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # what a crash between Chroma and the catalog leaves
@@ -181,7 +181,7 @@ def test_doctor_checks_nothing_while_an_ingest_is_writing(
     settings: Settings, index: Index, e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Chunks an ingest is writing are work in progress, not problems to repair."""
-    from ingest.commands import run_doctor
+    from ingest.cli import run_doctor
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # an ingest between writing Chroma and the catalog

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.commands import render_source
+from bot.cli import render_source
 from ingest.fetch import FetchError, fetch
 from ingest.pipeline import ingest
 from ingest.sources import read_sources

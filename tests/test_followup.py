@@ -8,7 +8,7 @@ import io
 import pytest
 
 from bot.ask import Asker
-from bot.commands import chat
+from bot.cli import chat
 from bot.conversation import Turn
 from bot.followup import is_followup, standalone_question
 from tests.answering_corpus import KURSK_QUESTION, SAMPLE_ID, SAMPLE_URL
@@ -89,7 +89,7 @@ def test_chat_rewrites_a_follow_up_but_not_an_unrelated_question_after_it(asker:
     assert f"(searched as: {FOLLOW_UP} (North Korean soldiers" in follow_up
     assert "8.000" in follow_up
     assert "(searched as:" not in mars
-    # answered exactly as when asked alone (whether that is "not found" is bot.answer's
+    # answered exactly as when asked alone (whether that is "not found" is bot.extractive's
     # abstention), and not from the previous answer's article
     (alone,) = chat_transcript(asker, MARS)
     assert mars == alone and SAMPLE_URL not in mars

@@ -659,8 +659,8 @@ def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
     """Wiring: `Asker(llm=LLMAnswerer(...))` over a real index (handcrafted model replies).
 
     The policy never abstains, so this tests the wiring, not the retrieval's calibration."""
-    from bot.answer import AnswerPolicy
     from bot.ask import Asker
+    from bot.extractive import AnswerPolicy
     from tests.answering_corpus import KURSK_WORDS, SAMPLE_ID, built_data_dir
 
     words = KURSK_WORDS

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from bot.ask import Asker
-from bot.retrieval import RetrievalParams, fuse, query_terms, rank_sentences, search, term_overlap
+from bot.retrieval import RetrievalParams, fuse, rank_sentences, search
+from bot.text import query_terms, term_overlap
 from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index

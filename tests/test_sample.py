@@ -103,7 +103,7 @@ def test_the_sample_question_retrieves_the_kursk_passage_first(
     e5: Embedder, index: Index, settings: Settings
 ) -> None:
     """The brief's question over the sample alone (its other language forms, and which
-    sentence is quoted, are bot.answer's part: tests/test_answer.py)."""
+    sentence is quoted, are bot.extractive's part: tests/test_answer.py)."""
     from bot.ask import Asker
 
     ingest([read_one(SAMPLE_ARTICLE, settings)], index)

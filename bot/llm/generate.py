@@ -31,7 +31,7 @@ from bot.answers import Answer, Evidence, Scope
 from bot.conversation import Turn
 from bot.llm.models import model_name
 from bot.llm.verify import fold_text, verify
-from bot.retrieval import query_terms
+from bot.text import query_terms
 
 log = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def _fallback(extractive: Answer, reason: str) -> Answer:
 
 def _dont_know(question: str, language: str, extractive: Answer, name: str) -> Answer:
     """The model found no answer in the passages: abstain, saying what was searched."""
-    from bot.answer import abstention
+    from bot.extractive import abstention
 
     answer = abstention(question, language, extractive.scope or Scope(0, None, None))
     note = "the LLM found no answer in the passages"

@@ -302,7 +302,7 @@ _NOT_ANCHORS = frozenset({"accor", "artic"})
 
 def anchors(text: str) -> set[str]:
     """Content words (folded, stopwords out, first five letters) and numbers of `text`."""
-    from bot.retrieval import query_terms
+    from bot.text import query_terms
 
     found = {t[:5] for t in query_terms(text) if len(t) >= MIN_ANCHOR_LETTERS or t.isdigit()}
     return found - _NOT_ANCHORS

@@ -292,7 +292,7 @@ def _close(asker: Any) -> None:
 
 
 def _default_asker(settings: Settings, embedder: Any) -> tuple[Asker, Any]:
-    from bot.commands import make_asker  # the CLI's asker: same index, embedder and LLM
+    from bot.cli import make_asker  # the CLI's asker: same index, embedder and LLM
 
     asker = make_asker(settings)
     found = embedder or getattr(asker, "embedder", None)

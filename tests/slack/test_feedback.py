@@ -13,7 +13,7 @@ from slack_sdk.models.views import View
 
 from bot.answers import Answer
 from bot.slack import blocks
-from bot.slack.commands import run_feedback
+from bot.slack.cli import run_feedback
 from bot.slack.feedback import FeedbackStore, feedback_path
 from newsdesk.settings import Settings
 from tests import fake_slack

@@ -338,7 +338,7 @@ def run_run(args: argparse.Namespace, settings: Settings) -> int:
 
 def run_eval(args: argparse.Namespace, settings: Settings) -> int:
     from bot import evaluate
-    from bot.answer import confidence
+    from bot.extractive import confidence
 
     records: list[dict] = []
     for path in args.questions:

@@ -28,11 +28,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
 from bot.answer_type import NUMBER, answer_type, is_year, number_value
-from bot.quote import WEIGHTS, Choice, QuoteModel, choose
+from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
 from bot.phrases import format_date, language_name, phrase, quoted
-from bot.retrieval import STOPWORDS, SearchResult, query_terms, term_overlap, tokens
+from bot.quote import WEIGHTS, Choice, QuoteModel, choose
+from bot.retrieval import SearchResult
+from bot.text import STOPWORDS, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
 
 

@@ -1,0 +1,74 @@
+"""Words of a text as retrieval and answering compare them: folded, tokenised, stopwords out.
+
+One place for these rules, so the lexical index (FTS5 folds accents the same way), the
+sentence scores, the follow-up detector and the answer checks all see the same words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+# Function words of the languages we see most (en, ro, fr, it, de, es), accent-folded. Kept
+# small on purpose: only words that carry no topic. Question words are included.
+STOPWORDS = frozenset(
+    """
+    a an the and or but if of to in on at by for from with about as into over under than then
+    is are was were be been being am do does did done have has had having will would shall should
+    can could may might must it its this that these those there here what which who whom whose
+    when where why how i you he she we they me him her us them my your his our their not no nor
+    so too very s t just also any all some such own same other only more most many much few
+    please tell know say said
+    si sau dar de la in pe cu din despre pentru prin spre fara ce cine care cand unde cum cat
+    cati cate ca sa se nu mai este sunt era au a al ai ale lui lor ei ea el ele un o unei unui
+    niste acest aceasta acesta acei aceste asta ii il le ma te ne va vor fi fost are avea am
+    le la les un une des du de et ou mais dans en sur avec pour par sans sous qui que quoi quel
+    quelle quels quelles quand comment pourquoi est sont etait ont a ce cet cette ces il elle ils
+    elles se ne pas plus y au aux
+    il lo la gli i le uno una di da del della dei delle e o ma nel nella con per tra fra che chi
+    cosa quale quali quando dove come perche sono era ha hanno non si ci
+    der die das den dem des ein eine einen einem einer und oder aber in im an am auf mit von zu
+    zum zur fur uber unter ist sind war waren hat haben wer was wann wo wie warum welche welcher
+    welches nicht es er sie wir ihr sich
+    el la los las un una unos unas y o pero de del en con por para sin sobre que quien quienes
+    cual cuales cuando donde como porque es son era fue han ha no se lo le les su sus al
+    """.split()
+)
+
+_TOKEN = re.compile(r"[^\W_]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case without accents (`Câte` → `cate`), as the FTS5 tokenizer folds."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Every folded word of `text`, in order."""
+    return _TOKEN.findall(fold(text))
+
+
+def query_terms(text: str) -> list[str]:
+    """The query's content words, folded, without stopwords or repeats."""
+    seen: dict[str, None] = {}
+    for token in tokens(text):
+        if token in STOPWORDS or (len(token) < 2 and not token.isdigit()):
+            continue
+        seen.setdefault(token, None)
+    return list(seen)
+
+
+def term_overlap(terms: Sequence[str], text: str) -> float:
+    """The share of query terms found in `text` (a 5-letter common prefix counts: inflections)."""
+    return word_overlap(terms, set(tokens(text)))
+
+
+def word_overlap(terms: Sequence[str], words: set[str] | frozenset[str]) -> float:
+    """`term_overlap` over a text's folded words, already split."""
+    if not terms:
+        return 0.0
+    stems = {w[:5] for w in words if len(w) >= 5}
+    hits = sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems))
+    return hits / len(terms)
