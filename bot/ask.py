@@ -9,9 +9,10 @@ from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the
 language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
 builds the extractive answer (`bot.extractive`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
-`(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
-output and fall back to `extractive`, and if it raises, the extractive answer is returned with
-a note.
+`(question, language, evidence, extractive, *, on_text=None) -> Answer`; it is expected to
+verify its own output and fall back to `extractive`, and if it raises, the extractive answer is
+returned with a note. `ask(..., on_text=f)` streams the model's unchecked draft to `f` (the
+text so far, after each piece); the returned Answer replaces it.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LLMAnswerer = Callable[[str, str, Sequence[Evidence], Answer], Answer]
+LLMAnswerer = Callable[..., Answer]  # (question, language, evidence, extractive, *, on_text)
+OnText = Callable[[str], None]
 QuestionRewriter = Callable[[str, Sequence[Turn]], str]
 
 
@@ -123,17 +125,25 @@ class Asker:
         history: Sequence[Turn] = (),
         filters: Filters = Filters(),
         k: int | None = None,
+        *,
+        on_text: OnText | None = None,
     ) -> Answer:
-        """Answer `question`, asked after the turns `history` (oldest first)."""
+        """Answer `question`, asked after the turns `history` (oldest first); `on_text` gets
+        the LLM's draft as it is written (never called without an LLM)."""
         question = question.strip()
         with timed(log, "ask", followup=bool(history), llm=self.llm is not None) as fields:
-            answer = self._answer(question, history, filters, k)
+            answer = self._answer(question, history, filters, k, on_text)
             fields.update(language=answer.language, abstained=answer.abstained,
                           citations=len(answer.citations), by=answer.generated_by)  # fmt: skip
         return answer
 
     def _answer(
-        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None
+        self,
+        question: str,
+        history: Sequence[Turn],
+        filters: Filters,
+        k: int | None,
+        on_text: OnText | None = None,
     ) -> Answer:
         standalone = self.rewrite(question, history) if history else question
         # a follow-up: the previous answer's articles are its context
@@ -146,15 +156,22 @@ class Asker:
         answer = answer_from(question, language, result, scope, filters, self.policy, standalone)
         answer = replace(answer, standalone_question=rewritten)
         if not answer.abstained and self.llm is not None:
-            answer = self._with_llm(question, language, result.evidence, answer)
+            answer = self._with_llm(question, language, result.evidence, answer, on_text)
         return answer
 
     def _with_llm(
-        self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer
+        self,
+        question: str,
+        language: str,
+        evidence: Sequence[Evidence],
+        extractive: Answer,
+        on_text: OnText | None = None,
     ) -> Answer:
         assert self.llm is not None
         try:
-            return self.llm(question, language, evidence, extractive)
+            if on_text is None:
+                return self.llm(question, language, evidence, extractive)
+            return self.llm(question, language, evidence, extractive, on_text=on_text)
         except Exception as exc:  # noqa: BLE001 - the extractive answer is always a safe answer
             log.warning("LLM answer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             note = f"LLM failed ({type(exc).__name__}); extractive answer shown"

@@ -180,8 +180,11 @@ def run_ask(args: argparse.Namespace, settings: Settings) -> int:
         raise NewsdeskError("ask what? give a question")
     filters = filters_from(args)
     asker = make_asker(settings)
-    _check_not_empty(asker)
-    answer = asker.ask(question, filters=filters, k=args.k)
+    try:
+        _check_not_empty(asker)
+        answer = asker.ask(question, filters=filters, k=args.k)
+    finally:
+        _close(asker, settings)
     if args.json:
         print(json.dumps(answer.as_json(), ensure_ascii=False))
     else:
@@ -302,9 +305,12 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
             print(f"unknown command {text.split()[0]}; {CHAT_HELP}", file=out)
             continue
         started = time.perf_counter()
-        answer = last = asker.ask(text, history=history, filters=filters or Filters(), k=k)
+        draft = _Draft(out)
+        answer = last = asker.ask(text, history=history, filters=filters or Filters(), k=k,
+                                  on_text=draft.show)  # fmt: skip
         history.append(Turn.of(answer))
-        print(printable(answer.answer, lines=True), file=out)
+        if draft.replaced_by(answer):
+            print(printable(answer.answer, lines=True), file=out)
         if answer.standalone_question:
             print(f"  (searched as: {answer.standalone_question})", file=out)
         for c in answer.citations:
@@ -316,11 +322,50 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
         print(file=out, flush=True)
 
 
+class _Draft:
+    """An LLM answer printed as the model writes it; `replaced_by` ends it and says whether
+    the checked answer must be printed after it (it differs, or it is the extractive answer
+    because the draft failed a check: then the note says why)."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.shown = ""
+
+    def show(self, draft: str) -> None:
+        if draft.startswith(self.shown) and len(draft) > len(self.shown):
+            piece, self.shown = draft[len(self.shown) :], draft
+            print(printable(piece, lines=True), end="", file=self.out, flush=True)
+
+    def replaced_by(self, answer: Answer) -> bool:
+        if not self.shown:
+            return True
+        print(file=self.out)
+        if answer.answer.strip() == self.shown.strip():
+            return False
+        why = next((n for n in reversed(answer.notes) if n.startswith("LLM answer not used")),
+                   "checked and renumbered")  # fmt: skip
+        print(f"  ({printable(why)}; the answer is:)", file=self.out)
+        return True
+
+
 def run_chat(args: argparse.Namespace, settings: Settings) -> int:
     filters = filters_from(args)
     asker = make_asker(settings)
-    _check_not_empty(asker)
-    return chat(asker, sys.stdin, sys.stdout, filters, args.k)
+    try:
+        _check_not_empty(asker)
+        return chat(asker, sys.stdin, sys.stdout, filters, args.k)
+    finally:
+        _close(asker, settings)
+
+
+def _close(asker: Asker, settings: Settings) -> None:
+    """Close the index and free a local LLM now, in the main thread: a model left for the
+    interpreter's teardown can crash the process on its way out."""
+    asker.close()
+    if settings.llm:
+        from bot.llm.factory import close_models
+
+        close_models()
 
 
 def run_run(args: argparse.Namespace, settings: Settings) -> int:

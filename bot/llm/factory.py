@@ -10,6 +10,7 @@ key or package) raise `NewsdeskError` here, at start-up, not at the first questi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn
-from bot.llm.generate import generate_answer, rewrite_followup
+from bot.llm.generate import generate_answer, prime, rewrite_followup
 from bot.llm.models import model_name, shared_chat_model
 from newsdesk.settings import Settings
 
@@ -77,9 +78,28 @@ class LLMRewriter:
 
 
 def answerer_from_settings(settings: Settings) -> LLMAnswerer | None:
-    """The LLM answerer `NEWSDESK_LLM` configures, or None when it is empty."""
+    """The LLM answerer `NEWSDESK_LLM` configures, or None when it is empty.
+
+    A local model starts reading the answer system prompt at once, in the background, so the
+    first question reads only its own passages (see `prime`)."""
     model = shared_chat_model(settings)
-    return LLMAnswerer(model, settings.llm_timeout) if model is not None else None
+    if model is None:
+        return None
+    if hasattr(model, "warm") and id(model) not in _primed:
+        _primed.add(id(model))
+        threading.Thread(target=prime, args=(model,), name="llm-prime", daemon=True).start()
+    return LLMAnswerer(model, settings.llm_timeout)
+
+
+_primed: set[int] = set()
+
+
+def close_models() -> None:
+    """Free every local model of this process now, in this thread, after stopping what they
+    are writing (also done at exit; `serve`, `chat` and `ask` call it when they end)."""
+    from bot.llm.local import close_all
+
+    close_all()
 
 
 def rewriter_from_settings(settings: Settings) -> LLMRewriter | None:

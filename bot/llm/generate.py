@@ -27,10 +27,10 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
 import prompts
-from bot.answers import Answer, Evidence, Scope
+from bot.answers import Answer, Evidence
 from bot.conversation import Turn
 from bot.llm.models import model_name
-from bot.llm.verify import fold_text, verify
+from bot.llm.verify import fold_text, parse_reply, verify
 from bot.text import query_terms
 
 log = logging.getLogger(__name__)
@@ -81,36 +81,108 @@ def _field(text: str | None) -> str:
     return _defuse(" ".join((text or "").split())) or "?"
 
 
-def passages_block(evidence: Sequence[Evidence]) -> str:
-    """Each passage fenced as data, numbered from 1, with its title, outlet, date and language."""
+# What the model reads: at 60 prompt tokens/s on 2 cores, every 60 tokens cost a second before
+# the first word. A passage's best sentence and its neighbours, up to this many characters
+# (about 100 tokens of Romanian), answer what the extractive answer found.
+EXCERPT_CHARS = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Excerpt:
+    """What the model reads of one passage: `text` is a verbatim substring of its chunk, and the
+    excerpts are numbered 1..n as the extractive answer's citations are."""
+
+    evidence: Evidence
+    text: str
+
+
+def _sentence_index(ev: Evidence, quote: str) -> int | None:
+    """The index in `ev.chunk.sentences` of the sentence holding `quote` (or the best-ranked)."""
+    chunk = ev.chunk
+    spans = list(chunk.sentences)
+    if not spans:
+        return None
+    at = chunk.text.find(quote) if quote else -1
+    if at < 0 and ev.sentences:
+        at = ev.sentences[0].span.start
+    if at < 0:
+        return 0
+    return next((i for i, s in enumerate(spans) if s.start <= at < s.end), 0)
+
+
+def excerpt_of(ev: Evidence, quote: str = "", budget: int = EXCERPT_CHARS) -> str:
+    """The sentence of `ev` holding `quote` (else its best one) with as many neighbours, the one
+    before first, as fit in `budget` characters: one contiguous, verbatim piece of the chunk."""
+    text = ev.chunk.text
+    spans = ev.chunk.sentences
+    i = _sentence_index(ev, quote)
+    if i is None:
+        return (quote or text[:budget]).strip()
+    lo = hi = i
+    grew = True
+    while grew:
+        grew = False
+        for j in (lo - 1, hi + 1):
+            if 0 <= j < len(spans):
+                start, end = min(spans[lo].start, spans[j].start), max(spans[hi].end, spans[j].end)
+                if end - start <= budget:
+                    lo, hi, grew = min(lo, j), max(hi, j), True
+    return text[spans[lo].start : spans[hi].end].strip()
+
+
+def excerpts(evidence: Sequence[Evidence], extractive: Answer) -> list[Excerpt]:
+    """The passages the extractive answer cites, in its numbering, each cut to its quoted
+    sentence and neighbours; the best passage alone when it cites none of `evidence`."""
+    by_chunk = {ev.chunk.chunk_id: ev for ev in evidence}
+    out = [
+        Excerpt(by_chunk[c.chunk_id], excerpt_of(by_chunk[c.chunk_id], c.quote))
+        for c in extractive.citations
+        if c.chunk_id in by_chunk
+    ]
+    if not out and evidence:
+        out = [Excerpt(evidence[0], excerpt_of(evidence[0]))]
+    return out
+
+
+def passages_block(items: Sequence[Excerpt]) -> str:
+    """Each excerpt fenced as data, numbered from 1, with its date and language."""
     blocks = []
-    for n, ev in enumerate(evidence, start=1):
-        article = ev.chunk.article
+    for n, item in enumerate(items, start=1):
+        article = item.evidence.chunk.article
         blocks.append(
             prompts.render(
-                "answer_passage", n=n, title=_field(article.title), source=_field(article.source),
-                published=_field(article.published),
+                "answer_passage", n=n, published=_field(article.published),
                 lang=_field(language_name(article.lang) if article.lang else ""),
-                text=_defuse(ev.chunk.text.strip()),
+                text=_defuse(item.text),
             ).strip()
         )  # fmt: skip
     return "\n\n".join(blocks)
 
 
-def answer_messages(
-    question: str, language: str, evidence: Sequence[Evidence]
-) -> list[BaseMessage]:
-    """The system and user messages for an answer."""
-    name = language_name(language)
+def answer_messages(question: str, language: str, items: Sequence[Excerpt]) -> list[BaseMessage]:
+    """The system message (the same for every question, so a local model keeps it read) and the
+    user message with the excerpts and the question."""
     return [
-        SystemMessage(prompts.render("answer_system", language=name)),
+        SystemMessage(prompts.render("answer_system")),
         HumanMessage(
             prompts.render(
-                "answer_user", passages=passages_block(evidence), question=_defuse(question.strip()),
-                language=name,
+                "answer_user", passages=passages_block(items), question=_defuse(question.strip()),
+                language=language_name(language),
             )
         ),
     ]  # fmt: skip
+
+
+def prime(model: BaseChatModel) -> None:
+    """Have a local model read the answer system prompt into its prompt cache (`warm`), so the
+    next answer reads only its passages and question; a model without a cache is left alone."""
+    warm = getattr(model, "warm", None)
+    if warm is None:
+        return
+    try:
+        warm([SystemMessage(prompts.render("answer_system")), HumanMessage("")])
+    except Exception as exc:  # noqa: BLE001 - only a head start is lost
+        log.warning("reading the system prompt ahead failed: %s", type(exc).__name__)
 
 
 # -- calling the model with a deadline -----------------------------------------------------------------
@@ -118,9 +190,17 @@ def answer_messages(
 
 @dataclass(frozen=True, slots=True)
 class Reply:
+    """A model's whole reply and what it cost: `first_token` is the seconds until its first
+    piece of text; `prompt_tokens` what the model read (None when it does not say), of which
+    `cached_tokens` it kept from the previous prompt."""
+
     text: str
     truncated: bool
     seconds: float
+    first_token: float | None = None
+    prompt_tokens: int | None = None
+    cached_tokens: int | None = None
+    output_tokens: int | None = None
 
 
 def _finish_reason(metadata: dict[str, Any]) -> str:
@@ -145,6 +225,12 @@ def _show(on_text: Callable[[str], None], draft: str) -> None:
         log.warning("showing the LLM draft failed: %s", type(exc).__name__)
 
 
+def draft_of(text: str) -> str:
+    """What to show of a reply still being written: its ANSWER part when it has labels."""
+    parsed = parse_reply(text)
+    return parsed.answer if parsed.answer or parsed.quote else text.strip()
+
+
 def call_model(
     model: BaseChatModel,
     messages: Sequence[BaseMessage],
@@ -152,29 +238,29 @@ def call_model(
     on_text: Callable[[str], None] | None = None,
     stop: Sequence[str] = (),
 ) -> Reply:
-    """The model's reply, waiting at most `timeout` (+ a grace); raises TimeoutError after that.
+    """The model's reply, streamed, waiting at most `timeout` (+ a grace); raises TimeoutError
+    after that.
 
-    With `on_text`, the reply streams and `on_text` gets the text so far after each piece (an
-    unchecked draft: show it as such, and replace it with the returned Answer)."""
+    With `on_text`, `on_text` gets the text so far (its ANSWER part) after each piece: an
+    unchecked draft, to show as such and replace with the returned Answer."""
     outcome: dict[str, Any] = {}
     started = time.monotonic()
 
     def work() -> None:
         try:
-            if on_text is None:
-                message = model.invoke(list(messages), stop=list(stop) or None)
-                outcome["text"] = _content(message)
-                outcome["finish"] = _finish_reason(getattr(message, "response_metadata", {}) or {})
-            else:
-                parts: list[str] = []
-                finish = ""
-                for chunk in model.stream(list(messages), stop=list(stop) or None):
-                    piece = _content(chunk)
-                    finish = _finish_reason(getattr(chunk, "response_metadata", {}) or {}) or finish
-                    if piece:
-                        parts.append(piece)
-                        _show(on_text, "".join(parts))
-                outcome["text"], outcome["finish"] = "".join(parts), finish
+            parts: list[str] = []
+            for chunk in model.stream(list(messages), stop=list(stop) or None):
+                piece = _content(chunk)
+                metadata = getattr(chunk, "response_metadata", {}) or {}
+                outcome["finish"] = _finish_reason(metadata) or outcome.get("finish", "")
+                outcome["timings"] = metadata.get("timings") or outcome.get("timings", {})
+                outcome["usage"] = getattr(chunk, "usage_metadata", None) or outcome.get("usage")
+                if piece:
+                    outcome.setdefault("first", time.monotonic() - started)
+                    parts.append(piece)
+                    if on_text is not None:
+                        _show(on_text, draft_of("".join(parts)))
+            outcome["text"] = "".join(parts)
         except BaseException as exc:  # noqa: BLE001 - re-raised in the calling thread
             outcome["error"] = exc
 
@@ -185,8 +271,14 @@ def call_model(
         raise TimeoutError(f"no reply within {timeout:g} s")
     if "error" in outcome:
         raise outcome["error"]
-    truncated = outcome.get("finish") in ("length", "max_tokens")
-    return Reply(outcome.get("text", ""), truncated, time.monotonic() - started)
+    usage = outcome.get("usage") or {}
+    timings = outcome.get("timings") or {}
+    return Reply(
+        outcome.get("text", ""), outcome.get("finish") in ("length", "max_tokens"),
+        time.monotonic() - started, first_token=outcome.get("first"),
+        prompt_tokens=usage.get("input_tokens"), cached_tokens=timings.get("cache_n"),
+        output_tokens=usage.get("output_tokens"),
+    )  # fmt: skip
 
 
 def _timeout_of(model: BaseChatModel, timeout: float | None) -> float:
@@ -207,16 +299,66 @@ def _fallback(extractive: Answer, reason: str) -> Answer:
     return replace(extractive, notes=(*extractive.notes, f"LLM answer not used: {reason}"))
 
 
-def _dont_know(question: str, language: str, extractive: Answer, name: str) -> Answer:
-    """The model found no answer in the passages: abstain, saying what was searched."""
-    from bot.extractive import abstention
+@dataclass(frozen=True, slots=True)
+class Generated:
+    """An answer and the model call behind it (None when the model was not called)."""
 
-    answer = abstention(question, language, extractive.scope or Scope(0, None, None))
-    note = "the LLM found no answer in the passages"
-    return replace(
-        answer, standalone_question=extractive.standalone_question, generated_by=name,
-        notes=(*extractive.notes, note),
+    answer: Answer
+    reply: Reply | None = None
+    excerpts: tuple[Excerpt, ...] = ()
+
+
+def generate(
+    question: str,
+    language: str,
+    evidence: Sequence[Evidence],
+    extractive: Answer,
+    model: BaseChatModel,
+    *,
+    timeout: float | None = None,
+    on_text: Callable[[str], None] | None = None,
+) -> Generated:
+    """`generate_answer`, with the reply's text and costs (for the benchmark and the logs)."""
+    items = tuple(excerpts(evidence, extractive))
+    if not items:
+        return Generated(_fallback(extractive, "no passages to answer from"))
+    code = language_code(language)
+    limit = _timeout_of(model, timeout)
+    try:
+        reply = call_model(
+            model, answer_messages(question, code, items), limit, on_text, ANSWER_STOP
+        )
+    except TimeoutError:
+        return Generated(_fallback(extractive, f"the LLM did not answer within {limit:g} s"))
+    except Exception as exc:  # noqa: BLE001 - any model failure falls back to the safe answer
+        log.warning("LLM call failed: %s: %s", type(exc).__name__, str(exc)[:200])
+        return Generated(_fallback(extractive, f"the LLM call failed ({type(exc).__name__})"))
+    log.info(
+        "LLM reply in %.1f s, first token at %.1f s, %s prompt tokens (%s kept), %s written",
+        reply.seconds, reply.first_token or 0.0, reply.prompt_tokens, reply.cached_tokens,
+        reply.output_tokens,
     )  # fmt: skip
+    verdict = verify(
+        reply.text, question, code, [item.evidence for item in items], truncated=reply.truncated,
+        passages=[item.text for item in items], fallback_quotes=[c.quote for c in extractive.citations],
+    )  # fmt: skip
+    if verdict.dont_know:
+        # The extractive answer handed in is confident: `Asker` only asks the model once the
+        # index's answer confidence has passed `AnswerPolicy.answer_above` (below it the
+        # extractive answer is the abstention, and stays it). The model's refusal loses to it.
+        return Generated(_fallback(extractive, "the LLM found no answer in the passages"), reply, items)
+    if not verdict.ok:
+        return Generated(_fallback(extractive, "; ".join(verdict.problems)), reply, items)
+    notes = extractive.notes
+    if verdict.borrowed_marker:
+        notes = (*notes, "the LLM answer had no [n]; the one passage it leans on is cited")
+    answer = Answer(
+        question=question, answer=verdict.answer, language=code, abstained=False,
+        citations=verdict.citations, scope=extractive.scope,
+        standalone_question=extractive.standalone_question, generated_by=model_name(model),
+        notes=notes,
+    )  # fmt: skip
+    return Generated(answer, reply, items)
 
 
 def generate_answer(
@@ -229,38 +371,17 @@ def generate_answer(
     timeout: float | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> Answer:
-    """The model's answer over `evidence` if it passes every check, else `extractive` with a note.
+    """The model's answer if it passes every check, else `extractive` with a note saying why.
 
-    `language` is the question's language (an ISO 639-1 code such as "en", or a name). The
-    returned citations are only those the answer uses, renumbered 1..n by first use."""
-    if not evidence:
-        return _fallback(extractive, "no passages to answer from")
-    code = language_code(language)
-    name = model_name(model)
-    limit = _timeout_of(model, timeout)
-    try:
-        reply = call_model(
-            model, answer_messages(question, code, evidence), limit, on_text, ANSWER_STOP
-        )
-    except TimeoutError:
-        return _fallback(extractive, f"the LLM did not answer within {limit:g} s")
-    except Exception as exc:  # noqa: BLE001 - any model failure falls back to the safe answer
-        log.warning("LLM call failed: %s: %s", type(exc).__name__, str(exc)[:200])
-        return _fallback(extractive, f"the LLM call failed ({type(exc).__name__})")
-    log.info("LLM reply in %.1f s (%d characters)", reply.seconds, len(reply.text))
-    verdict = verify(reply.text, question, code, evidence, truncated=reply.truncated)
-    if verdict.dont_know:
-        return _dont_know(question, code, extractive, name)
-    if not verdict.ok:
-        return _fallback(extractive, "; ".join(verdict.problems))
-    notes = extractive.notes
-    if verdict.borrowed_marker:
-        notes = (*notes, "the LLM answer had no [n]; its verbatim quote's passage is cited")
-    return Answer(
-        question=question, answer=verdict.answer, language=code, abstained=False,
-        citations=verdict.citations, scope=extractive.scope,
-        standalone_question=extractive.standalone_question, generated_by=name, notes=notes,
-    )  # fmt: skip
+    The model reads only the passages `extractive` cites, numbered as its citations are and cut
+    to their quoted sentences and neighbours (`excerpts`). `language` is the question's
+    language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
+    the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
+    gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
+    returns `extractive`, with a note."""
+    return generate(
+        question, language, evidence, extractive, model, timeout=timeout, on_text=on_text
+    ).answer
 
 
 # -- follow-up questions ------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ import queue
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -60,7 +61,18 @@ def check_gguf(path: Path) -> None:
 
 
 def auto_threads() -> int:
+    """Threads that read the prompt: one per core, at most MAX_AUTO_THREADS."""
     return max(1, min(MAX_AUTO_THREADS, os.cpu_count() or 1))
+
+
+def auto_write_threads() -> int:
+    """Threads that write tokens: one core fewer than there are (one on 2 cores).
+
+    Writing a token is a chain of small matrix-vector products whose threads wait on each
+    other at every step; a thread that loses its core to another process (the embedder, a
+    Slack handler, another program) stalls them all. Measured here on 2 cores with other work
+    running: Qwen2.5-1.5B wrote 4.8-5.9 tokens/s with one thread and 0.4-0.9 with two."""
+    return max(1, min(MAX_AUTO_THREADS, (os.cpu_count() or 1) - 1))
 
 
 def _text_of(message: BaseMessage) -> str:
@@ -156,25 +168,37 @@ class _Run:
 
 
 # Generations in progress. A caller that stops waiting (a timeout) leaves its generation
-# running in a daemon thread; it stops at its next token once cancelled. Before the interpreter
-# exits, every one is cancelled and waited for: a thread killed inside llama.cpp aborts the
-# process ("FATAL: exception not rethrown").
+# running in a daemon thread; it stops at its next token once cancelled (llama.cpp does not
+# call back while it reads a prompt, so a cancelled run ends at most one prompt later). Before
+# the interpreter exits, every model is closed: its runs cancelled and waited for, then its
+# server freed in the main thread. A thread still inside llama.cpp when the interpreter tears
+# down, or a server freed by the garbage collector after the runtime's own globals, crashes
+# the process (SIGSEGV, or "FATAL: exception not rethrown").
 _running: set[_Run] = set()
 _running_lock = threading.Lock()
+_models: weakref.WeakValueDictionary[int, ChatXLlamaCpp] = weakref.WeakValueDictionary()
 
 
-def stop_all(runs: set[_Run] | None = None, wait: float = STOP_WAIT) -> None:
-    """Cancel generations in progress (all of them by default) and wait until they stop."""
+def stop_all(runs: set[_Run] | None = None, wait: float | None = STOP_WAIT) -> bool:
+    """Cancel generations in progress (all of them by default) and wait until they stop
+    (`wait` None: for as long as they take); True when they all did."""
     with _running_lock:
         targets = set(_running if runs is None else runs & _running)
     for run in targets:
         run.cancel.set()
-    deadline = time.monotonic() + wait
+    deadline = None if wait is None else time.monotonic() + wait
     for run in targets:
-        run.done.wait(max(0.0, deadline - time.monotonic()))
+        run.done.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+    return all(run.done.is_set() for run in targets)
 
 
-atexit.register(stop_all)
+def close_all() -> None:
+    """Close every local model of this process (registered with atexit)."""
+    for model in list(_models.values()):
+        model.close()
+
+
+atexit.register(close_all)
 
 
 class ChatXLlamaCpp(BaseChatModel):
@@ -188,13 +212,11 @@ class ChatXLlamaCpp(BaseChatModel):
 
     model_path: str
     n_ctx: int = 4096
-    # Threads writing tokens; 0: one per core, at most MAX_AUTO_THREADS. On a busy machine one
+    # Threads writing tokens; 0: `auto_write_threads()` (one on 2 cores). On a busy machine one
     # thread writes far faster than two (measured here: 15 vs 1.4 tokens/s with SmolLM2 while
     # other processes held the cores), since llama.cpp's threads wait on each other per token.
     n_threads: int = 0
-    n_threads_batch: int = (
-        0  # threads reading the prompt; 0: one per core, at most MAX_AUTO_THREADS
-    )
+    n_threads_batch: int = 0  # threads reading the prompt; 0: `auto_threads()`
     max_tokens: int = 512
     temperature: float = 0.0
     timeout: float | None = Field(
@@ -206,6 +228,7 @@ class ChatXLlamaCpp(BaseChatModel):
 
     def model_post_init(self, context: Any, /) -> None:
         self._server = self._start()
+        _models[id(self)] = self
 
     def _start(self) -> Any:
         path = Path(self.model_path)
@@ -220,8 +243,7 @@ class ChatXLlamaCpp(BaseChatModel):
         params.model.path = str(path)
         params.n_ctx = self.n_ctx
         params.n_parallel = 1
-        threads = self.n_threads or auto_threads()
-        params.cpuparams.n_threads = threads
+        params.cpuparams.n_threads = self.n_threads or auto_write_threads()
         params.cpuparams_batch.n_threads = self.n_threads_batch or auto_threads()
         params.verbosity = -1  # llama.cpp logs every request to stderr otherwise
         # No tools, no MCP servers: the model can only write text.
@@ -231,9 +253,14 @@ class ChatXLlamaCpp(BaseChatModel):
         # xllamacpp also serves the model over loopback HTTP; a random key nobody knows locks it.
         params.api_keys = [secrets.token_urlsafe(32)]
         try:
-            return xllamacpp.Server(params)
+            server = xllamacpp.Server(params)
         except RuntimeError as exc:
             raise LocalModelError(f"could not load the GGUF model {path}: {exc}") from exc
+        # One token, written before anything can free the server: freed before its task loop
+        # has run (a model loaded and closed at once, e.g. `ask` when the index abstains), its
+        # destructor waited forever (measured: 1 of 2 times with SmolLM2 here).
+        server.handle_completions({"prompt": "a", "max_tokens": 1})
+        return server
 
     @property
     def _llm_type(self) -> str:
@@ -247,9 +274,17 @@ class ChatXLlamaCpp(BaseChatModel):
         }  # fmt: skip
 
     def close(self) -> None:
-        """Stop this model's generations in progress and free it (also done at exit)."""
-        stop_all(self._runs)
-        self._server = None
+        """Stop this model's generations in progress, wait for them, and free the model in
+        this thread (done for every model at exit; calling it again does nothing)."""
+        stop_all(self._runs, wait=None)
+        server, self._server = self._server, None
+        del server  # the last reference: llama.cpp frees the model here, not at teardown
+
+    def warm(self, messages: Sequence[BaseMessage]) -> None:
+        """Read `messages` into the prompt cache without answering, so that a later prompt
+        starting with them reads only the rest (llama.cpp keeps the last prompt's tokens)."""
+        run = _Run(self._deadline())
+        self._run(self._payload(messages, None, max_tokens=1), run)
 
     # -- generation ------------------------------------------------------------------------
 
@@ -262,6 +297,9 @@ class ChatXLlamaCpp(BaseChatModel):
             "temperature": float(kwargs.pop("temperature", self.temperature)),
             "stream": True,
             "stream_options": {"include_usage": True},
+            # Keep the prompt's tokens for the next request: the answer prompts all start with
+            # the same system prompt, which is then read once per process, not per question.
+            "cache_prompt": True,
         }
         if stop:
             payload["stop"] = list(stop)

@@ -280,14 +280,16 @@ def numbers_in(text: str) -> set[str]:
     return out
 
 
-def unsupported_numbers(answer: str, question: str, cited: Sequence[Evidence]) -> list[str]:
+def unsupported_numbers(
+    answer: str, question: str, cited: Sequence[tuple[Evidence, str]]
+) -> list[str]:
     """Numbers the answer states (outside quotes and markers) that neither the passages it
-    cites, their articles' dates and titles, nor the question contain: a cheap, language-free
-    check that the answer did not make facts up."""
+    cites (as the model read them), their articles' dates and titles, nor the question contain:
+    a cheap, language-free check that the answer did not make facts up."""
     known = numbers_in(question)
-    for ev in cited:
+    for ev, text in cited:
         article = ev.chunk.article
-        known |= numbers_in(f"{ev.chunk.text} {article.title} {article.published or ''}")
+        known |= numbers_in(f"{text} {article.title} {article.published or ''}")
     stated = [re.sub(r"[.,\u00a0\u202f]", "", m) for m in _STATED.findall(prose_of(answer))]
     return list(dict.fromkeys(n for n in stated if n not in known))
 
@@ -308,7 +310,7 @@ def anchors(text: str) -> set[str]:
     return found - _NOT_ANCHORS
 
 
-def ungrounded(answer: str, cited: dict[int, Evidence]) -> list[int]:
+def ungrounded(answer: str, cited: dict[int, tuple[Evidence, str]]) -> list[int]:
     """The cited passages the answer shares no name, number or content word with.
 
     Across languages only names and numbers tend to survive ("Kursk", "8,000"), and that is
@@ -316,8 +318,8 @@ def ungrounded(answer: str, cited: dict[int, Evidence]) -> list[int]:
     shares nothing with the passage it cites."""
     said = anchors(prose_of(answer)) | {n for n in numbers_in(prose_of(answer))}
     return [
-        n for n, ev in cited.items()
-        if not said & (anchors(f"{ev.chunk.text} {ev.chunk.article.title}") | numbers_in(ev.chunk.text))
+        n for n, (ev, text) in cited.items()
+        if not said & (anchors(f"{text} {ev.chunk.article.title}") | numbers_in(text))
     ]  # fmt: skip
 
 
@@ -381,12 +383,19 @@ def verify(
     evidence: Sequence[Evidence],
     *,
     truncated: bool = False,
+    passages: Sequence[str] | None = None,
+    fallback_quotes: Sequence[str] = (),
 ) -> Verdict:
-    """Check a model reply against the passages it was given (see the module doc)."""
+    """Check a model reply against the passages it was given (see the module doc).
+
+    `passages` is what the model read of each evidence (verbatim excerpts of the chunks; the
+    whole chunks by default): quotes, numbers and words are checked against it. A citation the
+    model gave no verbatim quote for quotes `fallback_quotes[n - 1]` when that is in its chunk,
+    else the chunk's best sentence."""
     parsed = parse_reply(reply)
     if parsed.dont_know:
         return Verdict(problems=(), dont_know=True)
-    passages = [ev.chunk.text for ev in evidence]
+    passages = list(passages) if passages is not None else [ev.chunk.text for ev in evidence]
     problems: list[str] = []
     if truncated:
         problems.append("the answer was cut off at the token limit")
@@ -404,7 +413,10 @@ def verify(
         # Small models often write the QUOTE's [n] and forget it in the ANSWER. When the QUOTE
         # is verbatim in exactly one passage, the answer leans on that passage: cite it (every
         # other check below still applies to the answer).
+        # Likewise when only one passage was sent: the answer can lean on no other.
         sources = {sp.n for sp in quoted_spans(parsed.quote, passages) if sp.found is not None}
+        if len(passages) == 1:
+            sources = {1}
         if len(sources) == 1 and None not in sources:
             answer = _cite_at_end(answer, next(iter(sources)))  # type: ignore[arg-type]
             borrowed = True
@@ -423,12 +435,12 @@ def verify(
             problems.append(f"quote not verbatim in {where}: {span.text[:80]!r}")
         elif span.n is not None and 1 <= span.n <= len(passages):
             quotes.setdefault(span.n, span.found)
-    if answer and (extra := unsupported_numbers(answer, question, [evidence[n - 1] for n in used])):
+    if answer and (extra := unsupported_numbers(answer, question, [(evidence[n - 1], passages[n - 1]) for n in used])):
         problems.append(f"the answer states numbers its passages do not: {', '.join(extra[:5])}")
     quoted_in_answer = {sp.n for sp in quoted_spans(answer, passages) if sp.found is not None}
-    unquoted = {
-        n: evidence[n - 1] for n in used if n not in quoted_in_answer
-    }  # a verbatim quote grounds
+    unquoted = {  # a verbatim quote grounds
+        n: (evidence[n - 1], passages[n - 1]) for n in used if n not in quoted_in_answer
+    }
     if answer and (loose := ungrounded(answer, unquoted)):
         problems.append(
             f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}"
@@ -442,12 +454,13 @@ def verify(
     if problems:
         return Verdict(problems=tuple(problems))
     mapping = {old: new for new, old in enumerate(used, start=1)}
-    citations = tuple(
-        citation(
-            mapping[old], evidence[old - 1], quotes.get(old) or best_sentence(evidence[old - 1])
-        )
-        for old in used
-    )
+    def quote_for(n: int) -> str:
+        if n in quotes:
+            return quotes[n]
+        given = fallback_quotes[n - 1] if n <= len(fallback_quotes) else ""
+        return given if given and given in evidence[n - 1].chunk.text else best_sentence(evidence[n - 1])
+
+    citations = tuple(citation(mapping[old], evidence[old - 1], quote_for(old)) for old in used)
     return Verdict(
         problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes,
         borrowed_marker=borrowed,
