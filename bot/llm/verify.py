@@ -193,7 +193,10 @@ def language_problem(text: str, language: str) -> str | None:
     """Why `text` is not in `language` (an ISO 639-1 code), or None (also when unsure)."""
     prose = prose_of(text)
     words = re.findall(r"[^\W\d_]+", prose)
-    if len(words) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
+    # Names are in no language: a list of them ("Toyota Corona Mark II, Mazda 616") was taken
+    # for Uzbek. Only the words in lower case tell the language.
+    common = [w for w in words if not w[0].isupper()]
+    if len(common) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
         return None
     identifier = _identifier()
     if language not in identifier.nb_classes:
