@@ -48,6 +48,7 @@ SAMPLE_QUESTIONS = (
     "What did Antony Blinken say about the North Korean soldiers?",
 )
 PAIRS = ("en-ro", "en-en")
+XQUAD_TEXT = ("question", "gold", "answer", "reply", "refused")
 
 
 def load() -> str:
@@ -164,6 +165,7 @@ def run_pairs(index, model, limit: int) -> list[dict]:  # noqa: ANN001
                            in_language=answer.generated_by != "extractive"
                            and in_language(answer.answer, "en"))  # fmt: skip
             rows.append(row)
+            row["refused_check"] = row.get("refused", "").split(": ", 1)[-1].split(";")[0][:60]
             print(f"{pair} {row['qid']}: {row['by']} {row.get('ttft_s')} s / {row['wall_s']} s "
                   f"{row.get('refused') or ''}", file=sys.stderr, flush=True)  # fmt: skip
     return rows
@@ -238,7 +240,9 @@ def main(argv: list[str] | None = None) -> int:
         "cold": cold, "sample": sample,
         "summary": {pair: summary([r for r in rows if r["pair"] == pair]) for pair in PAIRS}
         | {"all": summary(rows)},
-        "rows": rows, "load_at_end": load(),
+        # XQuAD's text (CC BY-SA) stays out of the repository: ids, figures and outcomes only
+        "rows": [{k: v for k, v in r.items() if k not in XQUAD_TEXT} for r in rows],
+        "load_at_end": load(),
     }  # fmt: skip
     s = result["summary"]
     table = [
