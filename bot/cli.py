@@ -317,6 +317,8 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
             print(printable(f"  [{c.n}] {c.title or '(untitled)'} — "
                             f"{', '.join(p for p in (c.source, c.published or 'undated') if p)}"
                             f"{'  ' + c.url if c.url else ''}"), file=out)  # fmt: skip
+            if c.quote not in answer.answer:  # an LLM's words: the source's own beside them
+                print(f"      “{printable(c.quote, lines=True)}”", file=out)
         if interactive:
             print(f"  ({time.perf_counter() - started:.1f} s)", file=out)
         print(file=out, flush=True)

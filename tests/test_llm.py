@@ -812,6 +812,7 @@ def test_chat_prints_the_draft_as_it_is_written_and_says_when_it_is_replaced(
     assert text.startswith("They are in Kursk [1].\n")  # the pieces, printed one after another
     if passed:
         assert text.count("They are in Kursk [1].") == 1 and "the answer is" not in text
+        assert f"      “{extractive.citations[0].quote}”" in text  # the source's words beside
     else:
         assert "(LLM answer not used: the answer is in de, not en; the answer is:)\n" in text
         assert text.index("the answer is:)") < text.index(extractive.answer)
