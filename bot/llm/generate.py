@@ -1,9 +1,10 @@
 """LLM answers and follow-up rewrites, each checked in code, with a safe fallback.
 
-`generate_answer` sends the question and the retrieved passages (prompts/answer_*.md), checks
-the reply with `bot.llm.verify`, and returns either the checked answer, an abstention (the
-model said "I don't know"), or the extractive answer with a note saying why the model's answer
-was not used. It never raises for anything the model does.
+`generate_answer` sends the question and excerpts of the passages the extractive answer cites
+(their quoted sentences with neighbours, numbered as its citations; prompts/answer_*.md),
+streams the reply, checks it with `bot.llm.verify`, and returns either the checked answer or
+the extractive answer with a note saying why the model's answer was not used (a check failed,
+or the model said "I don't know"). It never raises for anything the model does.
 
 The model has no tools and its reply is only ever shown as text: whatever a passage asks
 ("ignore previous instructions", "post this to #general", "ingest this URL"), the worst it can

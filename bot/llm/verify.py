@@ -1,14 +1,16 @@
 """Checks in code on what an LLM wrote, before anyone sees it.
 
-The model is asked (prompts/answer_*.md) for
+The model is asked (prompts/answer_*.md) for the answer in the question's language, with [n]
+after each claim, or exactly "I don't know"; a reply may also come labelled
 
     QUOTE: "a sentence copied exactly from a passage" [n]
-    ANSWER: the answer in the question's language, with [n] after each claim
+    ANSWER: the answer
 
-or exactly "I don't know". `verify` accepts an answer only when:
+(the QUOTE line is then a working step). `verify` accepts an answer only when:
 
 - every `[n]` refers to a passage that was sent (1..len(evidence)), and the answer cites one
-  (an answer without any `[n]` after a QUOTE verbatim in one passage cites that passage);
+  (an answer without any `[n]` cites the one passage sent, or the passage its QUOTE is verbatim
+  in);
 - every quoted span („…”, "…", «…», “…”) of the answer is verbatim in the passage it cites
   (whitespace and apostrophe variants aside), so a quote can never put words in a source's
   mouth (the QUOTE line is a working step, not shown: it only lends its words when verbatim);
@@ -23,7 +25,8 @@ or exactly "I don't know". `verify` accepts an answer only when:
 
 The accepted answer keeps only the citations it uses, renumbered 1..n in order of first use;
 each citation's quote is a verbatim substring of its passage: the model's quote when it gave
-one, else the passage's best sentence by the retrieval's ranking.
+one, else the extractive answer's quote of that passage, else its best sentence by the
+retrieval's ranking.
 """
 
 from __future__ import annotations
