@@ -1,5 +1,5 @@
 """Commands that put articles into the index and look after it:
-`ingest`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
+`ingest`, `follow`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
 
 from __future__ import annotations
 
@@ -24,6 +24,17 @@ def register(commands: Any) -> None:
     p.add_argument("--lang", help="language code, e.g. ro (detected when not given)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(run=run_ingest)
+
+    p = commands.add_parser(
+        "follow", help="follow a feed: its new articles are ingested as they appear",
+        description="Follow RSS or Atom feeds: each is read now (what is new in it ingested), "
+        "then polled by the Slack bot (`serve`) every NEWSDESK_FEED_POLL_INTERVAL seconds. "
+        "Without a URL, list the followed feeds. Exits 1 when a feed could not be read.",
+    )  # fmt: skip
+    p.add_argument("feeds", nargs="*", metavar="URL", help="feed URLs to follow")
+    p.add_argument("--unfollow", action="store_true",
+                   help="stop following the URLs instead (their articles stay)")  # fmt: skip
+    p.set_defaults(run=run_follow)
 
     p = commands.add_parser("sources", help="list the ingested articles")
     p.add_argument("--json", action="store_true")
@@ -103,6 +114,41 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
                 print(printable(line))
         print(report.summary())
     return 1 if report.failed else 0
+
+
+def run_follow(args: argparse.Namespace, settings: Settings) -> int:
+    from ingest.follow import follow, poll
+    from newsdesk.display import printable
+    from newsdesk.index import Index, open_index
+    from newsdesk.logs import redact
+
+    if not args.feeds or args.unfollow:
+        index = Index(settings)
+        try:
+            if not args.feeds:
+                for feed in index.followed_feeds():
+                    print(printable(f"{feed.url}  (last polled {feed.polled_at or 'never'})"))
+                return 0
+            missing = [url for url in args.feeds if not index.unfollow_feed(url)]
+        finally:
+            index.close()
+        for url in missing:
+            print(printable(f"not followed: {url}"), file=sys.stderr)
+        return 1 if missing else 0
+    index = open_index(settings)
+    failed = False
+    try:
+        for url in args.feeds:
+            outcome = poll(index, follow(index, url), settings)
+            if outcome.error:
+                failed = True
+                print(printable(redact(f"following {url}, but: {outcome.error}")), file=sys.stderr)
+            else:
+                added = len(outcome.added)
+                print(printable(redact(f"following {url}: {added} new articles ingested")))
+    finally:
+        index.close()
+    return 1 if failed else 0
 
 
 def _progress(disable: bool) -> Any:

@@ -692,6 +692,39 @@ class Index:
             problems.append(f"{missing} chunks have no sentence vectors")
         return problems
 
+    # -- followed feeds: in the catalog, so the bot's poller, `/news follow` and the CLI agree --
+
+    _FEEDS_TABLE = (
+        "CREATE TABLE IF NOT EXISTS followed_feeds (url TEXT PRIMARY KEY, added_by TEXT NOT NULL, "
+        "added_at TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL, "
+        "seen TEXT NOT NULL, polled_at TEXT)"
+    )
+
+    def followed_feeds(self) -> list[FollowedFeed]:
+        """Every followed feed, oldest followed first."""
+        self._db.execute(self._FEEDS_TABLE)
+        rows = self._db.execute(
+            "SELECT url, added_by, added_at, etag, last_modified, seen, polled_at "
+            "FROM followed_feeds ORDER BY added_at, url"
+        )
+        return [FollowedFeed(*row[:5], tuple(json.loads(row[5])), row[6]) for row in rows]
+
+    def save_feed(self, feed: FollowedFeed) -> None:
+        """Follow `feed`, or store its state after a poll (validators, entries seen)."""
+        self._db.execute(self._FEEDS_TABLE)
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO followed_feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (feed.url, feed.added_by, feed.added_at or _now(), feed.etag, feed.last_modified,
+                 json.dumps(list(feed.seen)), feed.polled_at),
+            )  # fmt: skip
+
+    def unfollow_feed(self, url: str) -> bool:
+        """Stop following `url`; whether it was followed. Its articles stay in the index."""
+        self._db.execute(self._FEEDS_TABLE)
+        with self._transaction():
+            return self._db.execute("DELETE FROM followed_feeds WHERE url = ?", (url,)).rowcount > 0
+
 
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:
     """The index for these settings, with the configured embedder loaded when asked."""
@@ -789,3 +822,15 @@ def data_dir_size(path: Path) -> int:
     """Bytes under a folder (for benchmarks and `doctor`)."""
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
 
+
+@dataclass(frozen=True, slots=True)
+class FollowedFeed:
+    """A feed whose new entries are ingested as they appear (see `ingest.follow`)."""
+
+    url: str
+    added_by: str = ""
+    added_at: str = ""
+    etag: str = ""  # the validators of the last fetch, sent back for a conditional GET
+    last_modified: str = ""
+    seen: tuple[str, ...] = ()  # keys of the entries already read, newest first
+    polled_at: str | None = None  # None until the first poll
