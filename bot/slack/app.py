@@ -21,7 +21,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -34,6 +34,9 @@ from bot.slack.feedback import FeedbackStore
 from bot.slack.http import EVENTS_PATH, BoundedHTTPServer, http_server
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from ingest.follow import FeedPoller
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -166,6 +169,7 @@ class RunningBot:
     http_server: BoundedHTTPServer | None = None
     executors: tuple[ThreadPoolExecutor, ...] = ()
     owned_asker: Any = None  # closed on stop when `start` made it
+    poller: FeedPoller | None = None  # polls the followed feeds (NEWSDESK_FEED_POLL_INTERVAL)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -173,7 +177,9 @@ class RunningBot:
         return self.http_server.server_address[1] if self.http_server else None
 
     def stop(self) -> None:
-        """Stop taking requests, let answers in progress finish, then close."""
+        """Stop taking requests and polling, let answers in progress finish, then close."""
+        if self.poller is not None:
+            self.poller.stop()
         if self.socket_handler is not None:
             self.socket_handler.close()
         if self.http_server is not None:
@@ -243,7 +249,7 @@ def start(
             log.info("slack.started mode=socket api=%s", api_url(settings))
             return RunningBot(
                 app=app, mode="socket", socket_handler=handler, executors=executors,
-                owned_asker=owned,
+                owned_asker=owned, poller=_poller(settings, client, asker, embedder),
             )  # fmt: skip
         server = http_server(
             app, host, settings.port if port is None else port,
@@ -259,7 +265,7 @@ def start(
     log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
     return RunningBot(
         app=app, mode="http", http_server=server, executors=executors, owned_asker=owned,
-        _threads=[thread],
+        poller=_poller(settings, client, asker, embedder), _threads=[thread],
     )  # fmt: skip
 
 
@@ -283,6 +289,13 @@ def serve(settings: Settings) -> int:
     finally:
         running.stop()
     return 0
+
+
+def _poller(settings: Settings, client: WebClient, asker: Any, embedder: Any) -> FeedPoller | None:
+    """The followed feeds' poller, with the embedder the bot already has (when it has one)."""
+    from bot.slack.feeds import start_poller
+
+    return start_poller(settings, client, embedder or getattr(asker, "embedder", None))
 
 
 def _close(asker: Any) -> None:

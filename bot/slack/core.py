@@ -11,7 +11,7 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,6 +92,11 @@ def links_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[
     return [url for url in dict.fromkeys(found) if url.startswith(("http://", "https://"))]
 
 
+def strip_links(text: str) -> str:
+    """Slack text with its links (`<url|label>` and bare ones) removed."""
+    return _BARE_URL.sub(" ", _LINK.sub(" ", text or ""))
+
+
 def _walk(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
     for item in items:
         if isinstance(item, dict):
@@ -162,6 +167,17 @@ def _ts(value: Any) -> float:
 # -- the bot's services ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What the index holds, as the App Home and the assistant's greeting say it."""
+
+    articles: int
+    passages: int
+    languages: tuple[str, ...]  # most articles first
+    newest: str | None  # the latest publication date
+    latest: tuple[Any, ...]  # ArticleRecords, newest published first
+
+
 def new_write_executor() -> ThreadPoolExecutor:
     """The pool of the bot's ingests and forgets: one at a time, apart from the answers."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writes")
@@ -217,9 +233,14 @@ class SlackBot:
 
     # answering
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[Turn] = (),
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
+        """The asker's answer; `on_text` (given only when an LLM writes) gets its draft."""
         started = time.perf_counter()
-        answer = self.asker.ask(question, history=tuple(history))
+        extra = {"on_text": on_text} if on_text is not None else {}
+        answer = self.asker.ask(question, history=tuple(history), **extra)
         log.info(
             "slack.answer ms=%d citations=%d abstained=%s history=%d",
             (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
@@ -289,6 +310,37 @@ class SlackBot:
             text += f"\n_Only the first {MAX_INGEST_LINKS} of {len(urls)} links were fetched._"
         return text
 
+    # followed feeds
+
+    def follow(self, url: str, user: str) -> Any:
+        """Follow the feed at `url` and read it now; the first poll's `PollOutcome`."""
+        from ingest.follow import follow, poll
+        from newsdesk.index import Index
+
+        with self._ingest_lock:
+            index = Index(self.settings, self._embedder())
+            try:
+                outcome = poll(index, follow(index, url, by=user), self.settings)
+            finally:
+                index.close()
+        log.info("slack.follow added=%d error=%s", len(outcome.added), bool(outcome.error))
+        return outcome
+
+    def unfollow(self, url: str) -> bool:
+        index = self._reader()
+        try:
+            return index.unfollow_feed(url)
+        finally:
+            index.close()
+
+    def followed(self) -> list[str]:
+        """The URLs of the followed feeds."""
+        index = self._reader()
+        try:
+            return [feed.url for feed in index.followed_feeds()]
+        finally:
+            index.close()
+
     def forget(self, key: str) -> Any:
         """Remove an article by id, URL or id prefix; the record removed, or None."""
         index = self._reader()
@@ -317,6 +369,28 @@ class SlackBot:
                 if any(folded in (x or "").casefold() for x in (r.title, r.source, r.url, r.article_id))
             ]  # fmt: skip
         return records[:limit], total
+
+    def passages(self) -> int:
+        index = self._reader()
+        try:
+            return index.stats().chunks
+        finally:
+            index.close()
+
+    def holdings(self, latest: int = 10) -> Holdings:
+        """Counts, languages and the `latest` newest articles of the index."""
+        index = self._reader()
+        try:
+            stats = index.stats()
+            records = index.articles()
+        finally:
+            index.close()
+        languages = Counter(r.lang for r in records if r.lang)
+        return Holdings(
+            articles=stats.articles, passages=stats.chunks,
+            languages=tuple(lang for lang, _ in languages.most_common()),
+            newest=stats.last_published, latest=tuple(records[:latest]),
+        )  # fmt: skip
 
     def chunk(self, chunk_id: str) -> Any:
         index = self._reader()
