@@ -431,3 +431,14 @@ def assistant_thread_started(*, user: str = "U_ALICE", channel: str = "D_ASSIST"
 def app_home_opened(*, user: str = "U_ALICE", channel: str = "D_HOME") -> dict[str, Any]:
     return {"type": "app_home_opened", "user": user, "channel": channel, "tab": "home",
             "event_ts": new_ts()}  # fmt: skip
+
+
+def view_submission(callback_id: str, values: dict[str, Any], *, user: str) -> dict[str, Any]:
+    """A modal submitted: `values` as Slack puts them in `view.state.values`."""
+    return {
+        "type": "view_submission", "team": {"id": TEAM_ID}, "api_app_id": "A0001",
+        "token": "legacy-verification", "trigger_id": f"trig.{uuid.uuid4().hex[:8]}",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "view": {"id": "VMODAL", "type": "modal", "callback_id": callback_id,
+                 "state": {"values": values}, "private_metadata": ""},
+    }  # fmt: skip

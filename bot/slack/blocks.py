@@ -446,7 +446,11 @@ def ingest_offer_blocks(urls: Sequence[str]) -> list[dict[str, Any]]:
     """The offer to ingest the links an admin sent in a DM: the links and one button."""
     shown = "\n".join(f"• {link(url, url, 200)}" for url in urls[:10])
     more = f"\n_and {len(urls) - 10} more_" if len(urls) > 10 else ""
-    value = "\n".join(urls)[:BUTTON_VALUE]
+    value = ""
+    for url in urls:  # whole links only, as many as the button's value holds
+        if len(value) + len(url) + 1 > BUTTON_VALUE:
+            break
+        value = f"{value}\n{url}" if value else url
     return [
         _section_mrkdwn(clip_mrkdwn(f"Shall I add this to the news I answer from?\n{shown}{more}",
                                     SECTION_TEXT)),  # fmt: skip

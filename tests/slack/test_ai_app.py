@@ -257,6 +257,55 @@ def test_the_app_home_shows_the_index_and_admin_buttons(
     assert modal.params["view"]["blocks"][0]["element"]["type"] == "url_text_input"
 
 
+def test_an_admins_home_modal_ingests_the_link_and_refreshes_the_home(
+    api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
+) -> None:
+    api.pages["/modal.html"] = (
+        "<html><head><title>Snow closes the Transfagarasan road</title></head><body><article>"
+        "<h1>Snow closes the Transfagarasan road</h1><p>The Transfagarasan mountain road closed "
+        "on Sunday after forty centimetres of snow fell overnight, the roads authority said, "
+        "and it will stay closed until the spring thaw.</p><p>Tourists were asked to use the "
+        "Olt valley road instead.</p></article></body></html>"
+    )
+    page = f"{api.root}/modal.html"
+    empty = fake_slack.view_submission(blocks.INGEST_VIEW, {}, user=ADMIN)
+    ack = socket_server.wait_ack(socket_server.send("interactive", empty))
+    assert ack["payload"]["response_action"] == "errors"  # no link: the modal says so
+    values = {blocks.URL_BLOCK: {blocks.URL_INPUT: {"type": "url_text_input", "value": page}}}
+    published_before = len(api.calls_to("views.publish"))
+    submitted = fake_slack.view_submission(blocks.INGEST_VIEW, values, user=ADMIN)
+    socket_server.wait_ack(socket_server.send("interactive", submitted))
+    report = api.wait_for("chat.postMessage", lambda c: c.params.get("channel") == ADMIN
+                          and "Transfagarasan" in c.params.get("text", ""), timeout=120)  # fmt: skip
+    assert "added" in report.params["text"]
+    home = api.wait_for("views.publish", lambda c: c.params.get("user_id") == ADMIN
+                        and api.calls.index(c) > api.calls.index(report))  # fmt: skip
+    assert "Transfagarasan" in all_text(home.params["view"]["blocks"])
+    assert len(api.calls_to("views.publish")) > published_before
+
+
+def test_an_assistant_thread_whose_answer_fails_gets_an_apology(
+    tmp_path: Path, e5: Embedder
+) -> None:
+    class Broken:
+        embedder = e5
+
+        def ask(self, question: str, history: Any = (), **kwargs: Any) -> Any:
+            raise RuntimeError("the index exploded")
+
+    with fake_slack_servers() as (api, socket_server):
+        own = slack_settings(tmp_path / "data", api)
+        with running_bot(own, Broken(), e5, socket_server):
+            started = fake_slack.assistant_thread_started(channel="D_BROKEN")
+            thread_ts = started["assistant_thread"]["thread_ts"]
+            send_event(socket_server, started)
+            send_event(socket_server, fake_slack.direct_message(QUESTION, channel="D_BROKEN",
+                                                                thread_ts=thread_ts))  # fmt: skip
+            apology = api.wait_for("chat.postMessage", lambda c: c.params.get("channel")
+                                   == "D_BROKEN" and "Sorry" in c.params.get("text", ""))  # fmt: skip
+            assert apology.params["thread_ts"] == thread_ts
+
+
 def test_a_link_an_admin_sends_in_a_dm_is_offered_for_ingest(
     api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
 ) -> None:

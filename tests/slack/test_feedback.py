@@ -40,7 +40,9 @@ def test_show_passage_opens_a_modal_and_votes_are_stored(
     cite = next(b for b in call.params["blocks"] if b.get("block_id") == "cite-1")
     show = cite["accessory"]
     click(api, socket_server, show, user="U_BOB")
-    opened = api.wait_for("views.open")
+    opened = api.wait_for(
+        "views.open", lambda c: c.params["view"]["callback_id"] == blocks.PASSAGE_VIEW
+    )  # not an App Home modal another test opened
     view = opened.params["view"]
     View(**view).validate_json()
     assert len(view["blocks"]) <= blocks.MODAL_BLOCKS

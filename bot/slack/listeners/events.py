@@ -8,6 +8,7 @@ on and is removed whatever happens; a failure posts a short apology in the threa
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -59,13 +60,14 @@ def is_question(event: dict[str, Any], bot: SlackBot, context: Any = None) -> bo
 
 def offer_ingest(bot: SlackBot, client: Any, event: dict[str, Any], *,
                  thread_ts: str | None) -> bool:  # fmt: skip
-    """An admin shared links with the bot in a DM, asking nothing: offer to ingest them (a
-    button) instead of answering. True when the offer was made."""
+    """An admin sent the bot a DM of nothing but links: offer to ingest them (a button) instead
+    of answering. A message with words besides its links is a question like any other (an
+    article's pasted "/news ingest …" included). True when the offer was made."""
     if event.get("channel_type") != "im" or not bot.is_admin(event.get("user", "")):
         return False
     text = event.get("text", "")
     urls = links_in(text, event.get("blocks"))
-    if not urls or "?" in question_from_slack(strip_links(text)):
+    if not urls or re.search(r"\w", question_from_slack(strip_links(text))):
         return False
     if not bot.dedupe.claim(f"offer:{event.get('channel')}:{event.get('ts')}"):
         return True
