@@ -199,8 +199,9 @@ class SlackBot:
     dedupe: Deduper = field(default_factory=Deduper)
     bot_user_id: str = ""
     bot_id: str = ""
-    # Post a "looking…" message and replace it with the answer (default: when an LLM writes the
-    # answers, which takes seconds); otherwise the reaction alone shows the bot is working.
+    # Outside a thread (where nothing can be streamed), post a "looking…" message and replace it
+    # with the answer (default: when an LLM writes the answers, which takes seconds); otherwise
+    # the reaction alone shows the bot is working.
     update_in_place: bool | None = None
     # Ingests and forgets run here, one at a time (they take the index's writer lock anyway),
     # not on the listener pool: queued ones must not hold the threads answers need.
@@ -371,6 +372,7 @@ class SlackBot:
         return records[:limit], total
 
     def passages(self) -> int:
+        """How many passages (chunks) an answer is searched among."""
         index = self._reader()
         try:
             return index.stats().chunks

@@ -2,7 +2,10 @@
 
 Events are acknowledged at once (bolt acks events before listeners run); the answering is a
 lazy listener on bolt's thread pool. A thinking reaction marks the question while it is worked
-on and is removed whatever happens; a failure posts a short apology in the thread.
+on and is removed whatever happens; an LLM's answer streams into its reply
+(`bot.slack.answering`); a failure posts a short apology in the thread. A DM of nothing but
+links from an admin is answered with an offer to ingest them. (DM threads, the assistant
+container's included, are `bot.slack.listeners.assistant`'s.)
 """
 
 from __future__ import annotations
