@@ -150,8 +150,9 @@ def test_feedback_and_an_older_data_dir_are_made_private(
 ) -> None:
     """In-process (no umask of ours): the feedback store and the index tighten what they own,
     and nothing else in the folder, not the folder the user chose (group-shared, say)."""
-    from bot.slack.feedback import FeedbackStore, feedback_path
+    from bot.slack.feedback import FeedbackStore
     from newsdesk.index import Index
+    from newsdesk.index.feedback import feedback_path
 
     old_umask = os.umask(0o022)
     try:

@@ -6,6 +6,7 @@ to read. Nothing outside it imports chromadb or sqlite3, or touches the stores' 
 - `vectors`: the Chroma collection of chunk vectors;
 - `filters`: the one rule of what `Filters` keep, in Chroma's and SQL's dialects;
 - `records`: the frozen records the index stores and returns;
+- `feedback`: the Slack bot's answers and the votes on them (`feedback.sqlite`, a file apart).
 """
 
 from newsdesk.index.catalog import catalog_counts
