@@ -175,19 +175,8 @@ def answer_confidence(
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
     """How many articles (and which dates) a search with these filters covers."""
-    if filters.is_empty():
-        stats = index.stats()
-        return Scope(stats.articles, stats.first_published, stats.last_published)
-    kept = [
-        a
-        for a in index.articles()
-        if (filters.source is None or a.source == filters.source)
-        and (not filters.lang or a.lang == filters.lang)
-        and (filters.since is None or (a.published_ts is not None and a.published_ts >= filters.since))
-        and (filters.until is None or (a.published_ts is not None and a.published_ts <= filters.until))
-    ]
-    dates = sorted(a.published for a in kept if a.published)
-    return Scope(len(kept), dates[0] if dates else None, dates[-1] if dates else None)
+    stats = index.stats(filters)
+    return Scope(stats.articles, stats.first_published, stats.last_published)
 
 
 def describe_filters(filters: Filters) -> str:

@@ -279,15 +279,15 @@ def language_means(
         return None
     picked = random.Random(seed).sample(ids, min(sample, len(ids)))
     chunks = {c.chunk_id: c for c in index.chunks(picked)}
-    stored = index.collection.get(ids=picked, include=["embeddings"])
+    chunk_vectors = index.chunk_vectors(picked)
     sentence_vectors = index.sentence_vectors(picked)
     chunk_sums, sentence_sums = _Sums(), _Sums()
-    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+    for chunk_id, vector in chunk_vectors.items():
         chunk = chunks.get(chunk_id)
         if chunk is None:
             continue
         lang, article_id = chunk.article.lang, chunk.article.article_id
-        chunk_sums.add(lang, article_id, np.asarray(vector, np.float32)[None, :])
+        chunk_sums.add(lang, article_id, vector[None, :])
         if chunk_id in sentence_vectors:
             sentence_sums.add(lang, article_id, sentence_vectors[chunk_id])
     if not chunk_sums.count:
@@ -377,10 +377,9 @@ def with_dense(
     missing = [c.chunk_id for c in candidates if c.dense_rank is None]
     if not missing:
         return candidates
-    stored = index.collection.get(ids=missing, include=["embeddings"])
     cosine = {
-        chunk_id: float(np.asarray(vector, np.float32) @ query_vector) - shift(chunk_id)
-        for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True)
+        chunk_id: float(vector @ query_vector) - shift(chunk_id)
+        for chunk_id, vector in index.chunk_vectors(missing).items()
     }
     return [
         replace(c, dense=cosine[c.chunk_id]) if c.chunk_id in cosine else c for c in candidates

@@ -198,13 +198,9 @@ class LoadResult:
 
 
 def article_count(data_dir: Path) -> int:
-    import sqlite3
+    from newsdesk.index import catalog_counts
 
-    db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True, timeout=30)
-    try:
-        return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-    finally:
-        db.close()
+    return catalog_counts(data_dir)["articles"]
 
 
 def run_load(

@@ -164,11 +164,7 @@ def test_doctor_undoes_an_interrupted_write_instead_of_advising_reindex(
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # what a crash between Chroma and the catalog leaves
-        index._db.executemany(
-            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
-            [(c.chunk_id,) for c in prepared.chunks],
-        )
-        index._add_vectors([prepared])
+        index._write_vectors([prepared])
     assert index.check(), "the simulated crash left nothing for the doctor to find"
     status = run_doctor(argparse.Namespace(), settings)
     out = capsys.readouterr().out
@@ -185,11 +181,7 @@ def test_doctor_checks_nothing_while_an_ingest_is_writing(
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # an ingest between writing Chroma and the catalog
-        index._db.executemany(
-            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
-            [(c.chunk_id,) for c in prepared.chunks],
-        )
-        index._add_vectors([prepared])
+        index._write_vectors([prepared])
         status = run_doctor(argparse.Namespace(), settings)
     out = capsys.readouterr().out
     assert status == 0, out

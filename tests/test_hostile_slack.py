@@ -12,7 +12,6 @@ records every request, and private URLs are allowed: a fetch would be seen.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -67,11 +66,11 @@ class Spy:
 
 
 def stored(data_dir: Path) -> list[tuple[str, str]]:
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
+    index = Index(make_settings(data_dir, embedder=MINILM))
     try:
-        return sorted(db.execute("SELECT article_id, content_hash FROM articles"))
+        return sorted((a.article_id, a.content_hash) for a in index.articles())
     finally:
-        db.close()
+        index.close()
 
 
 @pytest.fixture

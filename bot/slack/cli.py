@@ -32,7 +32,8 @@ def run_serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.feedback import FeedbackStore, feedback_path
+    from bot.slack.feedback import FeedbackStore
+    from newsdesk.index.feedback import feedback_path
 
     path = feedback_path(settings.data_dir)
     if not path.exists():

@@ -19,7 +19,8 @@ from typing import Any, Protocol
 
 from bot.answers import Answer
 from bot.conversation import Turn
-from bot.slack.feedback import FeedbackStore, feedback_path
+from bot.slack.feedback import FeedbackStore
+from newsdesk.index.feedback import feedback_path
 from newsdesk.settings import Settings
 
 log = logging.getLogger("newsdesk.slack")

@@ -14,7 +14,8 @@ from slack_sdk.models.views import View
 from bot.answers import Answer
 from bot.slack import blocks
 from bot.slack.cli import run_feedback
-from bot.slack.feedback import FeedbackStore, feedback_path
+from bot.slack.feedback import FeedbackStore
+from newsdesk.index.feedback import feedback_path
 from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import FakeSlackAPI, FakeSocketMode
