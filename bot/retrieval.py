@@ -236,7 +236,7 @@ class LanguageMeans:
     uses the mean of its own other articles (shrunk towards the mean of all other articles
     by `prior` articles' weight): measured, that is best. Otherwise (a small or lopsided
     index, like one Romanian article among English ones) a language's mean is the mean of
-    all other articles plus its direction from `bot.language_reference` (the same sentences
+    all other articles plus its direction from `bot.language_directions` (the same sentences
     in six languages, so their differences are language only); a language without a
     reference direction gets its shrunk own mean.
     """
