@@ -15,12 +15,15 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answers import Answer
 from bot.conversation import Turn
 from bot.slack.feedback import FeedbackStore, feedback_path
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdesk.index import Index
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -178,7 +181,9 @@ class SlackBot:
 
     settings: Settings
     asker: Asker
-    embedder: Any = None  # for ingest; taken from the asker when not given
+    # The one index the bot lists, shows, ingests into and forgets from (with the embedder, for
+    # ingests); the Index gives each thread its own SQLite connection, so listeners share it.
+    index: Index
     feedback: FeedbackStore | None = None
     dedupe: Deduper = field(default_factory=Deduper)
     bot_user_id: str = ""
@@ -237,41 +242,18 @@ class SlackBot:
 
     # the index
 
-    def _embedder(self) -> Any:
-        if self.embedder is None:
-            for owner in (self.asker, getattr(self.asker, "index", None)):
-                found = getattr(owner, "embedder", None)
-                if found is not None:
-                    self.embedder = found
-                    break
-        if self.embedder is None:
-            from newsdesk.embeddings import embedder_for
-
-            self.embedder = embedder_for(self.settings)
-        return self.embedder
-
-    def _reader(self) -> Any:
-        from newsdesk.index import Index
-
-        return Index(self.settings)
-
     def ingest(self, urls: Sequence[str]) -> Any:
         """Fetch and index `urls` through the same code as `newsdesk ingest`; the IngestReport."""
         from ingest.pipeline import ingest
         from ingest.sources import read_sources
-        from newsdesk.index import Index
 
         started = time.perf_counter()
         with self._ingest_lock:
-            index = Index(self.settings, self._embedder())
-            try:
-                items = read_sources(list(urls), self.settings)
-                report = ingest(
-                    items, index, chunk_size=self.settings.chunk_size,
-                    chunk_overlap=self.settings.chunk_overlap,
-                )  # fmt: skip
-            finally:
-                index.close()
+            items = read_sources(list(urls), self.settings)
+            report = ingest(
+                items, self.index, chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+            )  # fmt: skip
         log.info(
             "slack.ingest ms=%d urls=%d added=%d updated=%d unchanged=%d failed=%d",
             (time.perf_counter() - started) * 1000, len(urls), report.count("added"),
@@ -291,24 +273,16 @@ class SlackBot:
 
     def forget(self, key: str) -> Any:
         """Remove an article by id, URL or id prefix; the record removed, or None."""
-        index = self._reader()
-        try:
-            with self._ingest_lock, index.writing():
-                record = index.find_article(key)
-                if record is None or not index.forget(record.article_id):
-                    return None
-                log.info("slack.forget article=%s", record.article_id)
-                return record
-        finally:
-            index.close()
+        with self._ingest_lock, self.index.writing():
+            record = self.index.find_article(key)
+            if record is None or not self.index.forget(record.article_id):
+                return None
+            log.info("slack.forget article=%s", record.article_id)
+            return record
 
     def sources(self, query: str = "", limit: int = 15) -> tuple[list[Any], int]:
         """Recent articles, or those whose title, outlet, URL or id contains `query`."""
-        index = self._reader()
-        try:
-            records = index.articles()
-        finally:
-            index.close()
+        records = self.index.articles()
         total = len(records)
         if query:
             folded = query.casefold()
@@ -319,9 +293,5 @@ class SlackBot:
         return records[:limit], total
 
     def chunk(self, chunk_id: str) -> Any:
-        index = self._reader()
-        try:
-            found = index.chunks([chunk_id])
-        finally:
-            index.close()
+        found = self.index.chunks([chunk_id])
         return found[0] if found else None
