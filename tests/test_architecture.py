@@ -8,6 +8,7 @@ out, since they never run.
 from __future__ import annotations
 
 import ast
+import builtins
 import json
 import subprocess
 import sys
@@ -166,3 +167,33 @@ def test_the_cli_starts_without_the_heavy_libraries() -> None:
     heavy = sorted(m for m in loaded if m.split(".")[0] in HEAVY)
     assert not heavy, f"`import newsdesk.cli` loads {heavy[:5]}"
 
+
+BUILTIN_EXCEPTIONS = {
+    name for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}  # fmt: skip
+
+
+def test_every_exception_descends_from_newsdesk_error() -> None:
+    """One exception root: a family may keep a built-in base beside it (IngestError is still a
+    ValueError), but `except NewsdeskError` catches everything newsdesk raises."""
+    bases: dict[str, list[str]] = {}
+    for path in project_modules().values():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ClassDef):
+                bases[node.name] = [
+                    b.id if isinstance(b, ast.Name) else getattr(b, "attr", "") for b in node.bases
+                ]
+
+    def ancestors(name: str, seen: frozenset[str] = frozenset()) -> set[str]:
+        found = set()
+        for base in bases.get(name, []):
+            if base not in seen:
+                found |= {base} | ancestors(base, seen | {name})
+        return found
+
+    exceptions = {name for name in bases if ancestors(name) & BUILTIN_EXCEPTIONS}
+    outside = sorted(
+        name for name in exceptions - {"NewsdeskError"} if "NewsdeskError" not in ancestors(name)
+    )
+    assert "IngestError" in exceptions and not outside, f"not under NewsdeskError: {outside}"
