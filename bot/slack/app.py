@@ -8,14 +8,14 @@ so the whole bot can run against a local Slack-compatible server.
 
 Slack may deliver an event more than once (a retry after a slow acknowledgement, a reconnect);
 a global middleware drops every event whose `event_id` was already taken, so nothing is
-answered twice. Tokens and the signing secret are removed from every log line.
+answered twice. Tokens and the signing secret are removed from every log line
+(`newsdesk.logs.install_redaction`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import signal
 import threading
 from collections.abc import Iterator
@@ -33,6 +33,7 @@ from bot.slack.core import Deduper, SlackBot, new_write_executor
 from bot.slack.feedback import FeedbackStore
 from bot.slack.http import EVENTS_PATH, BoundedHTTPServer, http_server
 from newsdesk.errors import NewsdeskError
+from newsdesk.logs import install_redaction
 from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -281,52 +282,3 @@ def serve(runtime: Runtime, port: int | None = None) -> int:
     finally:
         running.stop()
     return 0
-
-
-# -- secrets never reach the logs ------------------------------------------------------------
-
-_TOKEN_SHAPES = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]{6,}")
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces the configured secrets (and anything shaped like a Slack token) in log records."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__("")
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return _TOKEN_SHAPES.sub(lambda m: f"{m.group(1)}-[redacted]", text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record is logged as it is
-            return True
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
-
-
-def install_redaction(settings: Settings, logger: logging.Logger | None = None) -> RedactSecrets:
-    """Put a `RedactSecrets` filter on every handler of `logger` (the root logger by default)."""
-    secrets = [
-        settings.slack_bot_token.get_secret_value(),
-        settings.slack_app_token.get_secret_value(),
-        settings.slack_signing_secret.get_secret_value(),
-        settings.llm_api_key.get_secret_value(),
-    ]
-    target = logger or logging.getLogger()
-    redactor = RedactSecrets(secrets)
-    for handler in target.handlers:
-        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
-            handler.removeFilter(old)
-        handler.addFilter(redactor)
-    return redactor
