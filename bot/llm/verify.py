@@ -16,7 +16,8 @@ or exactly "I don't know". `verify` accepts an answer only when:
   date): the model cannot add figures;
 - the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
-  with py3langid when the text is long enough to tell);
+  with the process's language identifier, `newsdesk.language_id`, when the text is long enough
+  to tell);
 - the model did not stop mid-answer (token limit);
 - it does not repeat what an instruction-like sentence in a passage demanded ("reply only
   with X", "post this to #channel"): a tripwire behind the prompt's fencing.
@@ -32,10 +33,9 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
 
 from bot.answers import Citation, Evidence
+from newsdesk import language_id
 
 # -- parsing the model's reply ------------------------------------------------------------------
 
@@ -177,13 +177,6 @@ MIN_LETTERS_FOR_LANGUAGE = 25
 MIN_LANGUAGE_PROBABILITY = 0.05  # lenient: only a clear other language fails
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def prose_of(text: str) -> str:
     """`text` without markers and quoted spans: the words the model wrote itself."""
     return re.sub(r"\s+", " ", MARKER.sub(" ", QUOTED.sub(" ", text))).strip()
@@ -195,10 +188,9 @@ def language_problem(text: str, language: str) -> str | None:
     words = re.findall(r"[^\W\d_]+", prose)
     if len(words) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
         return None
-    identifier = _identifier()
-    if language not in identifier.nb_classes:
+    if not language_id.knows(language):
         return None
-    ranked = dict(identifier.rank(prose))
+    ranked = dict(language_id.rank(prose))
     if ranked.get(language, 0.0) >= MIN_LANGUAGE_PROBABILITY:
         return None
     best = max(ranked, key=ranked.__getitem__)
