@@ -9,10 +9,11 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.articles import DatePrecision, parse_published
 from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 
@@ -78,22 +79,14 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
 # -- filters ---------------------------------------------------------------------------------
 
 
-def _parse_date(value: str, option: str) -> tuple[datetime, str]:
-    value = value.strip()
+def _parse_date(value: str, option: str) -> tuple[datetime, DatePrecision]:
     try:
-        if len(value) == 4:
-            return datetime(int(value), 1, 1, tzinfo=UTC), "year"
-        if len(value) == 7:
-            return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC), "month"
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), "day"
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), "moment"
+        return parse_published(value)
     except ValueError:
         raise NewsdeskError(f"{option} {value!r}: write a date like 2024, 2024-11 or 2024-11-04") from None
 
 
-def _end_of(moment: datetime, precision: str) -> datetime:
+def _end_of(moment: datetime, precision: DatePrecision) -> datetime:
     if precision == "year":
         return moment.replace(year=moment.year + 1) - timedelta(microseconds=1)
     if precision == "month":
