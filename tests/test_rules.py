@@ -1,4 +1,5 @@
-"""Domain rules kept in one place each (issue 11, item 5): how a date is read and shown."""
+"""Domain rules kept in one place each (issue 11, item 5): how a date is read and shown, how a
+number is read, how a word is folded, how a citation is made."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from bot.cli import filters_from
 from bot.phrases import format_date
 from bot.slack.blocks import human_date
+from bot.text import NUMBER, number_value
 from newsdesk.articles import parse_published, published_timestamp
 
 
@@ -45,3 +47,19 @@ def test_slack_shows_the_dates_answers_write(published: str | None, shown: str) 
     assert human_date(published) == shown
     written = format_date(published, "en")
     assert (written[0] if written else (published or "")) == shown
+
+
+@pytest.mark.parametrize("written", ["8000", "8,000", "8.000", "8 000", "8\u00a0000", "8\u202f000"])
+def test_8_000_is_one_number_however_its_thousands_are_grouped(written: str) -> None:
+    assert NUMBER.findall(f"about {written} soldiers") == [written]
+    assert number_value(written) == "8000"
+
+
+def test_an_answer_may_group_thousands_as_the_passage_does_not() -> None:
+    from bot.llm.verify import unsupported_numbers
+    from tests.support.evidence import evidence
+
+    cited = [evidence("About 8000 North Korean soldiers are in Kursk, and 100 more came in 2024.")]
+    assert unsupported_numbers("About 8 000 soldiers [1].", "How many?", cited) == []
+    assert unsupported_numbers("In 2024 100 more came [1].", "How many?", cited) == []
+    assert unsupported_numbers("About 9 000 soldiers [1].", "How many?", cited) == ["9000"]

@@ -30,11 +30,11 @@ one, else the passage's best sentence by the retrieval's ranking.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from bot.answers import Citation, Evidence
+from bot.answers import Citation, Evidence, citation
+from bot.text import NUMBER, fold, number_value
 from newsdesk import language_id
 
 # -- parsing the model's reply ------------------------------------------------------------------
@@ -223,12 +223,6 @@ def _sentences(ev: Evidence) -> list[str]:
     return re.split(r"(?<=[.!?])\s+", chunk.text)
 
 
-def fold_text(text: str) -> str:
-    """Case- and accent-folded text, for comparing words."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
     """What instruction-like sentences in the passages demand (payloads, channels, shouted
     words), minus anything the question or the other sentences also say."""
@@ -244,32 +238,35 @@ def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
                 if len(payload) >= 3:
                     demands.add(payload)
             demands.update(_LOUD.findall(sentence))
-    background = fold_text(" ".join(ordinary))
-    return {d for d in demands if fold_text(d) not in background}
+    background = fold(" ".join(ordinary))
+    return {d for d in demands if fold(d) not in background}
 
 
 def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> str | None:
     """A demand of an instruction-like passage sentence that the answer carries out, or None."""
-    folded = fold_text(prose_of(answer))
+    folded = fold(prose_of(answer))
     for demand in sorted(injected_demands(question, evidence), key=len, reverse=True):
-        if re.search(r"(?<!\w)" + re.escape(fold_text(demand)) + r"(?!\w)", folded):
+        if re.search(r"(?<!\w)" + re.escape(fold(demand)) + r"(?!\w)", folded):
             return demand
     return None
 
 
 # -- numbers -------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_STATED = re.compile(
-    r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
-)  # no plain-space groups: "in 2024 100 …"
-
-
 def numbers_in(text: str) -> set[str]:
     """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000"."""
     out = set(re.findall(r"\d+", text))  # "2024-11", "3.5": the parts count too
-    out.update(re.sub(r"[.,\u00a0\u202f ]", "", m) for m in _NUMBER.findall(text))
+    out.update(number_value(m) for m in NUMBER.findall(text))
     return out
+
+
+def _supported(written: str, known: set[str]) -> bool:
+    """Whether a number the answer states is among `known`: as one number ("8 000" is 8000),
+    or, when spaces join its groups, as the numbers it may also be read as ("in 2024 100
+    soldiers" says 2024 and 100)."""
+    if number_value(written) in known:
+        return True
+    return " " in written and all(part in known for part in re.findall(r"\d+", written))
 
 
 def unsupported_numbers(answer: str, question: str, cited: Sequence[Evidence]) -> list[str]:
@@ -280,8 +277,8 @@ def unsupported_numbers(answer: str, question: str, cited: Sequence[Evidence]) -
     for ev in cited:
         article = ev.chunk.article
         known |= numbers_in(f"{ev.chunk.text} {article.title} {article.published or ''}")
-    stated = [re.sub(r"[.,\u00a0\u202f]", "", m) for m in _STATED.findall(prose_of(answer))]
-    return list(dict.fromkeys(n for n in stated if n not in known))
+    stated = NUMBER.findall(prose_of(answer))
+    return list(dict.fromkeys(number_value(n) for n in stated if not _supported(n, known)))
 
 
 # -- grounding -------------------------------------------------------------------------------------
@@ -330,15 +327,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def citation(n: int, ev: Evidence, quote: str) -> Citation:
-    chunk, article = ev.chunk, ev.chunk.article
-    return Citation(
-        n=n, article_id=article.article_id, title=article.title, source=article.source,
-        url=article.url, published=article.published, lang=article.lang,
-        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
-    )  # fmt: skip
 
 
 def best_sentence(ev: Evidence) -> str:
