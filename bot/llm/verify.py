@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from bot.answers import Citation, Evidence, citation
 from bot.text import NUMBER, fold, number_value
@@ -321,7 +321,6 @@ class Verdict:
     answer: str = ""
     citations: tuple[Citation, ...] = ()
     dont_know: bool = False
-    quotes: dict[int, str] = field(default_factory=dict)  # passage number -> verbatim quote
     borrowed_marker: bool = False  # the answer had no [n]; its verbatim QUOTE's [n] was added
 
     @property
@@ -429,7 +428,7 @@ def verify(
         for old in used
     )
     return Verdict(
-        problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes,
+        problems=(), answer=renumber(answer, mapping), citations=citations,
         borrowed_marker=borrowed,
     )  # fmt: skip
 
