@@ -17,7 +17,8 @@ the index, the embedders, `bot.ask` and `bot.llm` (inside the methods, since the
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsdesk.settings import Settings
 
@@ -26,13 +27,15 @@ if TYPE_CHECKING:
     from newsdesk.embedder import Embedder
     from newsdesk.index import Index
 
+T = TypeVar("T")
+
 
 class Runtime:
     """The settings and what is built from them: embedder, index, LLM and asker, each made once.
 
     Safe to share between threads: each part is built under a lock, and the `Index` gives
-    every thread its own SQLite connection. `close()` closes the indexes this runtime opened
-    (not parts handed in).
+    every thread its own SQLite connection. `close()` closes the connections of the indexes this
+    runtime opened (not of parts handed in); an index opens them again when next used.
     """
 
     def __init__(
@@ -43,64 +46,59 @@ class Runtime:
         asker: Asker | None = None,
     ) -> None:
         self._settings = settings
-        self._embedder = embedder
-        self._asker = asker
-        self._index: Index | None = None
-        self._reader: Index | None = None
+        self._parts: dict[str, Any] = {"embedder": embedder, "asker": asker}
+        self._opened: list[Index] = []
         self._lock = threading.RLock()
 
     @property
     def settings(self) -> Settings:
         return self._settings
 
+    def _once(self, name: str, make: Callable[[], T]) -> T:
+        """The part `name`, made by `make` the first time it is asked for."""
+        with self._lock:
+            if self._parts.get(name) is None:
+                self._parts[name] = make()
+            return self._parts[name]
+
+    def _open(self, embedder: Embedder | None) -> Index:
+        from newsdesk.index import Index
+
+        index = Index(self._settings, embedder)
+        self._opened.append(index)
+        return index
+
     @property
     def embedder(self) -> Embedder:
         """The embedder `NEWSDESK_EMBEDDER` names (loaded once per process)."""
-        with self._lock:
-            if self._embedder is None:
-                from newsdesk.embeddings import embedder_for
+        from newsdesk.embeddings import embedder_for
 
-                self._embedder = embedder_for(self._settings)
-            return self._embedder
+        return self._once("embedder", lambda: embedder_for(self._settings))
 
     @property
     def index(self) -> Index:
         """The index with the embedder: what asks, ingests and (in Slack) lists and forgets."""
-        with self._lock:
-            if self._index is None:
-                from newsdesk.index import Index
-
-                self._index = Index(self._settings, self.embedder)
-            return self._index
+        return self._once("index", lambda: self._open(self.embedder))
 
     @property
     def reader(self) -> Index:
         """The index without loading a model: `index` when it is open, else one opened without
         an embedder (for listing, showing, forgetting, checking and re-embedding)."""
         with self._lock:
-            if self._index is not None:
-                return self._index
-            if self._reader is None:
-                from newsdesk.index import Index
-
-                self._reader = Index(self._settings)
-            return self._reader
+            if self._parts.get("index") is not None:
+                return self._parts["index"]
+            return self._once("reader", lambda: self._open(None))
 
     @property
     def asker(self) -> Asker:
         """The one answer path, over `index`, with the LLM when `NEWSDESK_LLM` names one."""
-        with self._lock:
-            if self._asker is None:
-                self._asker = make_asker(self._settings, self.index)
-            return self._asker
+        return self._once("asker", lambda: make_asker(self._settings, self.index))
 
     def close(self) -> None:
-        """Close the indexes this runtime opened; it opens them again when next used."""
+        """Close the connections of the indexes this runtime opened."""
         with self._lock:
-            for index in (self._index, self._reader):
-                if index is not None:
-                    index.close()
-            self._index = self._reader = None
+            for index in self._opened:
+                index.close()
 
 
 def llm_parts(settings: Settings) -> tuple[LLMAnswerer | None, QuestionRewriter | None]:
