@@ -152,6 +152,15 @@ def test_no_import_cycles_among_project_modules() -> None:
     assert not cycles, "import cycles:\n" + "\n".join(" -> ".join(c) for c in cycles)
 
 
+def test_nothing_imports_a_command_module() -> None:
+    """The commands sit on top: they take a `bot.runtime.Runtime`, and nothing below them (the
+    Slack app included) reaches back into one."""
+    commands = {"bot.cli", "ingest.cli", "bot.slack.cli", "newsdesk.cli"}
+    graph = import_graph()
+    importers = sorted(name for name, targets in graph.items() if targets & commands)
+    assert not importers, f"modules importing a command module: {importers}"
+
+
 def test_the_cli_starts_without_the_heavy_libraries() -> None:
     """`newsdesk --help` imports every command module: none may pull in chromadb, torch or
     langchain (seconds of imports) before a command runs."""
