@@ -150,7 +150,7 @@ class Bench:
         self.vectors = dict(zip(texts, vectors, strict=True))
         self.terms = {t: query_terms(t) for t in texts}
         self.mixed_views: dict[tuple[str, str, str], View] = {}
-        from bot.language_reference import directions
+        from bot.language_directions import directions
 
         self.means = language_means(index, directions(embedder))
 

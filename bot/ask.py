@@ -37,7 +37,8 @@ from bot.retrieval import (
     search,
 )
 from bot.text import query_terms
-from newsdesk.embeddings import Embedder, embedder_for
+from newsdesk.embedder import Embedder
+from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
 from newsdesk.logs import timed
 from newsdesk.settings import Settings
@@ -88,7 +89,7 @@ class Asker:
             seen = self._means.chunks_seen if self._means is not None else -1
             if seen != chunks and (chunks < 5000 or abs(chunks - seen) > 0.1 * seen):
                 if self._directions is None:
-                    from bot.language_reference import directions
+                    from bot.language_directions import directions
 
                     self._directions = directions(self.embedder)
                 self._means = language_means(self.index, self._directions)

@@ -28,12 +28,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.answer_type import NUMBER, answer_type, is_year, number_value
-from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
+from bot.answer_type import answer_type, is_year
+from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citation
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import SearchResult
-from bot.text import STOPWORDS, query_terms, term_overlap, tokens
+from bot.text import NUMBER, STOPWORDS, number_value, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
 
 
@@ -222,15 +222,6 @@ def quote_of(evidence: Evidence, sentence: ScoredSentence, max_chars: int) -> st
         return text
     cut = text[:max_chars]
     return cut[: cut.rfind(" ")] if " " in cut else cut
-
-
-def citation(n: int, evidence: Evidence, quote: str) -> Citation:
-    chunk, article = evidence.chunk, evidence.chunk.article
-    return Citation(
-        n=n, article_id=article.article_id, title=article.title, source=article.source,
-        url=article.url, published=article.published, lang=article.lang,
-        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
-    )  # fmt: skip
 
 
 _PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())

@@ -209,6 +209,7 @@ def run_load(
 ) -> LoadResult:  # fmt: skip
     """The whole scenario in `workdir` (a fresh folder); see the module docstring."""
     from bot.ask import Asker
+    from bot.runtime import Runtime
     from bot.slack.app import start
 
     initial_path, ingest_path, initial = write_corpora(workdir / "corpora")
@@ -225,7 +226,7 @@ def run_load(
     handler = Collect()
     collect.addHandler(handler)
     asker = RecordingAsker(Asker(settings, embedder=embedder))
-    running = start(settings, asker=asker, embedder=embedder)
+    running = start(Runtime(settings, asker=asker, embedder=embedder))
     process: subprocess.Popen[str] | None = None
     try:
         socket.wait_connected(timeout=60)

@@ -111,6 +111,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     world: dict[str, Any], minilm: Embedder, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     from bot.ask import Asker
+    from bot.runtime import Runtime
     from bot.slack.app import start
 
     spy = Spy(monkeypatch)
@@ -124,7 +125,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     llm = obedient_llm(world["url"], world["victim"]) if mode == "obedient-llm" else None
     asker = Asker(settings, embedder=minilm, llm=llm)
     before = stored(world["data_dir"])
-    running = start(settings, asker=asker, embedder=minilm)
+    running = start(Runtime(settings, asker=asker, embedder=minilm))
     try:
         socket.wait_connected()
         questions = [

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from typing import Any
 
 from bot.answers import Answer, Citation
+from bot.phrases import format_date
 from ingest.urls import web_url
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
@@ -101,27 +101,11 @@ def quote_lines(text: str, limit: int) -> str:
     return "\n".join(f">{line}" for line in quoted.split("\n"))
 
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-
-
 def human_date(published: str | None) -> str:
-    """`2024-11` → `Nov 2024`, `2024-11-04…` → `4 Nov 2024`; anything else as given."""
-    if not published:
-        return ""
-    value = published.strip()
-    try:
-        if re.fullmatch(r"\d{4}", value):
-            return value
-        if re.fullmatch(r"\d{4}-\d{2}", value):
-            return f"{_MONTHS[int(value[5:7]) - 1]} {value[:4]}"
-        day = (
-            date.fromisoformat(value[:10])
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10])
-            else datetime.fromisoformat(value).date()
-        )
-        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-    except (ValueError, IndexError):
-        return value[:40]
+    """A published date as Slack shows it: `bot.phrases.format_date` in English (`Nov 2024`,
+    `4 Nov 2024`); one it cannot read, as given (clipped)."""
+    shown = format_date(published, "en")
+    return shown[0] if shown else (published or "").strip()[:40]
 
 
 # -- answers ---------------------------------------------------------------------------------

@@ -15,13 +15,16 @@ from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answers import Answer
 from bot.conversation import Turn
 from bot.slack.feedback import FeedbackStore
 from newsdesk.index.feedback import feedback_path
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdesk.index import Index
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -195,7 +198,9 @@ class SlackBot:
 
     settings: Settings
     asker: Asker
-    embedder: Any = None  # for ingest; taken from the asker when not given
+    # The one index the bot lists, shows, ingests into and forgets from (with the embedder, for
+    # ingests); the Index gives each thread its own SQLite connection, so listeners share it.
+    index: Index
     feedback: FeedbackStore | None = None
     dedupe: Deduper = field(default_factory=Deduper)
     bot_user_id: str = ""
@@ -260,41 +265,18 @@ class SlackBot:
 
     # the index
 
-    def _embedder(self) -> Any:
-        if self.embedder is None:
-            for owner in (self.asker, getattr(self.asker, "index", None)):
-                found = getattr(owner, "embedder", None)
-                if found is not None:
-                    self.embedder = found
-                    break
-        if self.embedder is None:
-            from newsdesk.embeddings import embedder_for
-
-            self.embedder = embedder_for(self.settings)
-        return self.embedder
-
-    def _reader(self) -> Any:
-        from newsdesk.index import Index
-
-        return Index(self.settings)
-
     def ingest(self, urls: Sequence[str]) -> Any:
         """Fetch and index `urls` through the same code as `newsdesk ingest`; the IngestReport."""
         from ingest.pipeline import ingest
         from ingest.sources import read_sources
-        from newsdesk.index import Index
 
         started = time.perf_counter()
         with self._ingest_lock:
-            index = Index(self.settings, self._embedder())
-            try:
-                items = read_sources(list(urls), self.settings)
-                report = ingest(
-                    items, index, chunk_size=self.settings.chunk_size,
-                    chunk_overlap=self.settings.chunk_overlap,
-                )  # fmt: skip
-            finally:
-                index.close()
+            items = read_sources(list(urls), self.settings)
+            report = ingest(
+                items, self.index, chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+            )  # fmt: skip
         log.info(
             "slack.ingest ms=%d urls=%d added=%d updated=%d unchanged=%d failed=%d",
             (time.perf_counter() - started) * 1000, len(urls), report.count("added"),
@@ -317,52 +299,31 @@ class SlackBot:
     def follow(self, url: str, user: str) -> Any:
         """Follow the feed at `url` and read it now; the first poll's `PollOutcome`."""
         from ingest.follow import follow, poll
-        from newsdesk.index import Index
 
         with self._ingest_lock:
-            index = Index(self.settings, self._embedder())
-            try:
-                outcome = poll(index, follow(index, url, by=user), self.settings)
-            finally:
-                index.close()
+            outcome = poll(self.index, follow(self.index, url, by=user), self.settings)
         log.info("slack.follow added=%d error=%s", len(outcome.added), bool(outcome.error))
         return outcome
 
     def unfollow(self, url: str) -> bool:
-        index = self._reader()
-        try:
-            return index.unfollow_feed(url)
-        finally:
-            index.close()
+        return self.index.unfollow_feed(url)
 
     def followed(self) -> list[str]:
         """The URLs of the followed feeds."""
-        index = self._reader()
-        try:
-            return [feed.url for feed in index.followed_feeds()]
-        finally:
-            index.close()
+        return [feed.url for feed in self.index.followed_feeds()]
 
     def forget(self, key: str) -> Any:
         """Remove an article by id, URL or id prefix; the record removed, or None."""
-        index = self._reader()
-        try:
-            with self._ingest_lock, index.writing():
-                record = index.find_article(key)
-                if record is None or not index.forget(record.article_id):
-                    return None
-                log.info("slack.forget article=%s", record.article_id)
-                return record
-        finally:
-            index.close()
+        with self._ingest_lock, self.index.writing():
+            record = self.index.find_article(key)
+            if record is None or not self.index.forget(record.article_id):
+                return None
+            log.info("slack.forget article=%s", record.article_id)
+            return record
 
     def sources(self, query: str = "", limit: int = 15) -> tuple[list[Any], int]:
         """Recent articles, or those whose title, outlet, URL or id contains `query`."""
-        index = self._reader()
-        try:
-            records = index.articles()
-        finally:
-            index.close()
+        records = self.index.articles()
         total = len(records)
         if query:
             folded = query.casefold()
@@ -374,20 +335,12 @@ class SlackBot:
 
     def passages(self) -> int:
         """How many passages (chunks) an answer is searched among."""
-        index = self._reader()
-        try:
-            return index.stats().chunks
-        finally:
-            index.close()
+        return self.index.stats().chunks
 
     def holdings(self, latest: int = 10) -> Holdings:
         """Counts, languages and the `latest` newest articles of the index."""
-        index = self._reader()
-        try:
-            stats = index.stats()
-            records = index.articles()
-        finally:
-            index.close()
+        stats = self.index.stats()
+        records = self.index.articles()
         languages = Counter(r.lang for r in records if r.lang)
         return Holdings(
             articles=stats.articles, passages=stats.chunks,
@@ -396,9 +349,5 @@ class SlackBot:
         )  # fmt: skip
 
     def chunk(self, chunk_id: str) -> Any:
-        index = self._reader()
-        try:
-            found = index.chunks([chunk_id])
-        finally:
-            index.close()
+        found = self.index.chunks([chunk_id])
         return found[0] if found else None

@@ -10,40 +10,30 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.slack import blocks
 from ingest.follow import FeedPoller, PollOutcome, poll_all
-from newsdesk.index import Index
-from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("newsdesk.slack")
 
 ANNOUNCED_AT_MOST = 20  # articles listed in one announcement
 
 
-def start_poller(settings: Settings, client: Any, embedder: Any) -> FeedPoller | None:
-    """The started poller, or None when polling is off (an interval of 0)."""
+def start_poller(runtime: Runtime, client: Any) -> FeedPoller | None:
+    """The started poller, or None when polling is off (an interval of 0). It polls over the
+    runtime's index; the embedder is loaded only once there is a followed feed to read."""
+    settings = runtime.settings
     if settings.feed_poll_interval <= 0:
         return None
 
     def work() -> None:
-        nonlocal embedder
-        reader = Index(settings)
-        try:
-            if not reader.followed_feeds():
-                return  # nothing to poll: no embedder loaded for nothing
-        finally:
-            reader.close()
-        if embedder is None:
-            from newsdesk.embeddings import embedder_for
-
-            embedder = embedder_for(settings)
-        index = Index(settings, embedder)
-        try:
-            outcomes = poll_all(index, settings)
-        finally:
-            index.close()
+        if not runtime.reader.followed_feeds():
+            return  # nothing to poll: no embedder loaded for nothing
+        outcomes = poll_all(runtime.index, settings)
         if settings.announce_channel:
             announce(client, settings.announce_channel, outcomes)
 

@@ -12,6 +12,7 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.answers import Answer
+from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.cli import run_feedback
 from bot.slack.feedback import FeedbackStore
@@ -77,15 +78,15 @@ def test_feedback_store_keeps_one_vote_per_user(tmp_path: Path) -> None:
 def test_feedback_command_lists_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(tmp_path / "data")
     args = argparse.Namespace(limit=50, vote=None, json=False)
-    assert run_feedback(args, settings) == 0
+    assert run_feedback(args, Runtime(settings)) == 0
     assert "No votes yet" in capsys.readouterr().out
     store = FeedbackStore(feedback_path(settings.data_dir))
     answer = Answer(question=QUESTION, answer="In Kursk [1].", language="en", abstained=False,
                     citations=(citation(1),))  # fmt: skip
     store.vote(store.save_answer(answer, user="U1", channel="C1"), "U2", "down")
-    assert run_feedback(args, settings) == 0
+    assert run_feedback(args, Runtime(settings)) == 0
     out = capsys.readouterr().out
     assert QUESTION in out and "👎" in out and "a1-h-0" in out
-    assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), settings) == 0
+    assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), Runtime(settings)) == 0
     (vote,) = json.loads(capsys.readouterr().out)["votes"]
     assert vote["user"] == "U2" and vote["chunk_ids"] == ["a1-h-0"] and vote["question"] == QUESTION

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+from bot.runtime import Runtime
 from ingest.follow import conditional_headers, seen_after
 from newsdesk.cli import build_parser
 from newsdesk.embeddings import Embedder
@@ -148,10 +149,11 @@ def test_a_followed_feed_is_polled_and_its_new_item_answered_without_a_command(
 
     # the CLI sees the catalog's list, and follows and unfollows through it
     parser = build_parser()
+    runtime = Runtime(settings, embedder=e5)
 
     def cli(*argv: str) -> int:
         args = parser.parse_args(list(argv))
-        return int(args.run(args, settings))
+        return int(args.run(args, runtime))
 
     assert cli("follow", feed.url) == 0
     index = Index(settings)
@@ -161,6 +163,7 @@ def test_a_followed_feed_is_polled_and_its_new_item_answered_without_a_command(
                                                                "http://news.example/rescue"}
     assert cli("follow", "--unfollow", feed.url) == 0
     assert cli("follow", "--unfollow", feed.url) == 1
+    runtime.close()
 
 
 def test_conditional_headers_and_what_is_remembered() -> None:
