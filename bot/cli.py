@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from newsdesk.articles import DatePrecision, parse_published
 from newsdesk.display import printable
@@ -21,29 +21,26 @@ if TYPE_CHECKING:
     from bot.answers import Answer, Evidence
     from bot.ask import Asker
     from bot.runtime import Runtime
+    from newsdesk.cli import Commands
     from newsdesk.index import Filters
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser("ask", help="answer a question from the ingested news, with citations")
+def register(commands: Commands) -> None:
+    p = commands.add("ask", run_ask)
     p.add_argument("question", nargs="+", metavar="QUESTION")
     _add_search_options(p)
-    p.set_defaults(run=run_ask)
 
-    p = commands.add_parser("search", help="print the passages that best match a query")
+    p = commands.add("search", run_search)
     p.add_argument("query", nargs="*", metavar="QUERY")
     _add_search_options(p)
     p.add_argument("--batch", type=Path, metavar="FILE",
                    help='JSONL of {"qid","question"}: print one {"qid","results"} line each')  # fmt: skip
-    p.set_defaults(run=run_search)
 
-    p = commands.add_parser("chat", help="a terminal chat over the ingested news (follow-ups work)")
+    p = commands.add("chat", run_chat)
     _add_filter_options(p)
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_TOP_K)")
-    p.set_defaults(run=run_chat)
 
-    p = commands.add_parser("eval", help="retrieval (or answer) quality on benchmark files "
-                            "(../shared/bench format)")
+    p = commands.add("eval", run_eval)
     p.add_argument("questions", type=Path, nargs="+", metavar="QUESTIONS.jsonl")
     p.add_argument("--k", "-k", type=int, default=None,
                    help="passages retrieved per question (default 10; with --answers, as `ask`: "
@@ -52,15 +49,9 @@ def register(commands: Any) -> None:
     p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
     p.add_argument("--answers", action="store_true",
                    help="score the answers a person reads: answered, AC, cite@3, false answers")
-    p.set_defaults(run=run_eval)
 
-    p = commands.add_parser(
-        "run", help="start the Slack bot when tokens are set, else a terminal chat",
-        description="What `make run` starts. With SLACK_BOT_TOKEN set it runs the Slack bot as "
-        "`newsdesk serve` does: Socket Mode with SLACK_APP_TOKEN, else HTTP mode on NEWSDESK_PORT "
-        "(needs SLACK_SIGNING_SECRET). Without a bot token it opens `newsdesk chat`.",
-    )  # fmt: skip
-    p.set_defaults(run=run_run, since=None, until=None, source=None, lang=None, k=None)
+    p = commands.add("run", run_run)
+    p.set_defaults(since=None, until=None, source=None, lang=None, k=None)
 
 
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
@@ -151,6 +142,7 @@ def render_source(n: int, title: str, source: str, published: str | None, url: s
 
 
 def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Answer a question from the ingested news, with citations."""
     question = " ".join(args.question).strip()
     if not question:
         raise NewsdeskError("ask what? give a question")
@@ -179,6 +171,7 @@ def result_json(rank: int, ev: Evidence) -> dict[str, object]:
 
 
 def run_search(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Print the passages that best match a query."""
     filters = filters_from(args)
     query = " ".join(args.query).strip()
     if not args.batch and not query:
@@ -293,6 +286,7 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
 
 
 def run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
+    """A terminal chat over the ingested news (follow-ups work)."""
     filters = filters_from(args)
     asker = runtime.asker
     _check_not_empty(asker)
@@ -300,8 +294,12 @@ def run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_run(args: argparse.Namespace, runtime: Runtime) -> int:
-    """`make run`: the Slack bot when a bot token is set (Socket Mode with SLACK_APP_TOKEN, HTTP
-    mode with SLACK_SIGNING_SECRET; `serve` says what is missing), else the terminal chat."""
+    """Start the Slack bot when tokens are set, else a terminal chat.
+
+    What `make run` starts. With SLACK_BOT_TOKEN set it runs the Slack bot as `newsdesk serve` does:
+    Socket Mode with SLACK_APP_TOKEN, else HTTP mode on NEWSDESK_PORT (needs SLACK_SIGNING_SECRET).
+    Without a bot token it opens `newsdesk chat`.
+    """
     if runtime.settings.slack_bot_token.get_secret_value():
         from bot.slack.app import serve
 
@@ -313,6 +311,7 @@ def run_run(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_eval(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Retrieval (or answer) quality on benchmark files (../shared/bench format)."""
     from bot import evaluate
     from bot.extractive import confidence
 

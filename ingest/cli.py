@@ -12,10 +12,11 @@ from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from newsdesk.cli import Commands
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser("ingest", help="index articles from files, folders, URLs, feeds or stdin")
+def register(commands: Commands) -> None:
+    p = commands.add("ingest", run_ingest)
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="a file (.txt .md .html .json .jsonl .xml), a folder, an http(s) page or "
                         "feed URL, or - for stdin")  # fmt: skip
@@ -25,60 +26,31 @@ def register(commands: Any) -> None:
     p.add_argument("--published", help="publication date, e.g. 2024-11-04")
     p.add_argument("--lang", help="language code, e.g. ro (detected when not given)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(run=run_ingest)
 
-    p = commands.add_parser(
-        "follow", help="follow a feed: its new articles are ingested as they appear",
-        description="Follow RSS or Atom feeds: each is read now (what is new in it ingested), "
-        "then polled by the Slack bot (`serve`) every NEWSDESK_FEED_POLL_INTERVAL seconds. "
-        "Without a URL, list the followed feeds. Exits 1 when a feed could not be read.",
-    )  # fmt: skip
+    p = commands.add("follow", run_follow)
     p.add_argument("feeds", nargs="*", metavar="URL", help="feed URLs to follow")
     p.add_argument("--unfollow", action="store_true",
                    help="stop following the URLs instead (their articles stay)")  # fmt: skip
-    p.set_defaults(run=run_follow)
 
-    p = commands.add_parser("sources", help="list the ingested articles")
+    p = commands.add("sources", run_sources)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
-    p.set_defaults(run=run_sources)
 
-    p = commands.add_parser(
-        "show", help="print one article with its chunk boundaries",
-        description="Print one article: its title, outlet, date, language and link, then its "
-        "text chunk by chunk, each with its character offsets and chunk id (what answers cite).",
-    )  # fmt: skip
+    p = commands.add("show", run_show)
     p.add_argument("article", metavar="ID|URL",
                    help="the article's id (as `newsdesk sources` lists it) or its URL")  # fmt: skip
-    p.set_defaults(run=run_show)
 
-    p = commands.add_parser(
-        "forget", help="remove an article and all its chunks",
-        description="Remove articles from the index: their text, chunks and vectors. Answers stop "
-        "citing them at once. Exits 1 when one of them was not found.",
-    )  # fmt: skip
+    p = commands.add("forget", run_forget)
     p.add_argument("articles", nargs="+", metavar="ID|URL",
                    help="article ids (as `newsdesk sources` lists them) or URLs")  # fmt: skip
-    p.set_defaults(run=run_forget)
 
-    p = commands.add_parser(
-        "reindex", help="re-embed every stored chunk with the configured embedder",
-        description="Compute every chunk's vectors again from the stored text with the embedder "
-        "of NEWSDESK_EMBEDDER, and record it as the index's embedder. Nothing is fetched again. "
-        "Needed after changing NEWSDESK_EMBEDDER, or when `newsdesk doctor` says so.",
-    )  # fmt: skip
-    p.set_defaults(run=run_reindex)
+    commands.add("reindex", run_reindex)
 
-    p = commands.add_parser(
-        "doctor", help="check the index and say how to repair it",
-        description="Check that the catalog and the vector store agree, undo writes an "
-        "interrupted ingest left (what the next ingest would do), and say how to repair what is "
-        "left. Exits 0 when the index is healthy, 1 otherwise.",
-    )  # fmt: skip
-    p.set_defaults(run=run_doctor)
+    commands.add("doctor", run_doctor)
 
 
 def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Index articles from files, folders, URLs, feeds or stdin."""
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
     from newsdesk.display import printable
@@ -119,6 +91,12 @@ def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_follow(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Follow a feed: its new articles are ingested as they appear.
+
+    Follow RSS or Atom feeds: each is read now (what is new in it ingested), then polled by the
+    Slack bot (`serve`) every NEWSDESK_FEED_POLL_INTERVAL seconds. Without a URL, list the followed
+    feeds. Exits 1 when a feed could not be read.
+    """
     from ingest.follow import follow, poll
     from newsdesk.display import printable
     from newsdesk.logs import redact
@@ -152,6 +130,7 @@ def _progress(disable: bool) -> Any:
 
 
 def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
+    """List the ingested articles."""
     from newsdesk.display import printable
 
     records = runtime.reader.articles(limit=args.limit or None)
@@ -178,6 +157,11 @@ def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Print one article with its chunk boundaries.
+
+    Print one article: its title, outlet, date, language and link, then its text chunk by chunk,
+    each with its character offsets and chunk id (what answers cite).
+    """
     from newsdesk.display import printable
 
     index = runtime.reader
@@ -194,6 +178,11 @@ def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_forget(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Remove an article and all its chunks.
+
+    Remove articles from the index: their text, chunks and vectors. Answers stop citing them at
+    once. Exits 1 when one of them was not found.
+    """
     from newsdesk.display import printable
 
     index = runtime.reader
@@ -234,6 +223,12 @@ def _one_article(index: Any, key: str) -> Any:
 
 
 def run_reindex(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Re-embed every stored chunk with the configured embedder.
+
+    Compute every chunk's vectors again from the stored text with the embedder of NEWSDESK_EMBEDDER,
+    and record it as the index's embedder. Nothing is fetched again. Needed after changing
+    NEWSDESK_EMBEDDER, or when `newsdesk doctor` says so.
+    """
     from ingest.reindex import reindex
 
     embedder = runtime.embedder
@@ -243,6 +238,12 @@ def run_reindex(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Check the index and say how to repair it.
+
+    Check that the catalog and the vector store agree, undo writes an interrupted ingest left (what
+    the next ingest would do), and say how to repair what is left. Exits 0 when the index is
+    healthy, 1 otherwise.
+    """
     from newsdesk.index import IndexProblem
 
     try:

@@ -39,6 +39,23 @@ def text_hash(text: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What names a stored article wherever it is shown: the catalog's record of it, and every
+    citation of it (its id, title, outlet, link, date and language)."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+    lang: str
+
+    def ref(self) -> dict[str, object]:
+        """These fields alone, to make another record that names the same article."""
+        return {f: getattr(self, f) for f in ArticleRef.__dataclass_fields__}
+
+
+@dataclass(frozen=True, slots=True)
 class Article:
     """One news article, as a source produced it and before it is chunked.
 

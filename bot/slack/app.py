@@ -268,6 +268,11 @@ def start(
 def serve(runtime: Runtime, port: int | None = None) -> int:
     """Run the bot until interrupted (Ctrl-C or SIGTERM); HTTP mode listens on `port` (default:
     NEWSDESK_PORT)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # before `start`: the health check answers as soon as HTTP mode listens, so a SIGTERM
+        # can come while `start` returns; it stops the bot as cleanly as one that comes later
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     running = start(runtime, port=port)
     where = (
         "connected to Slack (Socket Mode)"
@@ -275,9 +280,6 @@ def serve(runtime: Runtime, port: int | None = None) -> int:
         else f"listening on port {running.port}{EVENTS_PATH}"
     )
     print(f"newsdesk bot {where}; Ctrl-C stops it.", flush=True)
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(1.0):
             pass

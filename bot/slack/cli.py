@@ -4,33 +4,32 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
+    from newsdesk.cli import Commands
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser(
-        "serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP /slack/events)"
-    )
+def register(commands: Commands) -> None:
+    p = commands.add("serve", run_serve)
     p.add_argument("--port", type=int, help="HTTP mode's port (default: NEWSDESK_PORT)")
-    p.set_defaults(run=run_serve)
 
-    p = commands.add_parser("feedback", help="list the votes given to answers in Slack, newest first")
+    p = commands.add("feedback", run_feedback)
     p.add_argument("--limit", type=int, default=50, help="at most this many (0: all)")
     p.add_argument("--vote", choices=("up", "down"), help="only this kind of vote")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(run=run_feedback)
 
 
 def run_serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP /slack/events)."""
     from bot.slack.app import serve
 
     return serve(runtime, port=args.port)
 
 
 def run_feedback(args: argparse.Namespace, runtime: Runtime) -> int:
+    """List the votes given to answers in Slack, newest first."""
     from bot.slack.feedback import FeedbackStore
     from newsdesk.index.feedback import feedback_path
 

@@ -15,20 +15,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
 from newsdesk.articles import Span, published_timestamp
 from newsdesk.index.filters import Filters, sql_where
-from newsdesk.index.records import (
-    ArticleRecord,
-    FollowedFeed,
-    IndexProblem,
-    Prepared,
-    Stats,
-    StoredChunk,
-)
+from newsdesk.index.records import ArticleRecord, FollowedFeed, IndexProblem, Stats, StoredChunk
+
+if TYPE_CHECKING:
+    from newsdesk.index.records import Prepared
 
 SCHEMA_VERSION = 1
 CATALOG = "catalog.sqlite"

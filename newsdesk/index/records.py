@@ -7,7 +7,7 @@ from typing import Literal
 
 import numpy as np
 
-from newsdesk.articles import Article, Chunk, Span, published_timestamp
+from newsdesk.articles import Article, ArticleRef, Chunk, Span, published_timestamp
 from newsdesk.errors import NewsdeskError
 
 WriteStatus = Literal["added", "updated", "unchanged"]
@@ -18,15 +18,9 @@ class IndexProblem(NewsdeskError):
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleRecord:
+class ArticleRecord(ArticleRef):
     """An article as stored (its text included)."""
 
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published: str | None
-    lang: str
     author: str
     ingested_at: str
     content_hash: str

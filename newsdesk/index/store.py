@@ -19,25 +19,20 @@ import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.index.catalog import Catalog, JournalAction
 from newsdesk.index.filters import Filters
-from newsdesk.index.records import (
-    ArticleRecord,
-    FollowedFeed,
-    IndexProblem,
-    Prepared,
-    Stats,
-    StoredChunk,
-    WriteStatus,
-)
+from newsdesk.index.records import IndexProblem, WriteStatus
 from newsdesk.index.vectors import Vectors, chunk_metadata
 from newsdesk.private import private_dir, private_file_opener, secure_data_dir
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdesk.index.records import ArticleRecord, FollowedFeed, Prepared, Stats, StoredChunk
 
 
 class Index:
