@@ -26,6 +26,7 @@ from tests.support.slack import (
     SIGNING_SECRET,
     RecordingAsker,
     all_text,
+    article_page,
     button,
     click,
     fake_slack_servers,
@@ -260,12 +261,11 @@ def test_the_app_home_shows_the_index_and_admin_buttons(
 def test_an_admins_home_modal_ingests_the_link_and_refreshes_the_home(
     api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
 ) -> None:
-    api.pages["/modal.html"] = (
-        "<html><head><title>Snow closes the Transfagarasan road</title></head><body><article>"
-        "<h1>Snow closes the Transfagarasan road</h1><p>The Transfagarasan mountain road closed "
-        "on Sunday after forty centimetres of snow fell overnight, the roads authority said, "
-        "and it will stay closed until the spring thaw.</p><p>Tourists were asked to use the "
-        "Olt valley road instead.</p></article></body></html>"
+    api.pages["/modal.html"] = article_page(
+        "Snow closes the Transfagarasan road",
+        "The Transfagarasan mountain road closed on Sunday after forty centimetres of snow fell "
+        "overnight, the roads authority said, and it will stay closed until the spring thaw.",
+        "Tourists were asked to use the Olt valley road instead.",
     )
     page = f"{api.root}/modal.html"
     empty = fake_slack.view_submission(blocks.INGEST_VIEW, {}, user=ADMIN)
@@ -309,12 +309,12 @@ def test_an_assistant_thread_whose_answer_fails_gets_an_apology(
 def test_a_link_an_admin_sends_in_a_dm_is_offered_for_ingest(
     api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
 ) -> None:
-    api.pages["/offered.html"] = (
-        "<html><head><title>Floods close the Danube port of Galati</title></head><body><article>"
-        "<h1>Floods close the Danube port of Galati</h1><p>The Danube port of Galati closed on "
-        "Tuesday after floods raised the river two metres above its usual level, the port "
-        "authority said, and barges were moored upstream until the water falls.</p><p>Grain "
-        "shipments will be delayed by at least a week, traders said.</p></article></body></html>"
+    api.pages["/offered.html"] = article_page(
+        "Floods close the Danube port of Galati",
+        "The Danube port of Galati closed on Tuesday after floods raised the river two metres "
+        "above its usual level, the port authority said, and barges were moored upstream until "
+        "the water falls.",
+        "Grain shipments will be delayed by at least a week, traders said.",
     )
     page = f"{api.root}/offered.html"
     send_event(socket_server, fake_slack.direct_message(f"<{page}>", user=ADMIN, channel="D_ADMIN"))

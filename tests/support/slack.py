@@ -125,6 +125,14 @@ def slash(api: FakeSlackAPI, socket_server: FakeSocketMode, text: str, user: str
     return ack.get("payload") or {}, url
 
 
+def article_page(title: str, *paragraphs: str) -> str:
+    """A news page as the fake Slack's web server serves it: `title` as <title> and <h1>,
+    then the paragraphs, inside <article>."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}"
+            "</article></body></html>")  # fmt: skip
+
+
 def click(api: FakeSlackAPI, socket_server: FakeSocketMode, element: dict[str, Any], user: str
           ) -> str:  # fmt: skip
     """Click the button `element` as `user` (acknowledged); the action's response URL."""
