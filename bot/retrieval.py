@@ -49,7 +49,7 @@ class RetrievalParams:
     centering: float = 1.25  # weight of the language centring of similarities (LanguageMeans)
     tie: float = 0.002  # scores within this share of the best are tied: the newer one wins
     followup_boost: float = 0.1  # added to passages of the articles the previous answer cited
-    recency_weight: float = 0.05  # added to a passage published at the as-of moment (see search)
+    recency_weight: float = 0.1  # added to a passage published at the as-of moment (see search)
     recency_half_life: float = 7.0  # days after which that bonus is halved
     use_dense: bool = True
     use_lexical: bool = True
