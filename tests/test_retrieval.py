@@ -152,6 +152,24 @@ def test_a_question_about_the_present_prefers_the_article_near_its_date(tmp_path
         index.close()
 
 
+def test_ask_weighs_recency_as_of_the_until_bound_and_only_when_asked(
+    asker: Asker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.ask
+
+    seen: list[float | None] = []
+
+    def spy(*args: object, **kwargs: object):
+        seen.append(args[8] if len(args) > 8 else kwargs.get("recent_as_of"))  # type: ignore[arg-type]
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.ask, "search", spy)
+    as_of = published_timestamp("2024-11-05")
+    asker.search("What is the latest on the North Korean troops?", k=3, filters=Filters(until=as_of))
+    asker.search(QUESTION, k=3, filters=Filters(until=as_of))
+    assert seen == [as_of, None]
+
+
 def test_sentence_spans_stay_inside_the_chunk(asker: Asker) -> None:
     found = asker.search(QUESTION, k=5)
     assert found and all(ev.sentences for ev in found)
