@@ -42,7 +42,7 @@ from retrieval import Bench, View  # noqa: E402
 from bot import evaluate  # noqa: E402
 from bot.answers import Scope  # noqa: E402
 from bot.extractive import answer_from  # noqa: E402
-from bot.language_reference import directions  # noqa: E402
+from bot.language_directions import directions  # noqa: E402
 from bot.retrieval import DEFAULT_PARAMS, RetrievalParams, SearchResult, language_means, search  # noqa: E402
 from bot.text import asks_recent, query_terms  # noqa: E402
 from newsdesk.index import Filters, Index  # noqa: E402

@@ -66,6 +66,16 @@ class Citation:
         }  # fmt: skip
 
 
+def citation(n: int, evidence: Evidence, quote: str) -> Citation:
+    """Citation number `n`: `quote` (a verbatim substring of the passage) from `evidence`."""
+    chunk, article = evidence.chunk, evidence.chunk.article
+    return Citation(
+        n=n, article_id=article.article_id, title=article.title, source=article.source,
+        url=article.url, published=article.published, lang=article.lang,
+        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class Scope:
     """What a question was searched over, so an abstention can say it."""

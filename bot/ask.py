@@ -38,7 +38,8 @@ from bot.retrieval import (
     search,
 )
 from bot.text import asks_recent, query_terms
-from newsdesk.embeddings import Embedder, embedder_for
+from newsdesk.embedder import Embedder
+from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
 from newsdesk.logs import timed
 from newsdesk.settings import Settings
@@ -89,7 +90,7 @@ class Asker:
             seen = self._means.chunks_seen if self._means is not None else -1
             if seen != chunks and (chunks < 5000 or abs(chunks - seen) > 0.1 * seen):
                 if self._directions is None:
-                    from bot.language_reference import directions
+                    from bot.language_directions import directions
 
                     self._directions = directions(self.embedder)
                 self._means = language_means(self.index, self._directions)
@@ -130,18 +131,23 @@ class Asker:
         history: Sequence[Turn] = (),
         filters: Filters = Filters(),
         k: int | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer `question`, asked after the turns `history` (oldest first)."""
+        """Answer `question`, asked after the turns `history` (oldest first).
+
+        `on_text` gets the LLM's unchecked draft as it is written (the text so far, each time);
+        it is never called for an extractive answer or an abstention."""
         question = question.strip()
         with timed(log, "ask", followup=bool(history), llm=self.llm is not None) as fields:
-            answer = self._answer(question, history, filters, k)
+            answer = self._answer(question, history, filters, k, on_text)
             fields.update(language=answer.language, abstained=answer.abstained,
                           citations=len(answer.citations), by=answer.generated_by)  # fmt: skip
         return answer
 
     def _answer(
-        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None
-    ) -> Answer:
+        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
         standalone = self.rewrite(question, history) if history else question
         # a follow-up: the previous answer's articles are its context
         context = cited_before(history) if standalone != question else frozenset()
@@ -153,14 +159,17 @@ class Asker:
         answer = answer_from(question, language, result, scope, filters, self.policy, standalone)
         answer = replace(answer, standalone_question=rewritten)
         if not answer.abstained and self.llm is not None:
-            answer = self._with_llm(question, language, result.evidence, answer)
+            answer = self._with_llm(question, language, result.evidence, answer, on_text)
         return answer
 
     def _with_llm(
-        self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer
-    ) -> Answer:
+        self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
         assert self.llm is not None
         try:
+            if on_text is not None:  # only answerers that stream take it (LLMAnswerer does)
+                return self.llm(question, language, evidence, extractive, on_text=on_text)  # type: ignore[call-arg]
             return self.llm(question, language, evidence, extractive)
         except Exception as exc:  # noqa: BLE001 - the extractive answer is always a safe answer
             log.warning("LLM answer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)

@@ -10,17 +10,18 @@ import json
 import sys
 import time
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newsdesk.articles import DatePrecision, parse_published
 from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
-from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
     from bot.answers import Answer, Evidence
     from bot.ask import Asker
+    from bot.runtime import Runtime
     from newsdesk.index import Filters
 
 
@@ -87,22 +88,14 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
 # -- filters ---------------------------------------------------------------------------------
 
 
-def _parse_date(value: str, option: str) -> tuple[datetime, str]:
-    value = value.strip()
+def _parse_date(value: str, option: str) -> tuple[datetime, DatePrecision]:
     try:
-        if len(value) == 4:
-            return datetime(int(value), 1, 1, tzinfo=UTC), "year"
-        if len(value) == 7:
-            return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC), "month"
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), "day"
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), "moment"
+        return parse_published(value)
     except ValueError:
         raise NewsdeskError(f"{option} {value!r}: write a date like 2024, 2024-11 or 2024-11-04") from None
 
 
-def _end_of(moment: datetime, precision: str) -> datetime:
+def _end_of(moment: datetime, precision: DatePrecision) -> datetime:
     if precision == "year":
         return moment.replace(year=moment.year + 1) - timedelta(microseconds=1)
     if precision == "month":
@@ -132,24 +125,7 @@ def filters_from(args: argparse.Namespace) -> Filters:
     return Filters(since=since, until=until, source=getattr(args, "source", None) or None, lang=lang)
 
 
-# -- building the asker ------------------------------------------------------------------------
-
-
-def make_asker(settings: Settings) -> Asker:
-    """The Asker for these settings, with the LLM answerer when one is configured."""
-    from bot.ask import Asker
-
-    llm = None
-    rewrite = None
-    if settings.llm:
-        try:
-            from bot.llm import factory  # provided by the LLM path (bot/llm/)
-        except ImportError:
-            factory = None
-        if factory is not None:
-            llm = factory.answerer_from_settings(settings)
-            rewrite = getattr(factory, "rewriter_from_settings", lambda _s: None)(settings)
-    return Asker(settings, llm=llm, rewrite=rewrite)
+# -- the index must hold something --------------------------------------------------------
 
 
 def _check_not_empty(asker: Asker) -> None:
@@ -187,12 +163,12 @@ def render_source(n: int, title: str, source: str, published: str | None, url: s
     return line
 
 
-def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
     question = " ".join(args.question).strip()
     if not question:
         raise NewsdeskError("ask what? give a question")
     filters = filters_from(args)
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     answer = asker.ask(question, filters=filters, k=args.k)
     if args.json:
@@ -215,7 +191,7 @@ def result_json(rank: int, ev: Evidence) -> dict[str, object]:
     }  # fmt: skip
 
 
-def run_search(args: argparse.Namespace, settings: Settings) -> int:
+def run_search(args: argparse.Namespace, runtime: Runtime) -> int:
     filters = filters_from(args)
     query = " ".join(args.query).strip()
     if not args.batch and not query:
@@ -224,7 +200,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         raise NewsdeskError("give a query or --batch FILE, not both")
     if args.batch and not args.batch.is_file():
         raise NewsdeskError(f"--batch {args.batch}: no such file")
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     if args.batch:
         return _search_batch(asker, args.batch, args.k, filters)
@@ -329,27 +305,27 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
         print(file=out, flush=True)
 
 
-def run_chat(args: argparse.Namespace, settings: Settings) -> int:
+def run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
     filters = filters_from(args)
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     return chat(asker, sys.stdin, sys.stdout, filters, args.k)
 
 
-def run_run(args: argparse.Namespace, settings: Settings) -> int:
+def run_run(args: argparse.Namespace, runtime: Runtime) -> int:
     """`make run`: the Slack bot when a bot token is set (Socket Mode with SLACK_APP_TOKEN, HTTP
     mode with SLACK_SIGNING_SECRET; `serve` says what is missing), else the terminal chat."""
-    if settings.slack_bot_token.get_secret_value():
+    if runtime.settings.slack_bot_token.get_secret_value():
         from bot.slack.app import serve
 
-        return int(serve(settings) or 0)
-    return run_chat(args, settings)
+        return int(serve(runtime) or 0)
+    return run_chat(args, runtime)
 
 
 # -- eval ------------------------------------------------------------------------------------
 
 
-def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+def run_eval(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot import evaluate
     from bot.extractive import confidence
 
@@ -359,7 +335,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsdeskError(f"{path}: no such file")
         loaded = evaluate.read_questions(path)
         records.extend(loaded[: args.limit] if args.limit else loaded)
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     gold = {r["doc_id"] for r in records if evaluate.is_answerable(r)}
     missing = [d for d in sorted(gold) if asker.index.article(d) is None]

@@ -7,7 +7,7 @@ loads a model. The steps:
    minus a small multilingual stopword list.
 2. `fuse`: dense candidates (cosine, from Chroma) and lexical candidates (BM25, from FTS5) are
    merged by weighted reciprocal rank fusion, `w / (rrf_k + rank)`.
-3. `rank_sentences` / `sentence_step`: inside the best fused passages, every sentence is scored
+3. `sentence_scores`, the sentence step of `search`: inside the best fused passages, every sentence is scored
    with the query vector against its stored vector, plus its lexical overlap with the query
    terms; the best sentence's score then re-ranks the passages.
 4. Ties (equal scores after rounding) go to the newer article: news goes stale.
@@ -88,10 +88,6 @@ class SearchResult:
     evidence: list[Evidence]
     candidates: list[Candidate]  # every scored candidate, best first (evidence is the first k)
 
-    @property
-    def top(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
-
 
 def fuse(
     dense: Sequence[tuple[str, float]],
@@ -134,20 +130,6 @@ def sentence_scores(
         cosines = np.zeros(len(spans), np.float32)
     overlaps = np.array([term_overlap(terms, chunk.text[s.start : s.end]) for s in spans], np.float32)
     return spans, cosines.astype(np.float32), overlaps
-
-
-def rank_sentences(
-    chunk: StoredChunk,
-    sentence_vectors: np.ndarray | None,
-    query_vector: np.ndarray | None,
-    terms: Sequence[str],
-    params: RetrievalParams = DEFAULT_PARAMS,
-) -> tuple[ScoredSentence, ...]:
-    """The chunk's sentences, best first: cosine with the query plus weighted term overlap."""
-    spans, cosines, overlaps = sentence_scores(chunk, sentence_vectors, query_vector, terms)
-    scores = cosines + params.sentence_lexical * overlaps
-    order = sorted(range(len(spans)), key=lambda i: -float(scores[i]))
-    return tuple(ScoredSentence(spans[i], float(scores[i])) for i in order)
 
 
 def passage_score(candidate: Candidate, params: RetrievalParams = DEFAULT_PARAMS) -> float:
@@ -249,7 +231,7 @@ class LanguageMeans:
     uses the mean of its own other articles (shrunk towards the mean of all other articles
     by `prior` articles' weight): measured, that is best. Otherwise (a small or lopsided
     index, like one Romanian article among English ones) a language's mean is the mean of
-    all other articles plus its direction from `bot.language_reference` (the same sentences
+    all other articles plus its direction from `bot.language_directions` (the same sentences
     in six languages, so their differences are language only); a language without a
     reference direction gets its shrunk own mean.
     """
@@ -292,15 +274,15 @@ def language_means(
         return None
     picked = random.Random(seed).sample(ids, min(sample, len(ids)))
     chunks = {c.chunk_id: c for c in index.chunks(picked)}
-    stored = index.collection.get(ids=picked, include=["embeddings"])
+    chunk_vectors = index.chunk_vectors(picked)
     sentence_vectors = index.sentence_vectors(picked)
     chunk_sums, sentence_sums = _Sums(), _Sums()
-    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+    for chunk_id, vector in chunk_vectors.items():
         chunk = chunks.get(chunk_id)
         if chunk is None:
             continue
         lang, article_id = chunk.article.lang, chunk.article.article_id
-        chunk_sums.add(lang, article_id, np.asarray(vector, np.float32)[None, :])
+        chunk_sums.add(lang, article_id, vector[None, :])
         if chunk_id in sentence_vectors:
             sentence_sums.add(lang, article_id, sentence_vectors[chunk_id])
     if not chunk_sums.count:
@@ -394,10 +376,9 @@ def with_dense(
     missing = [c.chunk_id for c in candidates if c.dense_rank is None]
     if not missing:
         return candidates
-    stored = index.collection.get(ids=missing, include=["embeddings"])
     cosine = {
-        chunk_id: float(np.asarray(vector, np.float32) @ query_vector) - shift(chunk_id)
-        for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True)
+        chunk_id: float(vector @ query_vector) - shift(chunk_id)
+        for chunk_id, vector in index.chunk_vectors(missing).items()
     }
     return [
         replace(c, dense=cosine[c.chunk_id]) if c.chunk_id in cosine else c for c in candidates

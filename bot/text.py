@@ -1,7 +1,8 @@
 """Words of a text as retrieval and answering compare them: folded, tokenised, stopwords out.
 
 One place for these rules, so the lexical index (FTS5 folds accents the same way), the
-sentence scores, the follow-up detector and the answer checks all see the same words.
+sentence scores, the follow-up detector and the answer checks all see the same words, and
+the same numbers (`NUMBER`, `number_value`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,22 @@ STOPWORDS = frozenset(
 
 _TOKEN = re.compile(r"[^\W_]+")
 
+# A number written in digits: its thousands may be grouped with a dot, a comma or a space
+# (Romanian and French write "8 000", often with a no-break or narrow no-break space), so
+# "8000", "8,000", "8.000" and "8 000" are one number, 8000; a decimal part may follow.
+_GROUP = "[.,\u00a0\u202f ]"
+NUMBER = re.compile(rf"\d+(?:{_GROUP}\d{{3}})*(?:[.,]\d+)?")
+
 
 def fold(text: str) -> str:
     """Lower-case without accents (`Câte` → `cate`), as the FTS5 tokenizer folds."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def number_value(written: str) -> str:
+    """A number as digits only ("8.000", "8,000" and "8 000" are "8000")."""
+    return re.sub(_GROUP, "", written)
 
 
 def tokens(text: str) -> list[str]:

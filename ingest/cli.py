@@ -1,15 +1,17 @@
 """Commands that put articles into the index and look after it:
-`ingest`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
+`ingest`, `follow`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(commands: Any) -> None:
@@ -24,6 +26,17 @@ def register(commands: Any) -> None:
     p.add_argument("--lang", help="language code, e.g. ro (detected when not given)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(run=run_ingest)
+
+    p = commands.add_parser(
+        "follow", help="follow a feed: its new articles are ingested as they appear",
+        description="Follow RSS or Atom feeds: each is read now (what is new in it ingested), "
+        "then polled by the Slack bot (`serve`) every NEWSDESK_FEED_POLL_INTERVAL seconds. "
+        "Without a URL, list the followed feeds. Exits 1 when a feed could not be read.",
+    )  # fmt: skip
+    p.add_argument("feeds", nargs="*", metavar="URL", help="feed URLs to follow")
+    p.add_argument("--unfollow", action="store_true",
+                   help="stop following the URLs instead (their articles stay)")  # fmt: skip
+    p.set_defaults(run=run_follow)
 
     p = commands.add_parser("sources", help="list the ingested articles")
     p.add_argument("--json", action="store_true")
@@ -65,18 +78,18 @@ def register(commands: Any) -> None:
     p.set_defaults(run=run_doctor)
 
 
-def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
     from newsdesk.display import printable
-    from newsdesk.index import open_index
     from newsdesk.logs import redact
 
     overrides = {
         "title": args.title, "source": args.source, "url": args.url,
         "published": args.published, "lang": args.lang,
     }  # fmt: skip
-    index = open_index(settings)
+    settings = runtime.settings
+    index = runtime.index
     items = read_sources(args.sources, settings, stdin=sys.stdin, overrides=overrides)
     progress = _progress(disable=args.json)
 
@@ -105,17 +118,43 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def run_follow(args: argparse.Namespace, runtime: Runtime) -> int:
+    from ingest.follow import follow, poll
+    from newsdesk.display import printable
+    from newsdesk.logs import redact
+
+    if not args.feeds:
+        for feed in runtime.reader.followed_feeds():
+            print(printable(f"{feed.url}  (last polled {feed.polled_at or 'never'})"))
+        return 0
+    if args.unfollow:
+        missing = [url for url in args.feeds if not runtime.reader.unfollow_feed(url)]
+        for url in missing:
+            print(printable(f"not followed: {url}"), file=sys.stderr)
+        return 1 if missing else 0
+    index = runtime.index
+    failed = False
+    for url in args.feeds:
+        outcome = poll(index, follow(index, url), runtime.settings)
+        if outcome.error:
+            failed = True
+            print(printable(redact(f"following {url}, but: {outcome.error}")), file=sys.stderr)
+        else:
+            added = len(outcome.added)
+            print(printable(redact(f"following {url}: {added} new articles ingested")))
+    return 1 if failed else 0
+
+
 def _progress(disable: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(desc="ingesting", unit=" articles", file=sys.stderr, disable=disable, leave=False)
 
 
-def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
     from newsdesk.display import printable
-    from newsdesk.index import Index
 
-    records = Index(settings).articles(limit=args.limit or None)
+    records = runtime.reader.articles(limit=args.limit or None)
     if args.json:
         rows = [
             {
@@ -138,11 +177,10 @@ def run_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace, settings: Settings) -> int:
+def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
     from newsdesk.display import printable
-    from newsdesk.index import Index
 
-    index = Index(settings)
+    index = runtime.reader
     record = _one_article(index, args.article)
     print(printable(record.title))
     details = (record.source, record.published, record.lang, record.url)
@@ -155,11 +193,10 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_forget(args: argparse.Namespace, settings: Settings) -> int:
+def run_forget(args: argparse.Namespace, runtime: Runtime) -> int:
     from newsdesk.display import printable
-    from newsdesk.index import Index
 
-    index = Index(settings)
+    index = runtime.reader
     missing = 0
     with index.writing():
         for key in args.articles:
@@ -196,22 +233,20 @@ def _one_article(index: Any, key: str) -> Any:
     return found[0]
 
 
-def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
+def run_reindex(args: argparse.Namespace, runtime: Runtime) -> int:
     from ingest.reindex import reindex
-    from newsdesk.embeddings import embedder_for
-    from newsdesk.index import Index
 
-    embedder = embedder_for(settings)
-    count = reindex(Index(settings), embedder)
+    embedder = runtime.embedder
+    count = reindex(runtime.reader, embedder)
     print(f"re-embedded {count} chunks with {embedder.model_id}")
     return 0
 
 
-def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from newsdesk.index import Index, IndexProblem
+def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
+    from newsdesk.index import IndexProblem
 
     try:
-        index = Index(settings)
+        index = runtime.reader
     except IndexProblem as exc:
         print(f"problem: {exc}")
         return 1
@@ -222,7 +257,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     if undone:
         print(f"undid {undone} chunk writes an interrupted ingest left (as the next ingest would)")
     stats = index.stats()
-    print(f"index: {settings.data_dir}")
+    print(f"index: {runtime.settings.data_dir}")
     print(f"articles: {stats.articles}, chunks: {stats.chunks}, embedder: {index.meta('model_id')}")
     problems = index.check()
     for problem in problems:

@@ -1,8 +1,10 @@
 """`newsdesk`: the command line. Each command lives beside the code it drives.
 
 A command module exposes `register(subparsers)`, which adds its commands and sets
-`run(args, settings) -> int` as each one's handler. Modules import their heavy dependencies
-inside the handlers, so `newsdesk --help` and `newsdesk ask` start fast.
+`run(args, runtime) -> int` as each one's handler: `main` builds the one `bot.runtime.Runtime`
+from the settings, and the handlers take the index, embedder and asker from it. Parts are built
+when first used, and modules import their heavy dependencies inside the handlers, so
+`newsdesk --help` and `newsdesk ask` start fast.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from bot.runtime import Runtime
 from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 from newsdesk.logs import configure_logging, redact
@@ -68,8 +71,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsdesk: bad setting: {redact(' '.join(str(exc).split()))}", file=sys.stderr)
         return 2
     configure_logging(settings)  # one line per event, at NEWSDESK_LOG_LEVEL, secrets removed
+    runtime = Runtime(settings)
     try:
-        return int(args.run(args, settings) or 0)
+        return int(args.run(args, runtime) or 0)
     except NewsdeskError as exc:
         print(f"newsdesk: {printable(redact(str(exc)))}", file=sys.stderr)
         return 2
@@ -77,6 +81,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    finally:
+        runtime.close()
 
 
 if __name__ == "__main__":

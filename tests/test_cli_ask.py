@@ -125,12 +125,12 @@ def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
 
 
 def test_chat_on_a_pipe_keeps_history(newsdesk) -> None:
-    from bot.cli import make_asker
+    from bot.runtime import Runtime
 
     lines = (KURSK_QUESTION, "How many of them are there?", "/sources", "/quit", "never read")
     stdin = io.StringIO("".join(f"{line}\n" for line in lines))
     out = io.StringIO()
-    asker = make_asker(get_settings())
+    asker = Runtime(get_settings()).asker
     assert chat(asker, stdin, out) == 0
     text = out.getvalue()
     assert text.count("According to an article of Nov 2024") == 2

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import prompts
-from bot.answers import Answer, Evidence
+from bot.answers import Answer, Evidence, citation
 from bot.conversation import Turn
 from bot.llm import bundled, models
 from bot.llm.factory import LLMAnswerer, LLMRewriter, answerer_from_settings, rewriter_from_settings
@@ -32,7 +32,7 @@ from bot.llm.generate import (
     rewrite_followup,
     rewrite_messages,
 )
-from bot.llm.verify import DONT_KNOW, MARKER, best_sentence, citation, find_verbatim, verify
+from bot.llm.verify import DONT_KNOW, MARKER, best_sentence, find_verbatim, verify
 from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from bot.ask import Asker
-from bot.retrieval import RetrievalParams, fuse, rank_sentences, recency, search
+from bot.retrieval import RetrievalParams, fuse, recency, search, sentence_scores
 from bot.text import asks_recent, query_terms, term_overlap
 from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
@@ -61,12 +61,14 @@ def test_sentence_step_ranks_the_answering_sentence_first(asker: Asker, e5: Embe
     assert [s.score for s in sample.sentences] == sorted((s.score for s in sample.sentences), reverse=True)
 
 
-def test_rank_sentences_without_vectors_falls_back_to_overlap(asker: Asker) -> None:
+def test_sentence_scores_without_vectors_fall_back_to_overlap(asker: Asker) -> None:
     chunk = next(c for c in asker.index.article_chunks(SAMPLE_ID) if "Kursk" in c.text)
     assert len(chunk.sentences) > 1
-    ranked = rank_sentences(chunk, None, np.zeros(asker.embedder.dim, np.float32), ["kursk", "8"])
-    top = chunk.text[ranked[0].span.start : ranked[0].span.end]
-    assert "Kursk" in top
+    query = np.zeros(asker.embedder.dim, np.float32)
+    spans, cosines, overlaps = sentence_scores(chunk, None, query, ["kursk", "8"])
+    assert not cosines.any()
+    best = spans[int(np.argmax(overlaps))]
+    assert "Kursk" in chunk.text[best.start : best.end]
 
 
 def test_filters_restrict_every_retriever(asker: Asker) -> None:

@@ -1,4 +1,4 @@
-"""What `bot.cli.make_asker` plugs into `Asker`: an answerer and a follow-up rewriter.
+"""What `bot.runtime.make_asker` plugs into `Asker`: an answerer and a follow-up rewriter.
 
     llm = answerer_from_settings(settings)      # None when NEWSDESK_LLM is empty
     rewrite = rewriter_from_settings(settings)  # None when NEWSDESK_LLM is empty

@@ -30,8 +30,8 @@ import prompts
 from bot.answers import Answer, Evidence, Scope
 from bot.conversation import Turn
 from bot.llm.models import model_name
-from bot.llm.verify import fold_text, verify
-from bot.text import query_terms
+from bot.llm.verify import verify
+from bot.text import fold, query_terms
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +294,7 @@ def rewrite_messages(question: str, history: Sequence[Turn]) -> list[BaseMessage
 
 def _words(text: str) -> set[str]:
     """Accent-folded word stems (first five letters): enough to tell whose words these are."""
-    return {w[:5] for w in re.findall(r"[^\W_]{3,}|\d+", fold_text(text))}
+    return {w[:5] for w in re.findall(r"[^\W_]{3,}|\d+", fold(text))}
 
 
 def check_rewrite(rewritten: str, question: str, history: Sequence[Turn]) -> tuple[str | None, str]:

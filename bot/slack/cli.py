@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from newsdesk.settings import Settings
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 def register(commands: Any) -> None:
@@ -23,18 +24,17 @@ def register(commands: Any) -> None:
     p.set_defaults(run=run_feedback)
 
 
-def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+def run_serve(args: argparse.Namespace, runtime: Runtime) -> int:
     from bot.slack.app import serve
 
-    if args.port is not None:
-        settings = settings.model_copy(update={"port": args.port})
-    return serve(settings)
+    return serve(runtime, port=args.port)
 
 
-def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.feedback import FeedbackStore, feedback_path
+def run_feedback(args: argparse.Namespace, runtime: Runtime) -> int:
+    from bot.slack.feedback import FeedbackStore
+    from newsdesk.index.feedback import feedback_path
 
-    path = feedback_path(settings.data_dir)
+    path = feedback_path(runtime.settings.data_dir)
     if not path.exists():
         votes = []
     else:
