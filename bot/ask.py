@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -36,7 +37,7 @@ from bot.retrieval import (
     language_means,
     search,
 )
-from bot.text import query_terms
+from bot.text import asks_recent, query_terms
 from newsdesk.embedder import Embedder
 from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
@@ -105,12 +106,18 @@ class Asker:
         filters: Filters = Filters(),
         context_articles: frozenset[str] = frozenset(),
     ) -> SearchResult:
-        """Ranked evidence with the signals behind it (for abstention and the benchmarks)."""
+        """Ranked evidence with the signals behind it (for abstention and the benchmarks).
+
+        A question about the present ("the latest", "this week") weighs recency as of
+        `filters.until` (`--as-of`/`--until`), or as of now."""
         k = k or self.settings.top_k
         vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
         means = self.language_means() if vector is not None else None
+        as_of = None
+        if asks_recent(query):
+            as_of = filters.until if filters.until is not None else time.time()
         return search(self.index, vector, query_terms(query), k, filters, self.params, means,
-                      context_articles)  # fmt: skip
+                      context_articles, as_of)  # fmt: skip
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:
         """The `k` best passages for `query`, best first, with their sentences ranked."""

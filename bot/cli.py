@@ -9,6 +9,7 @@ import argparse
 import json
 import sys
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -49,6 +50,7 @@ def register(commands: Commands) -> None:
     p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
     p.add_argument("--answers", action="store_true",
                    help="score the answers a person reads: answered, AC, cite@3, false answers")
+    _add_as_of(p)
 
     p = commands.add("run", run_run)
     p.set_defaults(since=None, until=None, source=None, lang=None, k=None)
@@ -59,6 +61,13 @@ def _add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", help="only articles published on or before this date (YYYY[-MM[-DD]])")
     p.add_argument("--source", help="only articles from this outlet (exact name, see `sources`)")
     p.add_argument("--lang", help="only articles in this language (ISO code, e.g. ro)")
+    _add_as_of(p)
+
+
+def _add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="DATE",
+                   help="answer as on this date (default: now): later articles are hidden, and a "
+                   "question about the present (latest, this week) prefers articles near it")  # fmt: skip
 
 
 def _add_search_options(p: argparse.ArgumentParser) -> None:
@@ -89,14 +98,18 @@ def _end_of(moment: datetime, precision: DatePrecision) -> datetime:
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    """`--since/--until/--source/--lang` as index filters (`--until 2024-11` includes November)."""
+    """`--since/--until/--source/--lang` as index filters (`--until 2024-11` includes November);
+    `--as-of DATE` is an `--until` (the earlier of the two) that recency is also measured from."""
     from newsdesk.index import Filters
 
     since = until = None
     if getattr(args, "since", None):
         since = _parse_date(args.since, "--since")[0].timestamp()
-    if getattr(args, "until", None):
-        until = _end_of(*_parse_date(args.until, "--until")).timestamp()
+    for option in ("until", "as_of"):
+        if getattr(args, option, None):
+            name = "--" + option.replace("_", "-")
+            end = _end_of(*_parse_date(getattr(args, option), name)).timestamp()
+            until = end if until is None else min(until, end)
     if since is not None and until is not None and since > until:
         raise NewsdeskError("--since is after --until: nothing can match")
     lang = (getattr(args, "lang", None) or "").strip().lower() or None
@@ -334,7 +347,8 @@ def run_eval(args: argparse.Namespace, runtime: Runtime) -> int:
         return _eval_answers(asker, records, args)
     args.k = args.k or 10
     started = time.perf_counter()
-    outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k)
+    outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k,
+                            base_filters=filters_from(args))
     seconds = time.perf_counter() - started
     report = evaluate.report(outcomes, asker.policy.abstain_below)
     if args.json:
@@ -352,13 +366,14 @@ def _eval_answers(asker: Asker, records: list[dict], args: argparse.Namespace) -
     """`eval --answers`: every question asked as `ask` asks it (answerable ones within their
     corpus language), its answer scored by `bot.evaluate.answer_outcome`."""
     from bot import evaluate
-    from newsdesk.index import Filters
 
     started = time.perf_counter()
+    base = filters_from(args)
     outcomes = []
     for record in records:
         lang = record.get("corpus_lang") if evaluate.is_answerable(record) else None
-        answer = asker.ask(record["question"], filters=Filters(lang=lang or None), k=args.k)
+        filters = replace(base, lang=lang or None)
+        answer = asker.ask(record["question"], filters=filters, k=args.k)
         outcomes.append(evaluate.answer_outcome(record, answer))
     seconds = time.perf_counter() - started
     rows = evaluate.answer_report(outcomes)

@@ -11,6 +11,9 @@ loads a model. The steps:
    with the query vector against its stored vector, plus its lexical overlap with the query
    terms; the best sentence's score then re-ranks the passages.
 4. Ties (equal scores after rounding) go to the newer article: news goes stale.
+5. When the question asks about the present ("the latest", "this week": `bot.text.asks_recent`),
+   the caller passes the moment it is asked as of, and a passage's score gains
+   `recency_weight` halved every `recency_half_life` days of its age at that moment.
 
 The weights live in `RetrievalParams`; their defaults were tuned on the XQuAD dev questions
 (`bench/retrieval.py`).
@@ -46,6 +49,8 @@ class RetrievalParams:
     centering: float = 1.25  # weight of the language centring of similarities (LanguageMeans)
     tie: float = 0.002  # scores within this share of the best are tied: the newer one wins
     followup_boost: float = 0.1  # added to passages of the articles the previous answer cited
+    recency_weight: float = 0.1  # added to a passage published at the as-of moment (see search)
+    recency_half_life: float = 7.0  # days after which that bonus is halved
     use_dense: bool = True
     use_lexical: bool = True
     use_sentences: bool = True
@@ -134,6 +139,14 @@ def passage_score(candidate: Candidate, params: RetrievalParams = DEFAULT_PARAMS
         + params.passage_weight * candidate.dense
         + params.sentence_weight * candidate.sentence
     )
+
+
+def recency(published_ts: float | None, as_of: float, params: RetrievalParams = DEFAULT_PARAMS) -> float:
+    """The bonus of a passage published at `published_ts` for a question about the present."""
+    if published_ts is None:
+        return 0.0
+    age_days = max(0.0, as_of - published_ts) / 86400.0
+    return params.recency_weight * 0.5 ** (age_days / params.recency_half_life)
 
 
 def prefer_recent(
@@ -287,11 +300,13 @@ def search(
     params: RetrievalParams = DEFAULT_PARAMS,
     means: LanguageMeans | None = None,
     context_articles: frozenset[str] = frozenset(),
+    recent_as_of: float | None = None,
 ) -> SearchResult:
     """The `k` best passages for a query, with their sentences ranked.
 
     `context_articles` (a follow-up's previously cited articles) get `params.followup_boost`:
-    a follow-up is most likely about the same story.
+    a follow-up is most likely about the same story. `recent_as_of` (a timestamp, given when
+    the question asks about the present) adds each passage's `recency` at that moment.
 
     With `means`, dense similarities are language-centred (see `LanguageMeans`) with weight
     `params.centering` before fusion, in the passage score and in the sentence scores.
@@ -338,6 +353,8 @@ def search(
                        sentence_cosine=float(cosines[order[0]]), sentence=pooled)  # fmt: skip
         if params.use_sentences:
             boost = params.followup_boost if chunk.article.article_id in context_articles else 0.0
+            if recent_as_of is not None:
+                boost += recency(chunk.article.published_ts, recent_as_of, params)
             cand = replace(cand, score=passage_score(cand, params) + boost)
         scored.append(cand)
     ranked = prefer_recent(scored, {c: chunks[c].article.published_ts for c in chunks}, params.tie)

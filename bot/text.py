@@ -84,3 +84,37 @@ def word_overlap(terms: Sequence[str], words: set[str] | frozenset[str]) -> floa
     stems = {w[:5] for w in words if len(w) >= 5}
     hits = sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems))
     return hits / len(terms)
+
+
+# Words and phrases with which a question asks about the present ("latest", "this week"): then
+# retrieval weighs how recent a passage is (`bot.retrieval`). Folded, en ro fr de it es. Words
+# as ambiguous as "new" (New York, a new law in 2021) or "last" (the last emperor) are left out.
+RECENT_WORDS = frozenset(
+    """
+    now today yesterday tonight latest recent recently current currently nowadays
+    acum azi astazi ieri recent recente recenta recentul ultimele actual actuala actualul
+    maintenant aujourd hier recemment recent recente actuel actuelle actuellement
+    jetzt heute gestern kurzlich neulich neueste neuesten aktuell aktuelle aktuellen derzeit
+    adesso oggi recente recenti recentemente attuale attualmente
+    ahora hoy ayer reciente recientes recientemente actual actualmente
+    """.split()
+)
+RECENT_PHRASES = frozenset(
+    phrase.strip()
+    for phrase in """
+    this week|last week|past week|this month|past month|this year|so far|right now|this weekend
+    saptamana aceasta|saptamana asta|saptamana trecuta|luna aceasta|luna asta|anul acesta|in prezent
+    cette semaine|semaine derniere|ce mois|cette annee|en ce moment
+    diese woche|diesen monat|dieses jahr|letzte woche|vergangene woche|im moment
+    questa settimana|settimana scorsa|questo mese|quest anno|in questo momento
+    esta semana|semana pasada|este mes|este ano|en este momento
+    """.replace("\n", "|").split("|")
+    if phrase.strip()
+)
+
+
+def asks_recent(question: str) -> bool:
+    """Whether the question asks about the present ("the latest", "this week", "acum")."""
+    words = tokens(question)
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return bool(RECENT_WORDS.intersection(words) or RECENT_PHRASES.intersection(pairs))
