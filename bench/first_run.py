@@ -98,7 +98,7 @@ def ingest_phase(data_dir: Path) -> dict[str, Any]:
 def answer_phase(data_dir: Path) -> dict[str, Any]:
     """The first answer of `newsdesk run` (the chat), instrumented."""
     marks = [time.perf_counter()]
-    from bot.cli import make_asker
+    from bot.runtime import make_asker
     from newsdesk.settings import Settings
 
     marks.append(time.perf_counter())

@@ -74,7 +74,6 @@ class View:
         self._chunks: dict[str, Any] = {}
         self._sentences: dict[str, np.ndarray] = {}
         self._vectors: dict[str, np.ndarray] = {}
-        self.collection = self
 
     def _article_of(self, chunk_id: str) -> str:
         if not self._by_key:
@@ -114,14 +113,11 @@ class View:
             self._sentences.update(self.index.sentence_vectors(missing))
         return {c: self._sentences[c] for c in chunk_ids if c in self._sentences}
 
-    def get(self, ids: Any, include: Any = ()) -> dict:  # the part of Chroma's API search uses
-        missing = [c for c in ids if c not in self._vectors]
+    def chunk_vectors(self, chunk_ids: Any) -> dict:
+        missing = [c for c in chunk_ids if c not in self._vectors]
         if missing:
-            got = self.index.collection.get(ids=missing, include=["embeddings"])
-            for chunk_id, vector in zip(got["ids"], got["embeddings"], strict=True):
-                self._vectors[chunk_id] = np.asarray(vector, np.float32)
-        found = [c for c in ids if c in self._vectors]
-        return {"ids": found, "embeddings": [self._vectors[c] for c in found]}
+            self._vectors.update(self.index.chunk_vectors(missing))
+        return {c: self._vectors[c] for c in chunk_ids if c in self._vectors}
 
 
 def mixed_keep(question_lang: str, corpus_lang: str, doc_id: str):
@@ -154,7 +150,7 @@ class Bench:
         self.vectors = dict(zip(texts, vectors, strict=True))
         self.terms = {t: query_terms(t) for t in texts}
         self.mixed_views: dict[tuple[str, str, str], View] = {}
-        from bot.language_reference import directions
+        from bot.language_directions import directions
 
         self.means = language_means(index, directions(embedder))
 

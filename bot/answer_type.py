@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from bot.text import fold, tokens
+from bot.text import NUMBER, fold, number_value, tokens
 
 # Question words per answer type, accent-folded, as word sequences. The earliest match in
 # the question wins ("When did who ..." asks when); a longer phrase beats a shorter one
@@ -106,7 +106,6 @@ MONTH_WORDS = frozenset(
     oggi domani ieri settimana settimane mese mesi anno anni decennio
     """.split()
 )  # with the relative ones news uses ("from next week", "ieri", "l'an dernier")
-NUMBER = re.compile(r"\d+(?:[.,\u00a0 ]\d{3})*(?:[.,]\d+)?")
 _WORD = re.compile(r"[^\W\d_]+")
 
 
@@ -180,11 +179,6 @@ def _phrase_at(words: list[str], start: int, raw: str, anywhere: bool = False) -
 @lru_cache(maxsize=65536)
 def _fold_word(word: str) -> str:
     return fold(word)
-
-
-def number_value(written: str) -> str:
-    """A number as digits only ("8.000" and "8,000" are "8000")."""
-    return re.sub(r"[.,\u00a0 ]", "", written)
 
 
 def is_year(written: str) -> bool:

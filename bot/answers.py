@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from newsdesk.articles import Span
+from newsdesk.articles import ArticleRef, Span
 from newsdesk.index import StoredChunk
 
 
@@ -43,16 +43,11 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
-class Citation:
-    """One numbered source of an answer. `quote` is a verbatim substring of `passage`."""
+class Citation(ArticleRef):
+    """One numbered source of an answer: the article it names, the passage, and `quote`, a
+    verbatim substring of `passage`."""
 
     n: int
-    article_id: str
-    title: str
-    source: str
-    url: str
-    published: str | None
-    lang: str
     chunk_id: str
     passage: str
     quote: str
@@ -64,6 +59,13 @@ class Citation:
             "lang": self.lang, "chunk_id": self.chunk_id, "passage": self.passage,
             "quote": self.quote,
         }  # fmt: skip
+
+
+def citation(n: int, evidence: Evidence, quote: str) -> Citation:
+    """Citation number `n`: `quote` (a verbatim substring of the passage) from `evidence`."""
+    chunk = evidence.chunk
+    return Citation(**evidence.chunk.article.ref(), n=n, chunk_id=chunk.chunk_id,
+                    passage=chunk.text, quote=quote)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

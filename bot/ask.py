@@ -9,16 +9,16 @@ from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the
 language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
 builds the extractive answer (`bot.extractive`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
-`(question, language, evidence, extractive, *, on_text=None) -> Answer`; it is expected to
-verify its own output and fall back to `extractive`, and if it raises, the extractive answer is
-returned with a note. `ask(..., on_text=f)` streams the model's unchecked draft to `f` (the
-text so far, after each piece); the returned Answer replaces it.
+`(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
+output and fall back to `extractive`, and if it raises, the extractive answer is returned with
+a note.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -37,16 +37,16 @@ from bot.retrieval import (
     language_means,
     search,
 )
-from bot.text import query_terms
-from newsdesk.embeddings import Embedder, embedder_for
+from bot.text import asks_recent, query_terms
+from newsdesk.embedder import Embedder
+from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
 from newsdesk.logs import timed
 from newsdesk.settings import Settings
 
 log = logging.getLogger(__name__)
 
-LLMAnswerer = Callable[..., Answer]  # (question, language, evidence, extractive, *, on_text)
-OnText = Callable[[str], None]
+LLMAnswerer = Callable[[str, str, Sequence[Evidence], Answer], Answer]
 QuestionRewriter = Callable[[str, Sequence[Turn]], str]
 
 
@@ -90,7 +90,7 @@ class Asker:
             seen = self._means.chunks_seen if self._means is not None else -1
             if seen != chunks and (chunks < 5000 or abs(chunks - seen) > 0.1 * seen):
                 if self._directions is None:
-                    from bot.language_reference import directions
+                    from bot.language_directions import directions
 
                     self._directions = directions(self.embedder)
                 self._means = language_means(self.index, self._directions)
@@ -106,12 +106,18 @@ class Asker:
         filters: Filters = Filters(),
         context_articles: frozenset[str] = frozenset(),
     ) -> SearchResult:
-        """Ranked evidence with the signals behind it (for abstention and the benchmarks)."""
+        """Ranked evidence with the signals behind it (for abstention and the benchmarks).
+
+        A question about the present ("the latest", "this week") weighs recency as of
+        `filters.until` (`--as-of`/`--until`), or as of now."""
         k = k or self.settings.top_k
         vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
         means = self.language_means() if vector is not None else None
+        as_of = None
+        if asks_recent(query):
+            as_of = filters.until if filters.until is not None else time.time()
         return search(self.index, vector, query_terms(query), k, filters, self.params, means,
-                      context_articles)  # fmt: skip
+                      context_articles, as_of)  # fmt: skip
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:
         """The `k` best passages for `query`, best first, with their sentences ranked."""
@@ -125,11 +131,12 @@ class Asker:
         history: Sequence[Turn] = (),
         filters: Filters = Filters(),
         k: int | None = None,
-        *,
-        on_text: OnText | None = None,
+        on_text: Callable[[str], None] | None = None,
     ) -> Answer:
-        """Answer `question`, asked after the turns `history` (oldest first); `on_text` gets
-        the LLM's draft as it is written (never called without an LLM)."""
+        """Answer `question`, asked after the turns `history` (oldest first).
+
+        `on_text` gets the LLM's unchecked draft as it is written (the text so far, each time);
+        it is never called for an extractive answer or an abstention."""
         question = question.strip()
         with timed(log, "ask", followup=bool(history), llm=self.llm is not None) as fields:
             answer = self._answer(question, history, filters, k, on_text)
@@ -138,13 +145,9 @@ class Asker:
         return answer
 
     def _answer(
-        self,
-        question: str,
-        history: Sequence[Turn],
-        filters: Filters,
-        k: int | None,
-        on_text: OnText | None = None,
-    ) -> Answer:
+        self, question: str, history: Sequence[Turn], filters: Filters, k: int | None,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
         standalone = self.rewrite(question, history) if history else question
         # a follow-up: the previous answer's articles are its context
         context = cited_before(history) if standalone != question else frozenset()
@@ -160,18 +163,14 @@ class Asker:
         return answer
 
     def _with_llm(
-        self,
-        question: str,
-        language: str,
-        evidence: Sequence[Evidence],
-        extractive: Answer,
-        on_text: OnText | None = None,
-    ) -> Answer:
+        self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
         assert self.llm is not None
         try:
-            if on_text is None:
-                return self.llm(question, language, evidence, extractive)
-            return self.llm(question, language, evidence, extractive, on_text=on_text)
+            if on_text is not None:  # only answerers that stream take it (LLMAnswerer does)
+                return self.llm(question, language, evidence, extractive, on_text=on_text)  # type: ignore[call-arg]
+            return self.llm(question, language, evidence, extractive)
         except Exception as exc:  # noqa: BLE001 - the extractive answer is always a safe answer
             log.warning("LLM answer failed (%s: %s); using the extractive answer", type(exc).__name__, exc)
             note = f"LLM failed ({type(exc).__name__}); extractive answer shown"

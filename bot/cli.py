@@ -9,40 +9,39 @@ import argparse
 import json
 import sys
 import time
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from newsdesk.articles import DatePrecision, parse_published
 from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
-from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
     from bot.answers import Answer, Evidence
     from bot.ask import Asker
+    from bot.runtime import Runtime
+    from newsdesk.cli import Commands
     from newsdesk.index import Filters
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser("ask", help="answer a question from the ingested news, with citations")
+def register(commands: Commands) -> None:
+    p = commands.add("ask", run_ask)
     p.add_argument("question", nargs="+", metavar="QUESTION")
     _add_search_options(p)
-    p.set_defaults(run=run_ask)
 
-    p = commands.add_parser("search", help="print the passages that best match a query")
+    p = commands.add("search", run_search)
     p.add_argument("query", nargs="*", metavar="QUERY")
     _add_search_options(p)
     p.add_argument("--batch", type=Path, metavar="FILE",
                    help='JSONL of {"qid","question"}: print one {"qid","results"} line each')  # fmt: skip
-    p.set_defaults(run=run_search)
 
-    p = commands.add_parser("chat", help="a terminal chat over the ingested news (follow-ups work)")
+    p = commands.add("chat", run_chat)
     _add_filter_options(p)
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default: NEWSDESK_TOP_K)")
-    p.set_defaults(run=run_chat)
 
-    p = commands.add_parser("eval", help="retrieval (or answer) quality on benchmark files "
-                            "(../shared/bench format)")
+    p = commands.add("eval", run_eval)
     p.add_argument("questions", type=Path, nargs="+", metavar="QUESTIONS.jsonl")
     p.add_argument("--k", "-k", type=int, default=None,
                    help="passages retrieved per question (default 10; with --answers, as `ask`: "
@@ -51,15 +50,10 @@ def register(commands: Any) -> None:
     p.add_argument("--limit", type=int, default=0, help="only the first N questions of each file")
     p.add_argument("--answers", action="store_true",
                    help="score the answers a person reads: answered, AC, cite@3, false answers")
-    p.set_defaults(run=run_eval)
+    _add_as_of(p)
 
-    p = commands.add_parser(
-        "run", help="start the Slack bot when tokens are set, else a terminal chat",
-        description="What `make run` starts. With SLACK_BOT_TOKEN set it runs the Slack bot as "
-        "`newsdesk serve` does: Socket Mode with SLACK_APP_TOKEN, else HTTP mode on NEWSDESK_PORT "
-        "(needs SLACK_SIGNING_SECRET). Without a bot token it opens `newsdesk chat`.",
-    )  # fmt: skip
-    p.set_defaults(run=run_run, since=None, until=None, source=None, lang=None, k=None)
+    p = commands.add("run", run_run)
+    p.set_defaults(since=None, until=None, source=None, lang=None, k=None)
 
 
 def _add_filter_options(p: argparse.ArgumentParser) -> None:
@@ -67,6 +61,13 @@ def _add_filter_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--until", help="only articles published on or before this date (YYYY[-MM[-DD]])")
     p.add_argument("--source", help="only articles from this outlet (exact name, see `sources`)")
     p.add_argument("--lang", help="only articles in this language (ISO code, e.g. ro)")
+    _add_as_of(p)
+
+
+def _add_as_of(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--as-of", metavar="DATE",
+                   help="answer as on this date (default: now): later articles are hidden, and a "
+                   "question about the present (latest, this week) prefers articles near it")  # fmt: skip
 
 
 def _add_search_options(p: argparse.ArgumentParser) -> None:
@@ -78,22 +79,14 @@ def _add_search_options(p: argparse.ArgumentParser) -> None:
 # -- filters ---------------------------------------------------------------------------------
 
 
-def _parse_date(value: str, option: str) -> tuple[datetime, str]:
-    value = value.strip()
+def _parse_date(value: str, option: str) -> tuple[datetime, DatePrecision]:
     try:
-        if len(value) == 4:
-            return datetime(int(value), 1, 1, tzinfo=UTC), "year"
-        if len(value) == 7:
-            return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC), "month"
-        if len(value) == 10:
-            return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), "day"
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), "moment"
+        return parse_published(value)
     except ValueError:
         raise NewsdeskError(f"{option} {value!r}: write a date like 2024, 2024-11 or 2024-11-04") from None
 
 
-def _end_of(moment: datetime, precision: str) -> datetime:
+def _end_of(moment: datetime, precision: DatePrecision) -> datetime:
     if precision == "year":
         return moment.replace(year=moment.year + 1) - timedelta(microseconds=1)
     if precision == "month":
@@ -105,38 +98,25 @@ def _end_of(moment: datetime, precision: str) -> datetime:
 
 
 def filters_from(args: argparse.Namespace) -> Filters:
-    """`--since/--until/--source/--lang` as index filters (`--until 2024-11` includes November)."""
+    """`--since/--until/--source/--lang` as index filters (`--until 2024-11` includes November);
+    `--as-of DATE` is an `--until` (the earlier of the two) that recency is also measured from."""
     from newsdesk.index import Filters
 
     since = until = None
     if getattr(args, "since", None):
         since = _parse_date(args.since, "--since")[0].timestamp()
-    if getattr(args, "until", None):
-        until = _end_of(*_parse_date(args.until, "--until")).timestamp()
+    for option in ("until", "as_of"):
+        if getattr(args, option, None):
+            name = "--" + option.replace("_", "-")
+            end = _end_of(*_parse_date(getattr(args, option), name)).timestamp()
+            until = end if until is None else min(until, end)
     if since is not None and until is not None and since > until:
         raise NewsdeskError("--since is after --until: nothing can match")
     lang = (getattr(args, "lang", None) or "").strip().lower() or None
     return Filters(since=since, until=until, source=getattr(args, "source", None) or None, lang=lang)
 
 
-# -- building the asker ------------------------------------------------------------------------
-
-
-def make_asker(settings: Settings) -> Asker:
-    """The Asker for these settings, with the LLM answerer when one is configured."""
-    from bot.ask import Asker
-
-    llm = None
-    rewrite = None
-    if settings.llm:
-        try:
-            from bot.llm import factory  # provided by the LLM path (bot/llm/)
-        except ImportError:
-            factory = None
-        if factory is not None:
-            llm = factory.answerer_from_settings(settings)
-            rewrite = getattr(factory, "rewriter_from_settings", lambda _s: None)(settings)
-    return Asker(settings, llm=llm, rewrite=rewrite)
+# -- the index must hold something --------------------------------------------------------
 
 
 def _check_not_empty(asker: Asker) -> None:
@@ -174,17 +154,15 @@ def render_source(n: int, title: str, source: str, published: str | None, url: s
     return line
 
 
-def run_ask(args: argparse.Namespace, settings: Settings) -> int:
+def run_ask(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Answer a question from the ingested news, with citations."""
     question = " ".join(args.question).strip()
     if not question:
         raise NewsdeskError("ask what? give a question")
     filters = filters_from(args)
-    asker = make_asker(settings)
-    try:
-        _check_not_empty(asker)
-        answer = asker.ask(question, filters=filters, k=args.k)
-    finally:
-        _close(asker, settings)
+    asker = runtime.asker
+    _check_not_empty(asker)
+    answer = asker.ask(question, filters=filters, k=args.k)
     if args.json:
         print(json.dumps(answer.as_json(), ensure_ascii=False))
     else:
@@ -205,7 +183,8 @@ def result_json(rank: int, ev: Evidence) -> dict[str, object]:
     }  # fmt: skip
 
 
-def run_search(args: argparse.Namespace, settings: Settings) -> int:
+def run_search(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Print the passages that best match a query."""
     filters = filters_from(args)
     query = " ".join(args.query).strip()
     if not args.batch and not query:
@@ -214,7 +193,7 @@ def run_search(args: argparse.Namespace, settings: Settings) -> int:
         raise NewsdeskError("give a query or --batch FILE, not both")
     if args.batch and not args.batch.is_file():
         raise NewsdeskError(f"--batch {args.batch}: no such file")
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     if args.batch:
         return _search_batch(asker, args.batch, args.k, filters)
@@ -350,40 +329,33 @@ class _Draft:
         return True
 
 
-def run_chat(args: argparse.Namespace, settings: Settings) -> int:
+def run_chat(args: argparse.Namespace, runtime: Runtime) -> int:
+    """A terminal chat over the ingested news (follow-ups work)."""
     filters = filters_from(args)
-    asker = make_asker(settings)
-    try:
-        _check_not_empty(asker)
-        return chat(asker, sys.stdin, sys.stdout, filters, args.k)
-    finally:
-        _close(asker, settings)
+    asker = runtime.asker
+    _check_not_empty(asker)
+    return chat(asker, sys.stdin, sys.stdout, filters, args.k)
 
 
-def _close(asker: Asker, settings: Settings) -> None:
-    """Close the index and free a local LLM now, in the main thread: a model left for the
-    interpreter's teardown can crash the process on its way out."""
-    asker.close()
-    if settings.llm:
-        from bot.llm.factory import close_models
+def run_run(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Start the Slack bot when tokens are set, else a terminal chat.
 
-        close_models()
-
-
-def run_run(args: argparse.Namespace, settings: Settings) -> int:
-    """`make run`: the Slack bot when a bot token is set (Socket Mode with SLACK_APP_TOKEN, HTTP
-    mode with SLACK_SIGNING_SECRET; `serve` says what is missing), else the terminal chat."""
-    if settings.slack_bot_token.get_secret_value():
+    What `make run` starts. With SLACK_BOT_TOKEN set it runs the Slack bot as `newsdesk serve` does:
+    Socket Mode with SLACK_APP_TOKEN, else HTTP mode on NEWSDESK_PORT (needs SLACK_SIGNING_SECRET).
+    Without a bot token it opens `newsdesk chat`.
+    """
+    if runtime.settings.slack_bot_token.get_secret_value():
         from bot.slack.app import serve
 
-        return int(serve(settings) or 0)
-    return run_chat(args, settings)
+        return int(serve(runtime) or 0)
+    return run_chat(args, runtime)
 
 
 # -- eval ------------------------------------------------------------------------------------
 
 
-def run_eval(args: argparse.Namespace, settings: Settings) -> int:
+def run_eval(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Retrieval (or answer) quality on benchmark files (../shared/bench format)."""
     from bot import evaluate
     from bot.extractive import confidence
 
@@ -393,7 +365,7 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
             raise NewsdeskError(f"{path}: no such file")
         loaded = evaluate.read_questions(path)
         records.extend(loaded[: args.limit] if args.limit else loaded)
-    asker = make_asker(settings)
+    asker = runtime.asker
     _check_not_empty(asker)
     gold = {r["doc_id"] for r in records if evaluate.is_answerable(r)}
     missing = [d for d in sorted(gold) if asker.index.article(d) is None]
@@ -406,7 +378,8 @@ def run_eval(args: argparse.Namespace, settings: Settings) -> int:
         return _eval_answers(asker, records, args)
     args.k = args.k or 10
     started = time.perf_counter()
-    outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k)
+    outcomes = evaluate.run(records, asker.search_result, confidence, k=args.k,
+                            base_filters=filters_from(args))
     seconds = time.perf_counter() - started
     report = evaluate.report(outcomes, asker.policy.abstain_below)
     if args.json:
@@ -424,13 +397,14 @@ def _eval_answers(asker: Asker, records: list[dict], args: argparse.Namespace) -
     """`eval --answers`: every question asked as `ask` asks it (answerable ones within their
     corpus language), its answer scored by `bot.evaluate.answer_outcome`."""
     from bot import evaluate
-    from newsdesk.index import Filters
 
     started = time.perf_counter()
+    base = filters_from(args)
     outcomes = []
     for record in records:
         lang = record.get("corpus_lang") if evaluate.is_answerable(record) else None
-        answer = asker.ask(record["question"], filters=Filters(lang=lang or None), k=args.k)
+        filters = replace(base, lang=lang or None)
+        answer = asker.ask(record["question"], filters=filters, k=args.k)
         outcomes.append(evaluate.answer_outcome(record, answer))
     seconds = time.perf_counter() - started
     rows = evaluate.answer_report(outcomes)

@@ -28,12 +28,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.answer_type import NUMBER, answer_type, is_year, number_value
-from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence
+from bot.answer_type import answer_type, is_year
+from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citation
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import SearchResult
-from bot.text import STOPWORDS, query_terms, term_overlap, tokens
+from bot.text import NUMBER, STOPWORDS, number_value, query_terms, term_overlap, tokens
 from newsdesk.index import Filters, Index
 
 
@@ -175,19 +175,8 @@ def answer_confidence(
 
 def scope_of(index: Index, filters: Filters = Filters()) -> Scope:
     """How many articles (and which dates) a search with these filters covers."""
-    if filters.is_empty():
-        stats = index.stats()
-        return Scope(stats.articles, stats.first_published, stats.last_published)
-    kept = [
-        a
-        for a in index.articles()
-        if (filters.source is None or a.source == filters.source)
-        and (not filters.lang or a.lang == filters.lang)
-        and (filters.since is None or (a.published_ts is not None and a.published_ts >= filters.since))
-        and (filters.until is None or (a.published_ts is not None and a.published_ts <= filters.until))
-    ]
-    dates = sorted(a.published for a in kept if a.published)
-    return Scope(len(kept), dates[0] if dates else None, dates[-1] if dates else None)
+    stats = index.stats(filters)
+    return Scope(stats.articles, stats.first_published, stats.last_published)
 
 
 def describe_filters(filters: Filters) -> str:
@@ -233,15 +222,6 @@ def quote_of(evidence: Evidence, sentence: ScoredSentence, max_chars: int) -> st
         return text
     cut = text[:max_chars]
     return cut[: cut.rfind(" ")] if " " in cut else cut
-
-
-def citation(n: int, evidence: Evidence, quote: str) -> Citation:
-    chunk, article = evidence.chunk, evidence.chunk.article
-    return Citation(
-        n=n, article_id=article.article_id, title=article.title, source=article.source,
-        url=article.url, published=article.published, lang=article.lang,
-        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
-    )  # fmt: skip
 
 
 _PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())

@@ -7,7 +7,7 @@ language's name, `{quote}` quoted words, `{articles}` a count, `{range}` a date 
 
 from __future__ import annotations
 
-from newsdesk.articles import published_timestamp
+from newsdesk.articles import parse_published
 
 PHRASES: dict[str, dict[str, str]] = {
     "en": {
@@ -202,16 +202,20 @@ def quoted(text: str, language: str) -> str:
 
 
 def format_date(published: str | None, language: str) -> tuple[str, str] | None:
-    """A published date as users read it, and its precision ("month" or "day"); None if unknown."""
-    if not published or published_timestamp(published) is None:
+    """A published date as users read it, and its precision ("month" or "day"); None if unknown.
+
+    `2024` → `2024`, `2024-11` → `Nov 2024`, `2024-11-04…` → `4 Nov 2024` (in `language`; the
+    day is the one the date is written in, whatever its time zone)."""
+    try:
+        moment, precision = parse_published(published or "")
+    except ValueError:
         return None
-    value = published.strip()
-    year = value[:4]
-    if len(value) == 4:
+    year = str(moment.year).zfill(4)
+    if precision == "year":
         return year, "month"
     months = MONTHS.get(language, MONTHS["en"])
     month_format, day_format = DATE_FORMATS.get(language, DATE_FORMATS["en"])
-    month = months[int(value[5:7]) - 1]
-    if len(value) == 7:
+    month = months[moment.month - 1]
+    if precision == "month":
         return month_format.format(month=month, year=year), "month"
-    return day_format.format(day=int(value[8:10]), month=month, year=year), "day"
+    return day_format.format(day=moment.day, month=month, year=year), "day"

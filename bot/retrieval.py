@@ -7,10 +7,13 @@ loads a model. The steps:
    minus a small multilingual stopword list.
 2. `fuse`: dense candidates (cosine, from Chroma) and lexical candidates (BM25, from FTS5) are
    merged by weighted reciprocal rank fusion, `w / (rrf_k + rank)`.
-3. `rank_sentences` / `sentence_step`: inside the best fused passages, every sentence is scored
+3. `sentence_scores`, the sentence step of `search`: inside the best fused passages, every sentence is scored
    with the query vector against its stored vector, plus its lexical overlap with the query
    terms; the best sentence's score then re-ranks the passages.
 4. Ties (equal scores after rounding) go to the newer article: news goes stale.
+5. When the question asks about the present ("the latest", "this week": `bot.text.asks_recent`),
+   the caller passes the moment it is asked as of, and a passage's score gains
+   `recency_weight` halved every `recency_half_life` days of its age at that moment.
 
 The weights live in `RetrievalParams`; their defaults were tuned on the XQuAD dev questions
 (`bench/retrieval.py`).
@@ -46,6 +49,8 @@ class RetrievalParams:
     centering: float = 1.25  # weight of the language centring of similarities (LanguageMeans)
     tie: float = 0.002  # scores within this share of the best are tied: the newer one wins
     followup_boost: float = 0.1  # added to passages of the articles the previous answer cited
+    recency_weight: float = 0.1  # added to a passage published at the as-of moment (see search)
+    recency_half_life: float = 7.0  # days after which that bonus is halved
     use_dense: bool = True
     use_lexical: bool = True
     use_sentences: bool = True
@@ -82,10 +87,6 @@ class SearchResult:
 
     evidence: list[Evidence]
     candidates: list[Candidate]  # every scored candidate, best first (evidence is the first k)
-
-    @property
-    def top(self) -> Candidate | None:
-        return self.candidates[0] if self.candidates else None
 
 
 def fuse(
@@ -131,20 +132,6 @@ def sentence_scores(
     return spans, cosines.astype(np.float32), overlaps
 
 
-def rank_sentences(
-    chunk: StoredChunk,
-    sentence_vectors: np.ndarray | None,
-    query_vector: np.ndarray | None,
-    terms: Sequence[str],
-    params: RetrievalParams = DEFAULT_PARAMS,
-) -> tuple[ScoredSentence, ...]:
-    """The chunk's sentences, best first: cosine with the query plus weighted term overlap."""
-    spans, cosines, overlaps = sentence_scores(chunk, sentence_vectors, query_vector, terms)
-    scores = cosines + params.sentence_lexical * overlaps
-    order = sorted(range(len(spans)), key=lambda i: -float(scores[i]))
-    return tuple(ScoredSentence(spans[i], float(scores[i])) for i in order)
-
-
 def passage_score(candidate: Candidate, params: RetrievalParams = DEFAULT_PARAMS) -> float:
     """A passage's final score: its RRF score (scaled), its own cosine, its best sentence."""
     return (
@@ -152,6 +139,14 @@ def passage_score(candidate: Candidate, params: RetrievalParams = DEFAULT_PARAMS
         + params.passage_weight * candidate.dense
         + params.sentence_weight * candidate.sentence
     )
+
+
+def recency(published_ts: float | None, as_of: float, params: RetrievalParams = DEFAULT_PARAMS) -> float:
+    """The bonus of a passage published at `published_ts` for a question about the present."""
+    if published_ts is None:
+        return 0.0
+    age_days = max(0.0, as_of - published_ts) / 86400.0
+    return params.recency_weight * 0.5 ** (age_days / params.recency_half_life)
 
 
 def prefer_recent(
@@ -236,7 +231,7 @@ class LanguageMeans:
     uses the mean of its own other articles (shrunk towards the mean of all other articles
     by `prior` articles' weight): measured, that is best. Otherwise (a small or lopsided
     index, like one Romanian article among English ones) a language's mean is the mean of
-    all other articles plus its direction from `bot.language_reference` (the same sentences
+    all other articles plus its direction from `bot.language_directions` (the same sentences
     in six languages, so their differences are language only); a language without a
     reference direction gets its shrunk own mean.
     """
@@ -279,15 +274,15 @@ def language_means(
         return None
     picked = random.Random(seed).sample(ids, min(sample, len(ids)))
     chunks = {c.chunk_id: c for c in index.chunks(picked)}
-    stored = index.collection.get(ids=picked, include=["embeddings"])
+    chunk_vectors = index.chunk_vectors(picked)
     sentence_vectors = index.sentence_vectors(picked)
     chunk_sums, sentence_sums = _Sums(), _Sums()
-    for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True):
+    for chunk_id, vector in chunk_vectors.items():
         chunk = chunks.get(chunk_id)
         if chunk is None:
             continue
         lang, article_id = chunk.article.lang, chunk.article.article_id
-        chunk_sums.add(lang, article_id, np.asarray(vector, np.float32)[None, :])
+        chunk_sums.add(lang, article_id, vector[None, :])
         if chunk_id in sentence_vectors:
             sentence_sums.add(lang, article_id, sentence_vectors[chunk_id])
     if not chunk_sums.count:
@@ -305,11 +300,13 @@ def search(
     params: RetrievalParams = DEFAULT_PARAMS,
     means: LanguageMeans | None = None,
     context_articles: frozenset[str] = frozenset(),
+    recent_as_of: float | None = None,
 ) -> SearchResult:
     """The `k` best passages for a query, with their sentences ranked.
 
     `context_articles` (a follow-up's previously cited articles) get `params.followup_boost`:
-    a follow-up is most likely about the same story.
+    a follow-up is most likely about the same story. `recent_as_of` (a timestamp, given when
+    the question asks about the present) adds each passage's `recency` at that moment.
 
     With `means`, dense similarities are language-centred (see `LanguageMeans`) with weight
     `params.centering` before fusion, in the passage score and in the sentence scores.
@@ -356,6 +353,8 @@ def search(
                        sentence_cosine=float(cosines[order[0]]), sentence=pooled)  # fmt: skip
         if params.use_sentences:
             boost = params.followup_boost if chunk.article.article_id in context_articles else 0.0
+            if recent_as_of is not None:
+                boost += recency(chunk.article.published_ts, recent_as_of, params)
             cand = replace(cand, score=passage_score(cand, params) + boost)
         scored.append(cand)
     ranked = prefer_recent(scored, {c: chunks[c].article.published_ts for c in chunks}, params.tie)
@@ -377,10 +376,9 @@ def with_dense(
     missing = [c.chunk_id for c in candidates if c.dense_rank is None]
     if not missing:
         return candidates
-    stored = index.collection.get(ids=missing, include=["embeddings"])
     cosine = {
-        chunk_id: float(np.asarray(vector, np.float32) @ query_vector) - shift(chunk_id)
-        for chunk_id, vector in zip(stored["ids"], stored["embeddings"], strict=True)
+        chunk_id: float(vector @ query_vector) - shift(chunk_id)
+        for chunk_id, vector in index.chunk_vectors(missing).items()
     }
     return [
         replace(c, dense=cosine[c.chunk_id]) if c.chunk_id in cosine else c for c in candidates

@@ -1,7 +1,8 @@
 """Words of a text as retrieval and answering compare them: folded, tokenised, stopwords out.
 
 One place for these rules, so the lexical index (FTS5 folds accents the same way), the
-sentence scores, the follow-up detector and the answer checks all see the same words.
+sentence scores, the follow-up detector and the answer checks all see the same words, and
+the same numbers (`NUMBER`, `number_value`).
 """
 
 from __future__ import annotations
@@ -38,11 +39,22 @@ STOPWORDS = frozenset(
 
 _TOKEN = re.compile(r"[^\W_]+")
 
+# A number written in digits: its thousands may be grouped with a dot, a comma or a space
+# (Romanian and French write "8 000", often with a no-break or narrow no-break space), so
+# "8000", "8,000", "8.000" and "8 000" are one number, 8000; a decimal part may follow.
+_GROUP = "[.,\u00a0\u202f ]"
+NUMBER = re.compile(rf"\d+(?:{_GROUP}\d{{3}})*(?:[.,]\d+)?")
+
 
 def fold(text: str) -> str:
     """Lower-case without accents (`Câte` → `cate`), as the FTS5 tokenizer folds."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def number_value(written: str) -> str:
+    """A number as digits only ("8.000", "8,000" and "8 000" are "8000")."""
+    return re.sub(_GROUP, "", written)
 
 
 def tokens(text: str) -> list[str]:
@@ -72,3 +84,37 @@ def word_overlap(terms: Sequence[str], words: set[str] | frozenset[str]) -> floa
     stems = {w[:5] for w in words if len(w) >= 5}
     hits = sum(1 for t in terms if t in words or (len(t) >= 5 and t[:5] in stems))
     return hits / len(terms)
+
+
+# Words and phrases with which a question asks about the present ("latest", "this week"): then
+# retrieval weighs how recent a passage is (`bot.retrieval`). Folded, en ro fr de it es. Words
+# as ambiguous as "new" (New York, a new law in 2021) or "last" (the last emperor) are left out.
+RECENT_WORDS = frozenset(
+    """
+    now today yesterday tonight latest recent recently current currently nowadays
+    acum azi astazi ieri recent recente recenta recentul ultimele actual actuala actualul
+    maintenant aujourd hier recemment recent recente actuel actuelle actuellement
+    jetzt heute gestern kurzlich neulich neueste neuesten aktuell aktuelle aktuellen derzeit
+    adesso oggi recente recenti recentemente attuale attualmente
+    ahora hoy ayer reciente recientes recientemente actual actualmente
+    """.split()
+)
+RECENT_PHRASES = frozenset(
+    phrase.strip()
+    for phrase in """
+    this week|last week|past week|this month|past month|this year|so far|right now|this weekend
+    saptamana aceasta|saptamana asta|saptamana trecuta|luna aceasta|luna asta|anul acesta|in prezent
+    cette semaine|semaine derniere|ce mois|cette annee|en ce moment
+    diese woche|diesen monat|dieses jahr|letzte woche|vergangene woche|im moment
+    questa settimana|settimana scorsa|questo mese|quest anno|in questo momento
+    esta semana|semana pasada|este mes|este ano|en este momento
+    """.replace("\n", "|").split("|")
+    if phrase.strip()
+)
+
+
+def asks_recent(question: str) -> bool:
+    """Whether the question asks about the present ("the latest", "this week", "acum")."""
+    words = tokens(question)
+    pairs = {f"{a} {b}" for a, b in zip(words, words[1:])}
+    return bool(RECENT_WORDS.intersection(words) or RECENT_PHRASES.intersection(pairs))

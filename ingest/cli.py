@@ -1,19 +1,22 @@
 """Commands that put articles into the index and look after it:
-`ingest`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
+`ingest`, `follow`, `sources`, `show`, `forget`, `reindex`, `doctor`."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from newsdesk.cli import Commands
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser("ingest", help="index articles from files, folders, URLs, feeds or stdin")
+def register(commands: Commands) -> None:
+    p = commands.add("ingest", run_ingest)
     p.add_argument("sources", nargs="+", metavar="SOURCE",
                    help="a file (.txt .md .html .json .jsonl .xml), a folder, an http(s) page or "
                         "feed URL, or - for stdin")  # fmt: skip
@@ -23,60 +26,42 @@ def register(commands: Any) -> None:
     p.add_argument("--published", help="publication date, e.g. 2024-11-04")
     p.add_argument("--lang", help="language code, e.g. ro (detected when not given)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(run=run_ingest)
 
-    p = commands.add_parser("sources", help="list the ingested articles")
+    p = commands.add("follow", run_follow)
+    p.add_argument("feeds", nargs="*", metavar="URL", help="feed URLs to follow")
+    p.add_argument("--unfollow", action="store_true",
+                   help="stop following the URLs instead (their articles stay)")  # fmt: skip
+
+    p = commands.add("sources", run_sources)
     p.add_argument("--json", action="store_true")
     p.add_argument("--limit", type=int, default=0, help="at most this many, newest first")
-    p.set_defaults(run=run_sources)
 
-    p = commands.add_parser(
-        "show", help="print one article with its chunk boundaries",
-        description="Print one article: its title, outlet, date, language and link, then its "
-        "text chunk by chunk, each with its character offsets and chunk id (what answers cite).",
-    )  # fmt: skip
+    p = commands.add("show", run_show)
     p.add_argument("article", metavar="ID|URL",
                    help="the article's id (as `newsdesk sources` lists it) or its URL")  # fmt: skip
-    p.set_defaults(run=run_show)
 
-    p = commands.add_parser(
-        "forget", help="remove an article and all its chunks",
-        description="Remove articles from the index: their text, chunks and vectors. Answers stop "
-        "citing them at once. Exits 1 when one of them was not found.",
-    )  # fmt: skip
+    p = commands.add("forget", run_forget)
     p.add_argument("articles", nargs="+", metavar="ID|URL",
                    help="article ids (as `newsdesk sources` lists them) or URLs")  # fmt: skip
-    p.set_defaults(run=run_forget)
 
-    p = commands.add_parser(
-        "reindex", help="re-embed every stored chunk with the configured embedder",
-        description="Compute every chunk's vectors again from the stored text with the embedder "
-        "of NEWSDESK_EMBEDDER, and record it as the index's embedder. Nothing is fetched again. "
-        "Needed after changing NEWSDESK_EMBEDDER, or when `newsdesk doctor` says so.",
-    )  # fmt: skip
-    p.set_defaults(run=run_reindex)
+    commands.add("reindex", run_reindex)
 
-    p = commands.add_parser(
-        "doctor", help="check the index and say how to repair it",
-        description="Check that the catalog and the vector store agree, undo writes an "
-        "interrupted ingest left (what the next ingest would do), and say how to repair what is "
-        "left. Exits 0 when the index is healthy, 1 otherwise.",
-    )  # fmt: skip
-    p.set_defaults(run=run_doctor)
+    commands.add("doctor", run_doctor)
 
 
-def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
+def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Index articles from files, folders, URLs, feeds or stdin."""
     from ingest.pipeline import ItemResult, ingest
     from ingest.sources import read_sources
     from newsdesk.display import printable
-    from newsdesk.index import open_index
     from newsdesk.logs import redact
 
     overrides = {
         "title": args.title, "source": args.source, "url": args.url,
         "published": args.published, "lang": args.lang,
     }  # fmt: skip
-    index = open_index(settings)
+    settings = runtime.settings
+    index = runtime.index
     items = read_sources(args.sources, settings, stdin=sys.stdin, overrides=overrides)
     progress = _progress(disable=args.json)
 
@@ -105,17 +90,50 @@ def run_ingest(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.failed else 0
 
 
+def run_follow(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Follow a feed: its new articles are ingested as they appear.
+
+    Follow RSS or Atom feeds: each is read now (what is new in it ingested), then polled by the
+    Slack bot (`serve`) every NEWSDESK_FEED_POLL_INTERVAL seconds. Without a URL, list the followed
+    feeds. Exits 1 when a feed could not be read.
+    """
+    from ingest.follow import follow, poll
+    from newsdesk.display import printable
+    from newsdesk.logs import redact
+
+    if not args.feeds:
+        for feed in runtime.reader.followed_feeds():
+            print(printable(f"{feed.url}  (last polled {feed.polled_at or 'never'})"))
+        return 0
+    if args.unfollow:
+        missing = [url for url in args.feeds if not runtime.reader.unfollow_feed(url)]
+        for url in missing:
+            print(printable(f"not followed: {url}"), file=sys.stderr)
+        return 1 if missing else 0
+    index = runtime.index
+    failed = False
+    for url in args.feeds:
+        outcome = poll(index, follow(index, url), runtime.settings)
+        if outcome.error:
+            failed = True
+            print(printable(redact(f"following {url}, but: {outcome.error}")), file=sys.stderr)
+        else:
+            added = len(outcome.added)
+            print(printable(redact(f"following {url}: {added} new articles ingested")))
+    return 1 if failed else 0
+
+
 def _progress(disable: bool) -> Any:
     from tqdm import tqdm
 
     return tqdm(desc="ingesting", unit=" articles", file=sys.stderr, disable=disable, leave=False)
 
 
-def run_sources(args: argparse.Namespace, settings: Settings) -> int:
+def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
+    """List the ingested articles."""
     from newsdesk.display import printable
-    from newsdesk.index import Index
 
-    records = Index(settings).articles(limit=args.limit or None)
+    records = runtime.reader.articles(limit=args.limit or None)
     if args.json:
         rows = [
             {
@@ -138,11 +156,15 @@ def run_sources(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_show(args: argparse.Namespace, settings: Settings) -> int:
-    from newsdesk.display import printable
-    from newsdesk.index import Index
+def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Print one article with its chunk boundaries.
 
-    index = Index(settings)
+    Print one article: its title, outlet, date, language and link, then its text chunk by chunk,
+    each with its character offsets and chunk id (what answers cite).
+    """
+    from newsdesk.display import printable
+
+    index = runtime.reader
     record = _one_article(index, args.article)
     print(printable(record.title))
     details = (record.source, record.published, record.lang, record.url)
@@ -155,11 +177,15 @@ def run_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def run_forget(args: argparse.Namespace, settings: Settings) -> int:
-    from newsdesk.display import printable
-    from newsdesk.index import Index
+def run_forget(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Remove an article and all its chunks.
 
-    index = Index(settings)
+    Remove articles from the index: their text, chunks and vectors. Answers stop citing them at
+    once. Exits 1 when one of them was not found.
+    """
+    from newsdesk.display import printable
+
+    index = runtime.reader
     missing = 0
     with index.writing():
         for key in args.articles:
@@ -196,22 +222,32 @@ def _one_article(index: Any, key: str) -> Any:
     return found[0]
 
 
-def run_reindex(args: argparse.Namespace, settings: Settings) -> int:
-    from ingest.reindex import reindex
-    from newsdesk.embeddings import embedder_for
-    from newsdesk.index import Index
+def run_reindex(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Re-embed every stored chunk with the configured embedder.
 
-    embedder = embedder_for(settings)
-    count = reindex(Index(settings), embedder)
+    Compute every chunk's vectors again from the stored text with the embedder of NEWSDESK_EMBEDDER,
+    and record it as the index's embedder. Nothing is fetched again. Needed after changing
+    NEWSDESK_EMBEDDER, or when `newsdesk doctor` says so.
+    """
+    from ingest.reindex import reindex
+
+    embedder = runtime.embedder
+    count = reindex(runtime.reader, embedder)
     print(f"re-embedded {count} chunks with {embedder.model_id}")
     return 0
 
 
-def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
-    from newsdesk.index import Index, IndexProblem
+def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Check the index and say how to repair it.
+
+    Check that the catalog and the vector store agree, undo writes an interrupted ingest left (what
+    the next ingest would do), and say how to repair what is left. Exits 0 when the index is
+    healthy, 1 otherwise.
+    """
+    from newsdesk.index import IndexProblem
 
     try:
-        index = Index(settings)
+        index = runtime.reader
     except IndexProblem as exc:
         print(f"problem: {exc}")
         return 1
@@ -222,7 +258,7 @@ def run_doctor(args: argparse.Namespace, settings: Settings) -> int:
     if undone:
         print(f"undid {undone} chunk writes an interrupted ingest left (as the next ingest would)")
     stats = index.stats()
-    print(f"index: {settings.data_dir}")
+    print(f"index: {runtime.settings.data_dir}")
     print(f"articles: {stats.articles}, chunks: {stats.chunks}, embedder: {index.meta('model_id')}")
     problems = index.check()
     for problem in problems:

@@ -23,7 +23,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import SplitResult, quote, urljoin, urlsplit
@@ -41,6 +41,7 @@ ACCEPT = (
     "application/xml;q=0.9,text/xml;q=0.9,application/json;q=0.8,text/plain;q=0.8"
 )
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
+CONDITIONAL = frozenset({"If-None-Match", "If-Modified-Since"})
 CHUNK = 64 * 1024
 PRINTABLE = "".join(map(chr, range(33, 127)))  # left as they are in a request target
 ALLOWED_TYPES = frozenset(
@@ -65,14 +66,28 @@ class Fetched:
     content_type: str  # media type, lower case, without parameters; "" when the server sent none
     body: bytes
     charset: str | None  # as declared by the server
+    # for conditional GETs (a followed feed): the validators the server sent, and whether it
+    # answered 304 Not Modified to the `If-None-Match` / `If-Modified-Since` we sent
+    etag: str = ""
+    last_modified: str = ""
+    not_modified: bool = False
 
 
-def fetch(url: str, settings: Settings, resolve: Resolver = socket.getaddrinfo) -> Fetched:
-    """GET `url` safely (see the module docstring), following redirects; FetchError if refused."""
+def fetch(
+    url: str,
+    settings: Settings,
+    resolve: Resolver = socket.getaddrinfo,
+    headers: Mapping[str, str] | None = None,
+) -> Fetched:
+    """GET `url` safely (see the module docstring), following redirects; FetchError if refused.
+
+    `headers` are sent besides ours: only the conditional ones (`If-None-Match`,
+    `If-Modified-Since`) are taken, so a caller cannot change what the request may reach."""
     deadline = time.monotonic() + settings.fetch_timeout
     current = url.strip()
+    conditional = {k: v for k, v in (headers or {}).items() if k in CONDITIONAL and v}
     for _hop in range(settings.fetch_max_redirects + 1):
-        result = _get(current, settings, resolve, deadline)
+        result = _get(current, settings, resolve, deadline, conditional)
         if isinstance(result, Fetched):
             return result
         current = urljoin(current, result)
@@ -112,7 +127,10 @@ def address_problem(address: str, allow_private: bool = False) -> str:
     return "" if ip.is_global else "a non-public address"
 
 
-def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fetched | str:
+def _get(
+    url: str, settings: Settings, resolve: Resolver, deadline: float,
+    conditional: Mapping[str, str],
+) -> Fetched | str:  # fmt: skip
     """One request: the document, or the Location of a redirect."""
     parts = _check_url(url)
     host = _ascii_host(url, parts.hostname or "")
@@ -126,8 +144,15 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
     response: http.client.HTTPResponse | None = None
     try:
         target = quote((parts.path or "/") + (f"?{parts.query}" if parts.query else ""), PRINTABLE)
-        connection.request("GET", target, headers={"User-Agent": USER_AGENT, "Accept": ACCEPT})
+        connection.request(
+            "GET", target, headers={"User-Agent": USER_AGENT, "Accept": ACCEPT, **conditional}
+        )
         response = connection.getresponse()
+        validators = {"etag": response.getheader("ETag") or "",
+                      "last_modified": response.getheader("Last-Modified") or ""}  # fmt: skip
+        if response.status == 304 and conditional:
+            return Fetched(url=url, content_type="", body=b"", charset=None, not_modified=True,
+                           **validators)  # fmt: skip
         if response.status in REDIRECTS:
             location = response.getheader("Location")
             if not location:
@@ -139,7 +164,8 @@ def _get(url: str, settings: Settings, resolve: Resolver, deadline: float) -> Fe
         body = _read_body(url, response, settings.fetch_max_bytes)
         if watchdog.fired:
             raise TimeoutError
-        return Fetched(url=url, content_type=content_type, body=body, charset=charset)
+        return Fetched(url=url, content_type=content_type, body=body, charset=charset,
+                       **validators)  # fmt: skip
     except FetchError:
         raise
     except (OSError, http.client.HTTPException, zlib.error) as error:

@@ -1,8 +1,11 @@
-"""Article language: a given code tidied to ISO 639-1, or detected offline with py3langid."""
+"""Article language: a given code tidied to ISO 639-1, or detected offline by the process's one
+language identifier (`newsdesk.language_id`)."""
 
 from __future__ import annotations
 
 import re
+
+from newsdesk import language_id
 
 # Enough text to tell the language; classifying all of a long article only costs time.
 DETECTION_SAMPLE = 3000
@@ -16,7 +19,4 @@ def normalise_language(code: str) -> str:
 
 def detect_language(text: str) -> str:
     """The ISO 639-1 code of the language `text` is most likely written in."""
-    import py3langid
-
-    language, _score = py3langid.classify(text[:DETECTION_SAMPLE])
-    return str(language)
+    return language_id.classify(text[:DETECTION_SAMPLE])[0]

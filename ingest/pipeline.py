@@ -22,7 +22,7 @@ from ingest.chunking import chunk_text
 from ingest.identity import Identity, identify
 from ingest.sources import Failure
 from newsdesk.articles import Article, Chunk
-from newsdesk.embeddings import Embedder
+from newsdesk.embedder import Embedder
 from newsdesk.index import Index, Prepared
 from newsdesk.logs import log_event
 

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from ingest.pipeline import embed_chunks
 from newsdesk.articles import Chunk
-from newsdesk.embeddings import Embedder
+from newsdesk.embedder import Embedder
 from newsdesk.index import Index
 
 

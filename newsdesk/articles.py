@@ -10,6 +10,7 @@ import hashlib
 import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from typing import Literal
 
 
 def normalise_text(text: str) -> str:
@@ -35,6 +36,23 @@ def text_hash(text: str) -> str:
     """A short, stable hash of normalised text (whitespace-insensitive)."""
     folded = " ".join(normalise_text(text).split()).casefold()
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRef:
+    """What names a stored article wherever it is shown: the catalog's record of it, and every
+    citation of it (its id, title, outlet, link, date and language)."""
+
+    article_id: str
+    title: str
+    source: str
+    url: str
+    published: str | None
+    lang: str
+
+    def ref(self) -> dict[str, object]:
+        """These fields alone, to make another record that names the same article."""
+        return {f: getattr(self, f) for f in ArticleRef.__dataclass_fields__}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +105,28 @@ class Chunk:
     sentences: tuple[Span, ...] = field(default=())  # offsets relative to `text`
 
 
+DatePrecision = Literal["year", "month", "day", "moment"]
+
+
+def parse_published(value: str) -> tuple[datetime, DatePrecision]:
+    """An ISO date as written in articles and on the command line (`2024`, `2024-11`,
+    `2024-11-04`, `2024-11-04T10:00:00+02:00`, `…Z`): its first moment (UTC unless it says
+    otherwise) and how precise it is. ValueError when it is none of these.
+
+    The one date parser: range filters, `--since`/`--until` and the dates shown in answers all
+    read dates through it.
+    """
+    value = value.strip()
+    if len(value) == 4:
+        return datetime(int(value), 1, 1, tzinfo=UTC), "year"
+    if len(value) == 7:
+        return datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC), "month"
+    if len(value) == 10:
+        return datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC), "day"
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)), "moment"
+
+
 def published_timestamp(published: str | None) -> float | None:
     """Seconds since the epoch (UTC) for an ISO date string, for range filters; None if unknown.
 
@@ -94,18 +134,7 @@ def published_timestamp(published: str | None) -> float | None:
     """
     if not published:
         return None
-    value = published.strip()
     try:
-        if len(value) == 4:
-            moment = datetime(int(value), 1, 1, tzinfo=UTC)
-        elif len(value) == 7:
-            moment = datetime(int(value[:4]), int(value[5:7]), 1, tzinfo=UTC)
-        elif len(value) == 10:
-            moment = datetime.combine(date.fromisoformat(value), datetime.min.time(), UTC)
-        else:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            if moment.tzinfo is None:
-                moment = moment.replace(tzinfo=UTC)
+        return parse_published(published)[0].timestamp()
     except ValueError:
         return None
-    return moment.timestamp()

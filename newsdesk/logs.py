@@ -31,6 +31,9 @@ from contextlib import contextmanager
 from typing import Any
 
 REDACTED = "[redacted]"
+# Configured values shorter than this are not taken for secrets (the Slack app's own filter,
+# now this one, hid values from 6 characters on; this module's from 8: the lower bound holds).
+MIN_SECRET_LENGTH = 6
 # Environment variables whose values are secrets, read even when the settings could not be.
 SECRET_VARIABLES = (
     "SLACK_BOT_TOKEN", "NEWSDESK_SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "NEWSDESK_SLACK_APP_TOKEN",
@@ -68,7 +71,7 @@ class Redactor:
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         # short values ("", "x") would redact half of every line; real secrets are long
-        kept = {s.strip() for s in secrets if len(s.strip()) >= 8}
+        kept = {s.strip() for s in secrets if len(s.strip()) >= MIN_SECRET_LENGTH}
         self.secrets = sorted(kept, key=len, reverse=True)
 
     def __call__(self, text: str) -> str:
@@ -123,6 +126,21 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+def install_redaction(settings: Any, logger: logging.Logger | None = None) -> Redactor:
+    """Put a `RedactingFilter` with the settings' (and the environment's) secrets on every
+    handler of `logger` (the root logger by default), in place of any earlier one; `redact`
+    uses the same secrets from then on. `configure_logging` calls it, and so does the Slack
+    bot's `start`, which may run in a process whose logging someone else set up."""
+    global _installed
+    redactor = Redactor(secret_values(settings))
+    _installed = redactor
+    for handler in (logger or logging.getLogger()).handlers:
+        for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(RedactingFilter(redactor))
+    return redactor
+
+
 class OneLineFormatter(logging.Formatter):
     """The standard line, with newlines in the message or traceback escaped: one event, one line."""
 
@@ -138,20 +156,17 @@ def configure_logging(settings: Any, stream: Any = None) -> Redactor:
     Uncaught exceptions go through the same redaction before they are printed; Hugging Face
     progress bars are turned off.
     """
-    global _installed
-    redactor = Redactor(secret_values(settings))
-    _installed = redactor
     level = logging.getLevelName(str(getattr(settings, "log_level", "WARNING")).upper())
     if not isinstance(level, int):
         level = logging.WARNING
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(OneLineFormatter(FORMAT, DATE_FORMAT))
-    handler.addFilter(RedactingFilter(redactor))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
+    redactor = install_redaction(settings, root)
     for name in QUIET_LOGGERS:
         quiet = logging.DEBUG if level <= logging.DEBUG else logging.CRITICAL
         logging.getLogger(name).setLevel(quiet)

@@ -101,6 +101,8 @@ class Settings(BaseSettings):
     )
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     port: int = 3000
+    feed_poll_interval: float = Field(default=900.0, ge=0)
+    announce_channel: str = ""
     http_read_timeout: float = Field(default=10.0, gt=0, le=300)
     http_max_connections: int = Field(default=100, ge=1, le=10_000)
 

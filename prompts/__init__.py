@@ -9,15 +9,18 @@ braces in a template are written `{{` and `}}`.
 from __future__ import annotations
 
 import string
-from functools import lru_cache, cache
+from functools import cache
 from pathlib import Path
+
+from newsdesk.errors import NewsdeskError
 
 HERE = Path(__file__).resolve().parent
 _SUFFIXES = (".md", ".txt")
 
 
-class PromptError(KeyError):
-    """A prompt file that does not exist, or a render call that misses one of its fields."""
+class PromptError(NewsdeskError, KeyError):
+    """A prompt file that does not exist, or a render call that misses one of its fields (still
+    a KeyError, as it always was)."""
 
 
 @cache

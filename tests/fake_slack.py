@@ -4,7 +4,9 @@
 parameters, the token it came with); it also accepts POSTs to `response_url`s it hands out.
 Like Slack, it keeps the messages the bot posts in threads (`replies`, where a test adds the
 people's messages) and returns them from conversations.replies, their `metadata` only when
-asked with `include_all_metadata`.
+asked with `include_all_metadata`. Streamed messages (chat.startStream, appendStream,
+stopStream) are kept the same way, their text growing with each piece; `views` holds the App
+Home each user was last shown (views.publish).
 `FakeSocketMode` speaks Socket Mode: it says `hello` to each connection, sends envelopes and
 records the acknowledgements. Nothing here reaches slack.com.
 """
@@ -45,6 +47,7 @@ class FakeSlackAPI:
     replies: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     fail: dict[str, str] = field(default_factory=dict)  # method -> Slack error to return
     pages: dict[str, str] = field(default_factory=dict)  # GET path -> HTML (articles to ingest)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> published Home
 
     def __post_init__(self) -> None:
         self._lock = threading.Condition()
@@ -139,10 +142,13 @@ class FakeSlackAPI:
             return {"ok": True, "url": "https://newsdesk-test.slack.com/", "team": "Test",
                     "user": "newsdesk", "team_id": TEAM_ID, "user_id": BOT_USER_ID,
                     "bot_id": BOT_ID, "is_enterprise_install": False}  # fmt: skip
-        if method == "chat.postMessage":
+        if method in ("chat.postMessage", "chat.startStream"):
+            if method == "chat.startStream" and not params.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}  # streams are always replies
+            text = params.get("text", "") if method == "chat.postMessage" else _streamed(params)
             ts = f"{int(time.time())}.{next(self._ts):06d}"
             message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts,
-                       "text": params.get("text", ""), "blocks": params.get("blocks", [])}  # fmt: skip
+                       "text": text, "blocks": params.get("blocks", [])}  # fmt: skip
             if params.get("thread_ts"):
                 message["thread_ts"] = params["thread_ts"]
             if params.get("metadata"):
@@ -151,6 +157,27 @@ class FakeSlackAPI:
             with self._lock:
                 self.replies.setdefault(thread, []).append(message)
             return {"ok": True, "channel": params.get("channel"), "ts": ts, "message": message}
+        if method in ("chat.appendStream", "chat.stopStream"):
+            message = self._message(params)
+            if message is None:
+                return {"ok": False, "error": "message_not_found"}
+            with self._lock:
+                if message.get("stopped"):
+                    return {"ok": False, "error": "message_not_in_streaming_state"}
+                message["text"] += _streamed(params)
+                if method == "chat.stopStream":
+                    message["stopped"] = True
+                    message.update({k: params[k] for k in ("blocks", "metadata") if params.get(k)})
+            return {"ok": True, "channel": params.get("channel"), "ts": params.get("ts")}
+        if method in ("assistant.threads.setStatus", "assistant.threads.setTitle",
+                      "assistant.threads.setSuggestedPrompts"):  # fmt: skip
+            if not params.get("channel_id") or not params.get("thread_ts"):
+                return {"ok": False, "error": "invalid_arguments"}
+            return {"ok": True}
+        if method == "views.publish":
+            with self._lock:
+                self.views[str(params.get("user_id"))] = params.get("view") or {}
+            return {"ok": True, "view": {"id": "VHOME", **(params.get("view") or {})}}
         if method == "chat.postEphemeral":
             return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
         if method == "chat.update":
@@ -171,12 +198,25 @@ class FakeSlackAPI:
 
     def _update(self, params: dict[str, Any]) -> None:
         """chat.update: the stored message takes the new text, blocks and metadata."""
+        message = self._message(params)
+        if message is not None:
+            with self._lock:
+                message.update({k: params[k] for k in ("text", "blocks", "metadata")
+                                if k in params})  # fmt: skip
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any] | None:
+        """The bot's stored message `params["ts"]` in `params["channel"]`, if any."""
         with self._lock:
-            for thread in self.replies.values():
+            for (channel, _), thread in self.replies.items():
                 for message in thread:
-                    if message.get("ts") == params.get("ts") and message.get("user") == BOT_USER_ID:
-                        message.update({k: params[k] for k in ("text", "blocks", "metadata")
-                                        if k in params})  # fmt: skip
+                    if (channel == str(params.get("channel")) and message.get("ts") == params.get("ts")
+                            and message.get("user") == BOT_USER_ID):  # fmt: skip
+                        return message
+        return None
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        """The bot's message `ts` in `channel` as it stands now (after updates and streaming)."""
+        return self._message({"channel": channel, "ts": ts})
 
     # -- looking at what happened -------------------------------------------------------------
 
@@ -199,6 +239,15 @@ class FakeSlackAPI:
                     seen = [c.method for c in self.calls]
                     raise AssertionError(f"no {method} call within {timeout}s; calls: {seen}")
                 self._lock.wait(left)
+
+
+def _streamed(params: dict[str, Any]) -> str:
+    """The markdown a streaming call adds: its `markdown_text` and its markdown_text chunks."""
+    chunks = params.get("chunks") or []
+    if isinstance(chunks, str):
+        chunks = json.loads(chunks)
+    pieces = [c.get("text", "") for c in chunks if c.get("type") == "markdown_text"]
+    return str(params.get("markdown_text") or "") + "".join(pieces)
 
 
 class FakeSocketMode:
@@ -362,4 +411,34 @@ def message_shortcut(message: dict[str, Any], *, user: str, response_url: str,
         "channel": {"id": channel}, "message": message, "message_ts": message.get("ts"),
         "response_url": response_url, "trigger_id": f"trig.{uuid.uuid4().hex[:8]}",
         "action_ts": new_ts(),
+    }  # fmt: skip
+
+
+def assistant_thread_started(*, user: str = "U_ALICE", channel: str = "D_ASSIST",
+                             thread_ts: str | None = None,
+                             context_channel: str = "C_NEWS") -> dict[str, Any]:  # fmt: skip
+    """The event Slack sends when someone opens a new thread in the bot's assistant container."""
+    thread_ts = thread_ts or new_ts()
+    return {
+        "type": "assistant_thread_started", "event_ts": new_ts(),
+        "assistant_thread": {
+            "user_id": user, "channel_id": channel, "thread_ts": thread_ts,
+            "context": {"channel_id": context_channel, "team_id": TEAM_ID, "enterprise_id": None},
+        },
+    }  # fmt: skip
+
+
+def app_home_opened(*, user: str = "U_ALICE", channel: str = "D_HOME") -> dict[str, Any]:
+    return {"type": "app_home_opened", "user": user, "channel": channel, "tab": "home",
+            "event_ts": new_ts()}  # fmt: skip
+
+
+def view_submission(callback_id: str, values: dict[str, Any], *, user: str) -> dict[str, Any]:
+    """A modal submitted: `values` as Slack puts them in `view.state.values`."""
+    return {
+        "type": "view_submission", "team": {"id": TEAM_ID}, "api_app_id": "A0001",
+        "token": "legacy-verification", "trigger_id": f"trig.{uuid.uuid4().hex[:8]}",
+        "user": {"id": user, "username": user.lower(), "team_id": TEAM_ID},
+        "view": {"id": "VMODAL", "type": "modal", "callback_id": callback_id,
+                 "state": {"values": values}, "private_metadata": ""},
     }  # fmt: skip

@@ -198,13 +198,9 @@ class LoadResult:
 
 
 def article_count(data_dir: Path) -> int:
-    import sqlite3
+    from newsdesk.index import catalog_counts
 
-    db = sqlite3.connect(f"file:{data_dir / 'catalog.sqlite'}?mode=ro", uri=True, timeout=30)
-    try:
-        return int(db.execute("SELECT count(*) FROM articles").fetchone()[0])
-    finally:
-        db.close()
+    return catalog_counts(data_dir)["articles"]
 
 
 def run_load(
@@ -213,6 +209,7 @@ def run_load(
 ) -> LoadResult:  # fmt: skip
     """The whole scenario in `workdir` (a fresh folder); see the module docstring."""
     from bot.ask import Asker
+    from bot.runtime import Runtime
     from bot.slack.app import start
 
     initial_path, ingest_path, initial = write_corpora(workdir / "corpora")
@@ -229,7 +226,7 @@ def run_load(
     handler = Collect()
     collect.addHandler(handler)
     asker = RecordingAsker(Asker(settings, embedder=embedder))
-    running = start(settings, asker=asker, embedder=embedder)
+    running = start(Runtime(settings, asker=asker, embedder=embedder))
     process: subprocess.Popen[str] | None = None
     try:
         socket.wait_connected(timeout=60)

@@ -95,14 +95,33 @@ def test_question_language(text: str, expected: str) -> None:
 def test_the_cached_language_model_equals_the_packaged_one() -> None:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    from bot.language import PLAUSIBLE, _identifier
+    from bot.language import PLAUSIBLE
+    from newsdesk import language_id
 
     packaged = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    packaged.set_languages(list(PLAUSIBLE))
+    among = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    among.set_languages(list(PLAUSIBLE))
     for _ in range(2):  # the first call may write the cache, the second reads it
-        _identifier.cache_clear()
+        language_id.identifier.cache_clear()
         for text in ("Where are the North Korean troops?", "Unde sunt trupele?", "Wo, bitte?"):
-            assert _identifier().classify(text) == packaged.classify(text)
+            assert language_id.identifier().rank(text) == packaged.rank(text)
+            # within the question languages: what py3langid's restricted model says
+            language, probability = language_id.rank(text, among=PLAUSIBLE)[0]
+            expected = among.classify(text)
+            assert language == expected[0] and probability == pytest.approx(expected[1], abs=1e-5)
+
+
+def test_one_language_identifier_serves_articles_questions_and_answers() -> None:
+    from bot.language import detect_language as question_language
+    from bot.llm.verify import language_problem
+    from ingest.language import detect_language as article_language
+    from newsdesk import language_id
+
+    language_id.identifier.cache_clear()
+    assert article_language("Trupele nord-coreene au fost trimise în regiunea Kursk.") == "ro"
+    assert question_language("Unde sunt trupele nord-coreene?") == "ro"
+    assert language_problem("The troops were sent to the Kursk region last week.", "ro")
+    assert language_id.identifier.cache_info().misses == 1
 
 
 def test_short_ambiguous_question_keeps_the_conversation_language() -> None:

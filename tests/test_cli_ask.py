@@ -10,6 +10,7 @@ import pytest
 
 from bot.cli import chat, filters_from
 from newsdesk import cli
+from newsdesk.articles import published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import get_settings
@@ -124,12 +125,12 @@ def test_search_json_and_batch(newsdesk, tmp_path: Path) -> None:
 
 
 def test_chat_on_a_pipe_keeps_history(newsdesk) -> None:
-    from bot.cli import make_asker
+    from bot.runtime import Runtime
 
     lines = (KURSK_QUESTION, "How many of them are there?", "/sources", "/quit", "never read")
     stdin = io.StringIO("".join(f"{line}\n" for line in lines))
     out = io.StringIO()
-    asker = make_asker(get_settings())
+    asker = Runtime(get_settings()).asker
     assert chat(asker, stdin, out) == 0
     text = out.getvalue()
     assert text.count("According to an article of Nov 2024") == 2
@@ -173,6 +174,17 @@ def test_eval_says_when_the_corpus_is_missing(newsdesk, tmp_path: Path) -> None:
                                      "doc_id": "xquad-ro-nowhere"}) + "\n")  # fmt: skip
     code, _, err = newsdesk("eval", str(questions))
     assert code == 2 and "not in the index" in err
+
+
+def test_as_of_hides_what_came_later() -> None:
+    import argparse
+
+    as_of = filters_from(argparse.Namespace(since=None, until=None, as_of="2024-11-04", source=None,
+                                            lang=None))  # fmt: skip
+    assert as_of.until == pytest.approx(published_timestamp("2024-11-05") - 1e-6)
+    both = filters_from(argparse.Namespace(since=None, until="2024-10", as_of="2024-11-04",
+                                           source=None, lang=None))  # fmt: skip
+    assert both.until < published_timestamp("2024-11-01")  # the earlier bound wins
 
 
 def test_filters_from_rejects_an_empty_range() -> None:

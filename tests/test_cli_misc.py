@@ -160,17 +160,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_doctor_undoes_an_interrupted_write_instead_of_advising_reindex(
     settings: Settings, index: Index, e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from bot.runtime import Runtime
     from ingest.cli import run_doctor
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # what a crash between Chroma and the catalog leaves
-        index._db.executemany(
-            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
-            [(c.chunk_id,) for c in prepared.chunks],
-        )
-        index._add_vectors([prepared])
+        index._write_vectors([prepared])
     assert index.check(), "the simulated crash left nothing for the doctor to find"
-    status = run_doctor(argparse.Namespace(), settings)
+    status = run_doctor(argparse.Namespace(), Runtime(settings))
     out = capsys.readouterr().out
     assert status == 0, out
     assert f"undid {len(prepared.chunks)} chunk writes" in out and "reindex" not in out
@@ -181,16 +178,13 @@ def test_doctor_checks_nothing_while_an_ingest_is_writing(
     settings: Settings, index: Index, e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Chunks an ingest is writing are work in progress, not problems to repair."""
+    from bot.runtime import Runtime
     from ingest.cli import run_doctor
 
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():  # an ingest between writing Chroma and the catalog
-        index._db.executemany(
-            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
-            [(c.chunk_id,) for c in prepared.chunks],
-        )
-        index._add_vectors([prepared])
-        status = run_doctor(argparse.Namespace(), settings)
+        index._write_vectors([prepared])
+        status = run_doctor(argparse.Namespace(), Runtime(settings))
     out = capsys.readouterr().out
     assert status == 0, out
     assert "an ingest is writing now" in out and "run `newsdesk doctor` again" in out

@@ -103,14 +103,15 @@ def test_a_second_writer_waits_and_cannot_undo_a_write_in_progress(
     first, second = Index(settings, minilm), Index(settings, minilm)
     prepared = prepare([article], minilm, 1000, 200)
     in_flight, go = threading.Event(), threading.Event()
-    original = first._add_vectors
+    original = first._write_vectors
 
-    def add_vectors_then_pause(items: object) -> None:
-        original(items)  # type: ignore[arg-type]
+    def add_vectors_then_pause(items: object) -> list[str]:
+        ids = original(items)  # type: ignore[arg-type]
         in_flight.set()
         go.wait(30)
+        return ids
 
-    first._add_vectors = add_vectors_then_pause  # type: ignore[method-assign]
+    first._write_vectors = add_vectors_then_pause  # type: ignore[method-assign]
     entered: list[float] = []
     finished: list[float] = []
 
@@ -138,7 +139,7 @@ def test_a_second_writer_waits_and_cannot_undo_a_write_in_progress(
     assert entered and finished and entered[0] >= finished[0]
     try:
         chunk_ids = [chunk.chunk_id for chunk in prepared[0].chunks]
-        assert sorted(first.collection.get(ids=chunk_ids, include=[])["ids"]) == sorted(chunk_ids)
+        assert sorted(first.chunk_vectors(chunk_ids)) == sorted(chunk_ids)
         assert first.check() == []
     finally:
         first.close()

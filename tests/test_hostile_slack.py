@@ -12,7 +12,6 @@ records every request, and private URLs are allowed: a fetch would be seen.
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -67,11 +66,11 @@ class Spy:
 
 
 def stored(data_dir: Path) -> list[tuple[str, str]]:
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
+    index = Index(make_settings(data_dir, embedder=MINILM))
     try:
-        return sorted(db.execute("SELECT article_id, content_hash FROM articles"))
+        return sorted((a.article_id, a.content_hash) for a in index.articles())
     finally:
-        db.close()
+        index.close()
 
 
 @pytest.fixture
@@ -112,6 +111,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     world: dict[str, Any], minilm: Embedder, monkeypatch: pytest.MonkeyPatch, mode: str
 ) -> None:
     from bot.ask import Asker
+    from bot.runtime import Runtime
     from bot.slack.app import start
 
     spy = Spy(monkeypatch)
@@ -125,7 +125,7 @@ def test_nothing_an_article_says_makes_the_bot_ingest_forget_or_post(
     llm = obedient_llm(world["url"], world["victim"]) if mode == "obedient-llm" else None
     asker = Asker(settings, embedder=minilm, llm=llm)
     before = stored(world["data_dir"])
-    running = start(settings, asker=asker, embedder=minilm)
+    running = start(Runtime(settings, asker=asker, embedder=minilm))
     try:
         socket.wait_connected()
         questions = [

@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from bot.runtime import Runtime
 from bot.slack.app import RunningBot, start
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
@@ -65,7 +66,7 @@ def bot(http_settings: Settings, e5: Embedder) -> Iterator[RunningBot]:
     finally:
         index.close()
     asker = Asker(http_settings, embedder=e5)
-    running = start(http_settings, asker=asker, embedder=e5, host="127.0.0.1", port=0)
+    running = start(Runtime(http_settings, asker=asker, embedder=e5), host="127.0.0.1", port=0)
     yield running
     running.stop()
     asker.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from newsdesk.articles import Article, normalise_text, text_hash
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index, IndexProblem
 from newsdesk.settings import Settings
+from tests.support.catalog import stamp_schema_version
 
 
 def article(text: str, title: str = "A title", **fields: object) -> Article:
@@ -39,7 +39,7 @@ FLOODS = article(
 
 
 def chroma_ids(index: Index) -> set[str]:
-    return set(index.collection.get(include=[])["ids"])
+    return set(index.vector_ids())
 
 
 def test_ingest_twice_is_unchanged_and_duplicates_nothing(index: Index) -> None:
@@ -97,6 +97,32 @@ def test_dense_and_lexical_search_with_filters(index: Index, e5: Embedder) -> No
     assert index.lexical_search(['"quoted" OR NEAR('], 5) == []  # no FTS syntax injection
 
 
+@pytest.mark.parametrize(("filters", "kept"), [
+    (Filters(), {"kursk", "floods"}), (Filters(lang="ro"), {"kursk"}),
+    (Filters(source="Wikinews"), {"floods"}), (Filters(since=1_700_000_000.0), {"kursk"}),
+    (Filters(until=1_700_000_000.0, lang="en"), {"floods"}), (Filters(lang="de"), set()),
+    (Filters(since=1_700_000_000.0, source="Wikinews"), set()),
+])  # fmt: skip
+def test_a_filter_keeps_the_same_articles_in_chroma_in_sql_and_in_the_scope(
+    index: Index, e5: Embedder, filters: Filters, kept: set[str]
+) -> None:
+    """One filter rule, three readers: the dense search, the lexical search and the counts an
+    abstention reports must agree on which articles a filter keeps."""
+    ingest([KURSK, FLOODS], index)
+    ids = {"kursk": KURSK.article_id, "floods": FLOODS.article_id}
+
+    def articles(hits: list[tuple[str, float]]) -> set[str]:
+        found = {chunk.article.article_id for chunk in index.chunks([c for c, _ in hits])}
+        return {name for name, article_id in ids.items() if article_id in found}
+
+    query = e5.embed_queries(["Where are the North Korean troops?"])[0]
+    assert articles(index.dense_search(query, 10, filters)) == kept
+    assert articles(index.lexical_search(["kursk", "flooded"], 10, filters)) == kept
+    stats = index.stats(filters)
+    chunks = sum(len(index.article_chunks(ids[name])) for name in kept)
+    assert (stats.articles, stats.chunks) == (len(kept), chunks)
+
+
 def test_opening_with_another_embedder_says_how_to_reindex(
     settings: Settings, index: Index, minilm: Embedder
 ) -> None:
@@ -113,11 +139,7 @@ def test_interrupted_write_is_undone_by_the_next_writer(index: Index, e5: Embedd
     """Simulate a crash after vectors reached Chroma but before the catalog committed."""
     [prepared] = prepare([KURSK], e5, 1000, 200)
     with index.writing():
-        index._db.executemany(  # the journal entry a real write makes first
-            "INSERT INTO journal(chunk_id, action) VALUES (?, 'adding')",
-            [(c.chunk_id,) for c in prepared.chunks],
-        )
-        index._add_vectors([prepared])
+        index._write_vectors([prepared])  # journaled, in Chroma, not in the catalog
     # The lock was released: the crash happened. Chroma has vectors the catalog does not know.
     assert chroma_ids(index) and not index.all_chunk_ids()
     assert any("interrupted" in problem for problem in index.check())
@@ -129,10 +151,7 @@ def test_interrupted_write_is_undone_by_the_next_writer(index: Index, e5: Embedd
 
 def test_index_of_another_schema_version_is_refused_with_a_repair_path(settings: Settings) -> None:
     Index(settings).close()
-    db = sqlite3.connect(Path(settings.data_dir) / "catalog.sqlite")
-    db.execute("UPDATE meta SET value = '0' WHERE key = 'schema_version'")
-    db.commit()
-    db.close()
+    stamp_schema_version(settings.data_dir, "0")
     with pytest.raises(IndexProblem, match="newsdesk doctor"):
         Index(settings)
 

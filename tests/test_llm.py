@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 import prompts
-from bot.answers import Answer, Evidence
+from bot.answers import Answer, Evidence, citation
 from bot.conversation import Turn
 from bot.llm import bundled, models
 from bot.llm.factory import LLMAnswerer, LLMRewriter, answerer_from_settings, rewriter_from_settings
@@ -38,7 +38,7 @@ from bot.llm.generate import (
     rewrite_followup,
     rewrite_messages,
 )
-from bot.llm.verify import DONT_KNOW, MARKER, best_sentence, citation, find_verbatim, verify
+from bot.llm.verify import DONT_KNOW, MARKER, best_sentence, find_verbatim, verify
 from newsdesk.embeddings import Embedder
 from newsdesk.errors import NewsdeskError
 from newsdesk.settings import Settings
@@ -816,3 +816,23 @@ def test_chat_prints_the_draft_as_it_is_written_and_says_when_it_is_replaced(
     else:
         assert "(LLM answer not used: the answer is in de, not en; the answer is:)\n" in text
         assert text.index("the answer is:)") < text.index(extractive.answer)
+
+
+@pytest.mark.parametrize("reply", [
+    'QUOTE: "8.000 dintre aceștia se află în regiunea Kursk" [1]\nANSWER: About 8,000 are in Kursk [1].',
+    "[1] About 8,000 North Korean soldiers are in the Kursk region.",
+    "According to it, ANSWER: is not a label here.",
+])  # fmt: skip
+def test_each_draft_extends_the_last_whatever_the_pieces(reply: str) -> None:
+    """A display appends what is new (Slack's appendStream, the terminal): a draft never takes
+    back what it showed, also while a label is being written; the QUOTE step is not shown."""
+    from bot.llm.generate import draft_of
+
+    drafts = [draft_of(reply[:i]) for i in range(1, len(reply) + 1)]
+    assert all(b.startswith(a) for a, b in itertools.pairwise(drafts))
+    assert drafts[-1] == (reply.split("ANSWER: ")[1] if reply.startswith("QUOTE") else reply)
+
+
+def test_a_quote_of_two_sentences_is_read_whole() -> None:
+    ev = make_evidence(KURSK, 1)
+    assert excerpt_of(ev, KURSK, budget=50) == KURSK  # longer than the budget: whole all the same

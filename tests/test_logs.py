@@ -98,6 +98,38 @@ def test_redact_keeps_ordinary_text() -> None:
     assert redactor("short") == "short", "values too short to be secrets are left alone"
 
 
+def test_one_redactor_catches_what_both_former_ones_did() -> None:
+    """The Slack app had a redactor of its own (bot/slack/app.py `RedactSecrets`): configured
+    values from 6 characters, Slack token shapes. This module's hid API keys, `Bearer`/`token=`
+    values and the environment's secrets, configured values from 8 characters. One does both."""
+    seven = "s3cr3t7"  # a configured secret only the Slack filter hid
+    redactor = Redactor([seven])
+    assert redactor(f"signing with {seven}") == "signing with [redacted]"
+    slack_shapes = "token=xoxb-1-AAAA-BBBBBB other=xapp-1-AAAA-BBBBBB"  # the Slack filter's test
+    assert "AAAA" not in redactor(slack_shapes)
+    assert redactor(f"key {LLM_KEY}") == "key sk-[redacted]"  # only this module's
+    assert redactor("Authorization: Bearer abcdefghijklmnop") == "Authorization: Bearer [redacted]"
+
+
+def test_the_slack_bot_puts_the_same_filter_on_handlers_it_did_not_make(tmp_path: Path) -> None:
+    """`start` may run where logging was set up by someone else (a test, an embedding app): it
+    puts the one `RedactingFilter` on the root logger's handlers, replacing an earlier one."""
+    from newsdesk.logs import install_redaction
+
+    settings = make_settings(tmp_path, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_SIGNING_SECRET="x" * 6)
+    with restored_root_logging():
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        root = logging.getLogger()
+        root.handlers[:] = [handler]
+        root.setLevel(logging.INFO)
+        install_redaction(settings)
+        install_redaction(settings)
+        logging.getLogger("slack_bolt").info("token %s secret %s", BOT_TOKEN, "x" * 6)
+        assert [type(f) for f in handler.filters] == [RedactingFilter]
+    assert BOT_TOKEN not in stream.getvalue() and "x" * 6 not in stream.getvalue()
+
+
 def test_redact_reads_the_environment_when_there_are_no_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from bot.ask import Asker
-from bot.retrieval import RetrievalParams, fuse, rank_sentences, search
-from bot.text import query_terms, term_overlap
+from bot.retrieval import RetrievalParams, fuse, recency, search, sentence_scores
+from bot.text import asks_recent, query_terms, term_overlap
 from newsdesk.articles import Article, Span, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index
@@ -60,12 +61,14 @@ def test_sentence_step_ranks_the_answering_sentence_first(asker: Asker, e5: Embe
     assert [s.score for s in sample.sentences] == sorted((s.score for s in sample.sentences), reverse=True)
 
 
-def test_rank_sentences_without_vectors_falls_back_to_overlap(asker: Asker) -> None:
+def test_sentence_scores_without_vectors_fall_back_to_overlap(asker: Asker) -> None:
     chunk = next(c for c in asker.index.article_chunks(SAMPLE_ID) if "Kursk" in c.text)
     assert len(chunk.sentences) > 1
-    ranked = rank_sentences(chunk, None, np.zeros(asker.embedder.dim, np.float32), ["kursk", "8"])
-    top = chunk.text[ranked[0].span.start : ranked[0].span.end]
-    assert "Kursk" in top
+    query = np.zeros(asker.embedder.dim, np.float32)
+    spans, cosines, overlaps = sentence_scores(chunk, None, query, ["kursk", "8"])
+    assert not cosines.any()
+    best = spans[int(np.argmax(overlaps))]
+    assert "Kursk" in chunk.text[best.start : best.end]
 
 
 def test_filters_restrict_every_retriever(asker: Asker) -> None:
@@ -104,6 +107,69 @@ def test_newer_article_wins_a_tie(tmp_path: Path, e5: Embedder) -> None:
         assert [e.chunk.article.article_id for e in result.evidence] == ["tram-2023", "tram-2019"]
     finally:
         index.close()
+
+
+def test_questions_about_the_present_are_recognised() -> None:
+    for question in ("What is the latest on the tram line?", "Who won the vote this week?",
+                     "Ce s-a întâmplat săptămâna aceasta la Kursk?", "Qui a gagné cette semaine ?",
+                     "Was passiert gerade aktuell in Kursk?", "¿Qué pasó hoy en Madrid?"):  # fmt: skip
+        assert asks_recent(question), question
+    for question in ("Where is New York?", "Who was the last emperor of China?",
+                     "When was the tram line approved?"):  # fmt: skip
+        assert not asks_recent(question), question
+
+
+def test_recency_halves_with_every_half_life() -> None:
+    params = RetrievalParams(recency_weight=0.08, recency_half_life=7.0)
+    as_of = published_timestamp("2024-03-15")
+    assert recency(as_of, as_of, params) == pytest.approx(0.08)
+    assert recency(as_of - 7 * 86400, as_of, params) == pytest.approx(0.04)
+    assert recency(as_of - 14 * 86400, as_of, params) == pytest.approx(0.02)
+    assert recency(None, as_of, params) == 0.0  # undated: no bonus, no penalty
+
+
+def test_a_question_about_the_present_prefers_the_article_near_its_date(tmp_path: Path, e5: Embedder) -> None:
+    from ingest.pipeline import ingest
+
+    question = "What is the latest decision on the tram line?"
+    older = Article(text="The city council approved the new tram line after a long debate.",
+                    title="Tram line approved", published="2019-05-01", lang="en",
+                    article_id="tram-2019", source="Gazette")  # fmt: skip
+    newer = Article(text="The council cancelled the tram line, citing its cost.",
+                    title="Tram line cancelled", published="2023-05-01", lang="en",
+                    article_id="tram-2023", source="Gazette")  # fmt: skip
+    index = Index(make_settings(tmp_path / "data"), e5)
+    try:
+        ingest([older, newer], index)
+        vector = e5.embed_queries([question])[0]
+        params = RetrievalParams(recency_weight=1.0)
+        as_of = published_timestamp("2023-05-02")
+        now = search(index, vector, query_terms(question), 2, Filters(), params, recent_as_of=as_of)
+        assert now.evidence[0].chunk.article.article_id == "tram-2023"
+        back_then = published_timestamp("2019-05-02")
+        then = search(index, vector, query_terms(question), 2, Filters(until=back_then), params,
+                      recent_as_of=back_then)  # fmt: skip
+        assert [e.chunk.article.article_id for e in then.evidence] == ["tram-2019"]
+    finally:
+        index.close()
+
+
+def test_ask_weighs_recency_as_of_the_until_bound_and_only_when_asked(
+    asker: Asker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.ask
+
+    seen: list[float | None] = []
+
+    def spy(*args: object, **kwargs: object):
+        seen.append(args[8] if len(args) > 8 else kwargs.get("recent_as_of"))  # type: ignore[arg-type]
+        return search(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bot.ask, "search", spy)
+    as_of = published_timestamp("2024-11-05")
+    asker.search("What is the latest on the North Korean troops?", k=3, filters=Filters(until=as_of))
+    asker.search(QUESTION, k=3, filters=Filters(until=as_of))
+    assert seen == [as_of, None]
 
 
 def test_sentence_spans_stay_inside_the_chunk(asker: Asker) -> None:

@@ -1,4 +1,4 @@
-"""What `bot.cli.make_asker` plugs into `Asker`: an answerer and a follow-up rewriter.
+"""What `bot.runtime.make_asker` plugs into `Asker`: an answerer and a follow-up rewriter.
 
     llm = answerer_from_settings(settings)      # None when NEWSDESK_LLM is empty
     rewrite = rewriter_from_settings(settings)  # None when NEWSDESK_LLM is empty
@@ -98,7 +98,10 @@ def close_models() -> None:
     """Free every local model of this process now, in this thread, after stopping what they
     are writing (also done at exit; `serve`, `chat` and `ask` call it when they end)."""
     from bot.llm.local import close_all
+    from bot.llm.models import forget_shared
 
+    forget_shared()
+    _primed.clear()
     close_all()
 
 

@@ -31,8 +31,8 @@ import prompts
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn
 from bot.llm.models import model_name
-from bot.llm.verify import fold_text, parse_reply, verify
-from bot.text import query_terms
+from bot.llm.verify import LABEL, parse_reply, verify
+from bot.text import fold, query_terms
 
 log = logging.getLogger(__name__)
 
@@ -97,29 +97,36 @@ class Excerpt:
     text: str
 
 
-def _sentence_index(ev: Evidence, quote: str) -> int | None:
-    """The index in `ev.chunk.sentences` of the sentence holding `quote` (or the best-ranked)."""
+def _sentence_range(ev: Evidence, quote: str) -> tuple[int, int] | None:
+    """The first and last index in `ev.chunk.sentences` of the sentences `quote` spans (else
+    the best-ranked sentence), or None for a chunk without sentences."""
     chunk = ev.chunk
     spans = list(chunk.sentences)
     if not spans:
         return None
     at = chunk.text.find(quote) if quote else -1
-    if at < 0 and ev.sentences:
-        at = ev.sentences[0].span.start
     if at < 0:
-        return 0
-    return next((i for i, s in enumerate(spans) if s.start <= at < s.end), 0)
+        at, end = (ev.sentences[0].span.start, ev.sentences[0].span.end) if ev.sentences else (0, 1)
+    else:
+        end = at + len(quote)
+
+    def holding(offset: int) -> int:
+        return next((i for i, s in enumerate(spans) if s.start <= offset < s.end), 0)
+
+    first = holding(at)
+    return first, max(first, holding(end - 1))
 
 
 def excerpt_of(ev: Evidence, quote: str = "", budget: int = EXCERPT_CHARS) -> str:
-    """The sentence of `ev` holding `quote` (else its best one) with as many neighbours, the one
-    before first, as fit in `budget` characters: one contiguous, verbatim piece of the chunk."""
+    """The sentences of `ev` holding `quote` (else its best one) with as many neighbours, the
+    one before first, as fit in `budget` characters: one contiguous, verbatim piece of the
+    chunk (the quoted sentences whole, whatever their length)."""
     text = ev.chunk.text
     spans = ev.chunk.sentences
-    i = _sentence_index(ev, quote)
-    if i is None:
+    found = _sentence_range(ev, quote)
+    if found is None:
         return (quote or text[:budget]).strip()
-    lo = hi = i
+    lo, hi = found
     grew = True
     while grew:
         grew = False
@@ -226,10 +233,19 @@ def _show(on_text: Callable[[str], None], draft: str) -> None:
         log.warning("showing the LLM draft failed: %s", type(exc).__name__)
 
 
+_LABELS = ("QUOTE:", "ANSWER:")
+
+
 def draft_of(text: str) -> str:
-    """What to show of a reply still being written: its ANSWER part when it has labels."""
-    parsed = parse_reply(text)
-    return parsed.answer if parsed.answer or parsed.quote else text.strip()
+    """What to show of a reply still being written: the reply, or its ANSWER part once it has
+    labels; nothing while a label may still be starting or only the QUOTE step is written.
+
+    Each draft extends the one before (a display appends what is new), whatever the pieces."""
+    labels = {m.group(1).upper() for m in LABEL.finditer(text)}
+    if not labels:
+        head = text.lstrip(" \t\n>*_#-").upper()
+        return "" if any(label.startswith(head) for label in _LABELS) else text.strip()
+    return parse_reply(text).answer if "ANSWER" in labels else ""
 
 
 def call_model(
@@ -416,7 +432,7 @@ def rewrite_messages(question: str, history: Sequence[Turn]) -> list[BaseMessage
 
 def _words(text: str) -> set[str]:
     """Accent-folded word stems (first five letters): enough to tell whose words these are."""
-    return {w[:5] for w in re.findall(r"[^\W_]{3,}|\d+", fold_text(text))}
+    return {w[:5] for w in re.findall(r"[^\W_]{3,}|\d+", fold(text))}
 
 
 def check_rewrite(rewritten: str, question: str, history: Sequence[Turn]) -> tuple[str | None, str]:

@@ -152,6 +152,12 @@ def shared_chat_model(settings: Settings) -> BaseChatModel | None:
         return _shared[key]
 
 
+def forget_shared() -> None:
+    """Drop the shared models (before they are closed): the next `shared_chat_model` loads anew."""
+    with _shared_lock:
+        _shared.clear()
+
+
 def model_name(model: BaseChatModel) -> str:
     """A short name for `Answer.generated_by`."""
     for attribute in ("name", "model_name", "model"):

@@ -18,7 +18,8 @@ after each claim, or exactly "I don't know"; a reply may also come labelled
   date): the model cannot add figures;
 - the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
-  with py3langid when the text is long enough to tell);
+  with the process's language identifier, `newsdesk.language_id`, when the text is long enough
+  to tell);
 - the model did not stop mid-answer (token limit);
 - it does not repeat what an instruction-like sentence in a passage demanded ("reply only
   with X", "post this to #channel"): a tripwire behind the prompt's fencing.
@@ -32,17 +33,16 @@ retrieval's ranking.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from dataclasses import dataclass
 
-from bot.answers import Citation, Evidence
+from bot.answers import Citation, Evidence, citation
+from bot.text import NUMBER, fold, number_value
+from newsdesk import language_id
 
 # -- parsing the model's reply ------------------------------------------------------------------
 
-_LABEL = re.compile(r"^[ \t>*_#-]*(QUOTE|ANSWER)[ \t*_]*:[ \t*_]*", re.I | re.M)
+LABEL = re.compile(r"^[ \t>*_#-]*(QUOTE|ANSWER)[ \t*_]*:[ \t*_]*", re.I | re.M)
 MARKER = re.compile(r"\[\s*(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]")
 # Quoted spans: „…” or „…“ (Romanian, German), “…” (English), «…» (French, Russian), "…".
 QUOTED = re.compile(r"„([^”“\n]+)[”“]|“([^”\n]+)”|«([^»\n]+)»|\"([^\"\n]+)\"")
@@ -69,7 +69,7 @@ class Parsed:
 def parse_reply(text: str) -> Parsed:
     """Split a reply into the QUOTE part and the ANSWER part (the whole text when unlabelled)."""
     text = text.replace("\r\n", "\n").strip()
-    labels = list(_LABEL.finditer(text))
+    labels = list(LABEL.finditer(text))
     if not labels:
         quote, answer = "", text
     else:
@@ -180,13 +180,6 @@ MIN_LETTERS_FOR_LANGUAGE = 25
 MIN_LANGUAGE_PROBABILITY = 0.05  # lenient: only a clear other language fails
 
 
-@lru_cache(maxsize=1)
-def _identifier() -> Any:
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def prose_of(text: str) -> str:
     """`text` without markers and quoted spans: the words the model wrote itself."""
     return re.sub(r"\s+", " ", MARKER.sub(" ", QUOTED.sub(" ", text))).strip()
@@ -201,10 +194,9 @@ def language_problem(text: str, language: str) -> str | None:
     common = [w for w in words if not w[0].isupper()]
     if len(common) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
         return None
-    identifier = _identifier()
-    if language not in identifier.nb_classes:
+    if not language_id.knows(language):
         return None
-    ranked = dict(identifier.rank(prose))
+    ranked = dict(language_id.rank(prose))
     if ranked.get(language, 0.0) >= MIN_LANGUAGE_PROBABILITY:
         return None
     best = max(ranked, key=ranked.__getitem__)
@@ -237,12 +229,6 @@ def _sentences(ev: Evidence) -> list[str]:
     return re.split(r"(?<=[.!?])\s+", chunk.text)
 
 
-def fold_text(text: str) -> str:
-    """Case- and accent-folded text, for comparing words."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in text if not unicodedata.combining(c))
-
-
 def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
     """What instruction-like sentences in the passages demand (payloads, channels, shouted
     words), minus anything the question or the other sentences also say."""
@@ -258,32 +244,35 @@ def injected_demands(question: str, evidence: Sequence[Evidence]) -> set[str]:
                 if len(payload) >= 3:
                     demands.add(payload)
             demands.update(_LOUD.findall(sentence))
-    background = fold_text(" ".join(ordinary))
-    return {d for d in demands if fold_text(d) not in background}
+    background = fold(" ".join(ordinary))
+    return {d for d in demands if fold(d) not in background}
 
 
 def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> str | None:
     """A demand of an instruction-like passage sentence that the answer carries out, or None."""
-    folded = fold_text(prose_of(answer))
+    folded = fold(prose_of(answer))
     for demand in sorted(injected_demands(question, evidence), key=len, reverse=True):
-        if re.search(r"(?<!\w)" + re.escape(fold_text(demand)) + r"(?!\w)", folded):
+        if re.search(r"(?<!\w)" + re.escape(fold(demand)) + r"(?!\w)", folded):
             return demand
     return None
 
 
 # -- numbers -------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"\d+(?:[.,\u00a0\u202f ]\d{3})*(?:[.,]\d+)?")
-_STATED = re.compile(
-    r"\d+(?:[.,\u00a0\u202f]\d{3})*(?:[.,]\d+)?"
-)  # no plain-space groups: "in 2024 100 …"
-
-
 def numbers_in(text: str) -> set[str]:
     """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000"."""
     out = set(re.findall(r"\d+", text))  # "2024-11", "3.5": the parts count too
-    out.update(re.sub(r"[.,\u00a0\u202f ]", "", m) for m in _NUMBER.findall(text))
+    out.update(number_value(m) for m in NUMBER.findall(text))
     return out
+
+
+def _supported(written: str, known: set[str]) -> bool:
+    """Whether a number the answer states is among `known`: as one number ("8 000" is 8000),
+    or, when spaces join its groups, as the numbers it may also be read as ("in 2024 100
+    soldiers" says 2024 and 100)."""
+    if number_value(written) in known:
+        return True
+    return " " in written and all(part in known for part in re.findall(r"\d+", written))
 
 
 def unsupported_numbers(
@@ -296,8 +285,8 @@ def unsupported_numbers(
     for ev, text in cited:
         article = ev.chunk.article
         known |= numbers_in(f"{text} {article.title} {article.published or ''}")
-    stated = [re.sub(r"[.,\u00a0\u202f]", "", m) for m in _STATED.findall(prose_of(answer))]
-    return list(dict.fromkeys(n for n in stated if n not in known))
+    stated = NUMBER.findall(prose_of(answer))
+    return list(dict.fromkeys(number_value(n) for n in stated if not _supported(n, known)))
 
 
 # -- grounding -------------------------------------------------------------------------------------
@@ -340,21 +329,11 @@ class Verdict:
     answer: str = ""
     citations: tuple[Citation, ...] = ()
     dont_know: bool = False
-    quotes: dict[int, str] = field(default_factory=dict)  # passage number -> verbatim quote
     borrowed_marker: bool = False  # the answer had no [n]; its verbatim QUOTE's [n] was added
 
     @property
     def ok(self) -> bool:
         return not self.problems
-
-
-def citation(n: int, ev: Evidence, quote: str) -> Citation:
-    chunk, article = ev.chunk, ev.chunk.article
-    return Citation(
-        n=n, article_id=article.article_id, title=article.title, source=article.source,
-        url=article.url, published=article.published, lang=article.lang,
-        chunk_id=chunk.chunk_id, passage=chunk.text, quote=quote,
-    )  # fmt: skip
 
 
 def best_sentence(ev: Evidence) -> str:
@@ -460,6 +439,7 @@ def verify(
     if problems:
         return Verdict(problems=tuple(problems))
     mapping = {old: new for new, old in enumerate(used, start=1)}
+
     def quote_for(n: int) -> str:
         if n in quotes:
             return quotes[n]
@@ -468,7 +448,7 @@ def verify(
 
     citations = tuple(citation(mapping[old], evidence[old - 1], quote_for(old)) for old in used)
     return Verdict(
-        problems=(), answer=renumber(answer, mapping), citations=citations, quotes=quotes,
+        problems=(), answer=renumber(answer, mapping), citations=citations,
         borrowed_marker=borrowed,
     )  # fmt: skip
 

@@ -8,20 +8,20 @@ so the whole bot can run against a local Slack-compatible server.
 
 Slack may deliver an event more than once (a retry after a slow acknowledgement, a reconnect);
 a global middleware drops every event whose `event_id` was already taken, so nothing is
-answered twice. Tokens and the signing secret are removed from every log line.
+answered twice. Tokens and the signing secret are removed from every log line
+(`newsdesk.logs.install_redaction`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import re
 import signal
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
@@ -29,11 +29,16 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import listeners
-from bot.slack.core import Asker, Deduper, SlackBot, new_write_executor
+from bot.slack.core import Deduper, SlackBot, new_write_executor
 from bot.slack.feedback import FeedbackStore
 from bot.slack.http import EVENTS_PATH, BoundedHTTPServer, http_server
 from newsdesk.errors import NewsdeskError
+from newsdesk.logs import install_redaction
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from ingest.follow import FeedPoller
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -56,22 +61,19 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
 
 
 def build_app(
-    settings: Settings,
-    asker: Asker,
+    runtime: Runtime,
     *,
-    embedder: Any = None,
     feedback: FeedbackStore | None = None,
     client: WebClient | None = None,
     listener_executor: ThreadPoolExecutor | None = None,
     write_executor: ThreadPoolExecutor | None = None,
     identity: dict[str, Any] | None = None,
 ) -> App:
-    """A bolt `App` answering with `asker` (anything with `ask(question, history=...)`).
-
-    `embedder` is used to index what admins ingest from Slack (the asker's own when omitted).
-    The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token
+    """A bolt `App` answering with the runtime's asker, over the runtime's index (which also
+    takes what admins ingest from Slack). The app's `WebClient` talks to `SLACK_API_URL`; its `auth.test` at start checks the token
     (`identity`, when given, is that check's answer, already had with `client`).
     """
+    settings = runtime.settings
     client = client or web_client(settings)
     if identity is None:  # before bolt's own auth.test, which would raise raw
         identity = who_am_i(client, settings)
@@ -84,7 +86,7 @@ def build_app(
         raise_error_for_unhandled_request=False,
     )
     bot = SlackBot(
-        settings=settings, asker=asker, embedder=embedder, feedback=feedback,
+        settings=settings, asker=runtime.asker, index=runtime.index, feedback=feedback,
         bot_user_id=identity.get("user_id") or "", bot_id=identity.get("bot_id") or "",
         writes=write_executor,
     )  # fmt: skip
@@ -165,7 +167,8 @@ class RunningBot:
     socket_handler: Any = None
     http_server: BoundedHTTPServer | None = None
     executors: tuple[ThreadPoolExecutor, ...] = ()
-    owned_asker: Any = None  # closed on stop when `start` made it
+    runtime: Runtime | None = None  # closed on stop: the indexes it opened
+    poller: FeedPoller | None = None  # polls the followed feeds (NEWSDESK_FEED_POLL_INTERVAL)
     _threads: list[threading.Thread] = field(default_factory=list)
 
     @property
@@ -173,7 +176,9 @@ class RunningBot:
         return self.http_server.server_address[1] if self.http_server else None
 
     def stop(self) -> None:
-        """Stop taking requests, let answers in progress finish, then close."""
+        """Stop taking requests and polling, let answers in progress finish, then close."""
+        if self.poller is not None:
+            self.poller.stop()
         if self.socket_handler is not None:
             self.socket_handler.close()
         if self.http_server is not None:
@@ -183,22 +188,23 @@ class RunningBot:
             thread.join(timeout=5)
         for executor in self.executors:
             executor.shutdown(wait=True, cancel_futures=True)
-        _close(self.owned_asker)
+        if self.runtime is not None:
+            self.runtime.close()
 
 
 def start(
-    settings: Settings,
+    runtime: Runtime,
     *,
-    asker: Asker | None = None,
-    embedder: Any = None,
     feedback: FeedbackStore | None = None,
     host: str = "0.0.0.0",
     port: int | None = None,
 ) -> RunningBot:
     """Build the app and connect it (Socket Mode) or start listening (HTTP); returns at once.
 
-    The bot token is checked before the asker loads its model, so a refused token or an
-    unreachable Slack is a quick one-line error; a failure after that closes what was made."""
+    The bot token is checked before the runtime builds its asker (loading the model and opening
+    the index), so a refused token or an unreachable Slack is a quick one-line error; a failure
+    after that closes what the runtime opened, and so does `RunningBot.stop`."""
+    settings = runtime.settings
     bot_token = settings.slack_bot_token.get_secret_value()
     app_token = settings.slack_app_token.get_secret_value()
     if not bot_token:
@@ -216,16 +222,12 @@ def start(
     # a refused token or an unreachable Slack is said now, not after a model load
     identity = who_am_i(client, settings)
     with contextlib.ExitStack() as undo:  # what was made so far is closed if a later step fails
-        owned = None
-        if asker is None:
-            asker, embedder = _default_asker(settings, embedder)
-            owned = asker
-            undo.callback(_close, owned)
+        undo.callback(runtime.close)
         executors = (new_executor(), new_write_executor())
         for executor in executors:
             undo.callback(executor.shutdown, wait=True, cancel_futures=True)
         app = build_app(
-            settings, asker, embedder=embedder, feedback=feedback, client=client,
+            runtime, feedback=feedback, client=client,
             listener_executor=executors[0], write_executor=executors[1], identity=identity,
         )  # fmt: skip
         if app_token:
@@ -243,7 +245,7 @@ def start(
             log.info("slack.started mode=socket api=%s", api_url(settings))
             return RunningBot(
                 app=app, mode="socket", socket_handler=handler, executors=executors,
-                owned_asker=owned,
+                runtime=runtime, poller=_poller(runtime, client),
             )  # fmt: skip
         server = http_server(
             app, host, settings.port if port is None else port,
@@ -258,23 +260,26 @@ def start(
         undo.pop_all()
     log.info("slack.started mode=http port=%d path=%s", server.server_address[1], EVENTS_PATH)
     return RunningBot(
-        app=app, mode="http", http_server=server, executors=executors, owned_asker=owned,
-        _threads=[thread],
+        app=app, mode="http", http_server=server, executors=executors, runtime=runtime,
+        poller=_poller(runtime, client), _threads=[thread],
     )  # fmt: skip
 
 
-def serve(settings: Settings) -> int:
-    """Run the bot until interrupted (Ctrl-C or SIGTERM)."""
-    running = start(settings)
+def serve(runtime: Runtime, port: int | None = None) -> int:
+    """Run the bot until interrupted (Ctrl-C or SIGTERM); HTTP mode listens on `port` (default:
+    NEWSDESK_PORT)."""
+    stop = threading.Event()
+    if threading.current_thread() is threading.main_thread():
+        # before `start`: the health check answers as soon as HTTP mode listens, so a SIGTERM
+        # can come while `start` returns; it stops the bot as cleanly as one that comes later
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    running = start(runtime, port=port)
     where = (
         "connected to Slack (Socket Mode)"
         if running.mode == "socket"
         else f"listening on port {running.port}{EVENTS_PATH}"
     )
     print(f"newsdesk bot {where}; Ctrl-C stops it.", flush=True)
-    stop = threading.Event()
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         while not stop.wait(1.0):
             pass
@@ -285,66 +290,8 @@ def serve(settings: Settings) -> int:
     return 0
 
 
-def _close(asker: Any) -> None:
-    close = getattr(asker, "close", None)
-    if callable(close):
-        close()
+def _poller(runtime: Runtime, client: WebClient) -> FeedPoller | None:
+    """The followed feeds' poller, over the runtime's index."""
+    from bot.slack.feeds import start_poller
 
-
-def _default_asker(settings: Settings, embedder: Any) -> tuple[Asker, Any]:
-    from bot.cli import make_asker  # the CLI's asker: same index, embedder and LLM
-
-    asker = make_asker(settings)
-    found = embedder or getattr(asker, "embedder", None)
-    if found is None:
-        found = getattr(getattr(asker, "index", None), "embedder", None)
-    return asker, found
-
-
-# -- secrets never reach the logs ------------------------------------------------------------
-
-_TOKEN_SHAPES = re.compile(r"\b(xox[a-z]|xapp)-[A-Za-z0-9-]{6,}")
-
-
-class RedactSecrets(logging.Filter):
-    """Replaces the configured secrets (and anything shaped like a Slack token) in log records."""
-
-    def __init__(self, secrets: list[str]) -> None:
-        super().__init__("")
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 6}, key=len, reverse=True)
-
-    def redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "[redacted]")
-        return _TOKEN_SHAPES.sub(lambda m: f"{m.group(1)}-[redacted]", text)
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a malformed record is logged as it is
-            return True
-        clean = self.redact(message)
-        if clean != message:
-            record.msg, record.args = clean, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = self.redact(record.exc_text)
-        return True
-
-
-def install_redaction(settings: Settings, logger: logging.Logger | None = None) -> RedactSecrets:
-    """Put a `RedactSecrets` filter on every handler of `logger` (the root logger by default)."""
-    secrets = [
-        settings.slack_bot_token.get_secret_value(),
-        settings.slack_app_token.get_secret_value(),
-        settings.slack_signing_secret.get_secret_value(),
-        settings.llm_api_key.get_secret_value(),
-    ]
-    target = logger or logging.getLogger()
-    redactor = RedactSecrets(secrets)
-    for handler in target.handlers:
-        for old in [f for f in handler.filters if isinstance(f, RedactSecrets)]:
-            handler.removeFilter(old)
-        handler.addFilter(redactor)
-    return redactor
+    return start_poller(runtime, client)

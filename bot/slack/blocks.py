@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
 from typing import Any
+
 from bot.answers import Answer, Citation
+from bot.phrases import format_date
 from ingest.urls import web_url
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
@@ -38,6 +39,12 @@ VOTE_UP = "vote_up"
 VOTE_DOWN = "vote_down"
 SHARE = "share_answer"
 PASSAGE_VIEW = "passage_view"
+INGEST_OFFERED = "ingest_offered"  # the button under a link an admin sent the bot in a DM
+HOME_INGEST = "home_ingest"  # App Home buttons (admins), each opening a modal of its name
+HOME_FOLLOW = "home_follow"
+INGEST_VIEW = "ingest_view"
+FOLLOW_VIEW = "follow_view"
+URL_BLOCK, URL_INPUT = "url", "url_input"  # the modals' one input
 
 _ESCAPES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 _ESCAPE_RE = re.compile("[&<>]")
@@ -94,27 +101,11 @@ def quote_lines(text: str, limit: int) -> str:
     return "\n".join(f">{line}" for line in quoted.split("\n"))
 
 
-_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
-
-
 def human_date(published: str | None) -> str:
-    """`2024-11` → `Nov 2024`, `2024-11-04…` → `4 Nov 2024`; anything else as given."""
-    if not published:
-        return ""
-    value = published.strip()
-    try:
-        if re.fullmatch(r"\d{4}", value):
-            return value
-        if re.fullmatch(r"\d{4}-\d{2}", value):
-            return f"{_MONTHS[int(value[5:7]) - 1]} {value[:4]}"
-        day = (
-            date.fromisoformat(value[:10])
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value[:10])
-            else datetime.fromisoformat(value).date()
-        )
-        return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-    except (ValueError, IndexError):
-        return value[:40]
+    """A published date as Slack shows it: `bot.phrases.format_date` in English (`Nov 2024`,
+    `4 Nov 2024`); one it cannot read, as given (clipped)."""
+    shown = format_date(published, "en")
+    return shown[0] if shown else (published or "").strip()[:40]
 
 
 # -- answers ---------------------------------------------------------------------------------
@@ -387,6 +378,152 @@ def sources_text(records: Sequence[Any], query: str, total: int) -> str:
     return clip_mrkdwn("\n".join(lines), SECTION_TEXT)
 
 
+# -- the assistant container -----------------------------------------------------------------
+
+PROMPT_TITLE = 60  # characters of a suggested prompt's title shown in the prompt chip
+THREAD_TITLE = 100
+ASSISTANT_PROMPTS = 4
+
+
+def searching_status(passages: int) -> str:
+    """The status line while an answer is searched for, e.g. `Searching 2,397 passages…`."""
+    return f"Searching {passages:,} passage{'s' if passages != 1 else ''}…"
+
+
+def thread_title(question: str) -> str:
+    return plain(question, THREAD_TITLE)
+
+
+def holdings_line(articles: int, languages: Sequence[str], newest: str | None) -> str:
+    """`1,204 articles in en, ro; the newest published 4 Nov 2024.` (mrkdwn, escaped)"""
+    if not articles:
+        return "The index is empty: nothing has been ingested yet."
+    noun = "article" if articles == 1 else "articles"
+    langs = f" in {', '.join(languages)}" if languages else ""
+    when = f"; the newest published {human_date(newest)}" if newest else ""
+    return escape(f"{articles:,} {noun}{langs}{when}.")
+
+
+def greeting_text(articles: int, languages: Sequence[str], newest: str | None) -> str:
+    """The first message of an assistant thread: what the bot does and what it holds."""
+    return (
+        "Hi! I answer questions from the news I have read, citing my sources. I hold "
+        + holdings_line(articles, languages, newest)
+        + (" Ask me anything, or pick one of the suggestions." if articles else "")
+    )
+
+
+def suggested_prompts(records: Sequence[Any], limit: int = ASSISTANT_PROMPTS) -> list[dict[str, str]]:
+    """Prompts about the newest articles' topics: one per distinct title, newest first."""
+    prompts: list[dict[str, str]] = []
+    for title in dict.fromkeys(" ".join((r.title or "").split()) for r in records):
+        if title and len(prompts) < limit:
+            prompts.append({"title": plain(title, PROMPT_TITLE),
+                            "message": f"What does the news say about “{title}”?"})  # fmt: skip
+    return prompts
+
+
+# -- links an admin shares, the App Home -------------------------------------------------------
+
+
+def ingest_offer_blocks(urls: Sequence[str]) -> list[dict[str, Any]]:
+    """The offer to ingest the links an admin sent in a DM: the links and one button."""
+    shown = "\n".join(f"• {link(url, url, 200)}" for url in urls[:10])
+    more = f"\n_and {len(urls) - 10} more_" if len(urls) > 10 else ""
+    value = ""
+    for url in urls:  # whole links only, as many as the button's value holds
+        if len(value) + len(url) + 1 > BUTTON_VALUE:
+            break
+        value = f"{value}\n{url}" if value else url
+    return [
+        _section_mrkdwn(clip_mrkdwn(f"Shall I add this to the news I answer from?\n{shown}{more}",
+                                    SECTION_TEXT)),  # fmt: skip
+        {"type": "actions", "block_id": "ingest_offer",
+         "elements": [_button("Ingest", INGEST_OFFERED, value, style="primary")]},
+    ]  # fmt: skip
+
+
+def home_view(
+    *, articles: int, languages: Sequence[str], newest: str | None, latest: Sequence[Any],
+    admin: bool, feeds: Sequence[str] = (),
+) -> dict[str, Any]:  # fmt: skip
+    """The App Home tab: how to ask, what the index holds, its latest articles, and (admins)
+    buttons to ingest a link or follow a feed."""
+    home: list[dict[str, Any]] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "newsdesk"}},
+        _section_mrkdwn(
+            "*How to ask*\nOpen me in the assistant panel, send me a direct message, mention me "
+            "in a channel (`@newsdesk where are the North Korean troops?`) or use "
+            "`/news ask <question>` for an answer only you see. I answer from the ingested "
+            "news and cite every source."
+        ),
+        _section_mrkdwn("*What I hold*\n" + holdings_line(articles, languages, newest)),
+    ]
+    if admin:
+        home.append({"type": "actions", "block_id": "home_admin", "elements": [
+            _button("Ingest a link", HOME_INGEST, "ingest", style="primary"),
+            _button("Follow a feed", HOME_FOLLOW, "follow"),
+        ]})  # fmt: skip
+        if feeds:
+            followed = "\n".join(f"• {link(url, url, 200)}" for url in feeds[:20])
+            home.append(_section_mrkdwn(clip_mrkdwn(f"*Followed feeds*\n{followed}", SECTION_TEXT)))
+    if latest:
+        home.append({"type": "divider"})
+        home.append(_section_mrkdwn("*Latest articles*"))
+        for record in latest:
+            meta = " · ".join(x for x in (clip(record.source, 80),
+                                          escape(human_date(record.published))) if x)  # fmt: skip
+            line = link(record.url, record.title or record.url, 200)
+            home.append(_context_mrkdwn(clip_mrkdwn(f"{line} · {meta}" if meta else line,
+                                                    CONTEXT_TEXT)))  # fmt: skip
+    return {"type": "home", "blocks": home[:MODAL_BLOCKS]}
+
+
+def announcement_text(feed_url: str, items: Sequence[Any], total: int) -> str:
+    """New articles of a followed feed, one linked title a line (mrkdwn, escaped)."""
+    noun = "article" if total == 1 else "articles"
+    lines = [f":newspaper: {total} new {noun} from {link(feed_url, feed_url, 200)}:"]
+    lines += [f"• {link(item.source, item.title or item.source, 200)}" for item in items]
+    if total > len(items):
+        lines.append(f"_and {total - len(items)} more_")
+    return clip_mrkdwn("\n".join(lines), SECTION_TEXT)
+
+
+def follow_text(outcome: Any) -> str:
+    """The reply to following a feed: what its first read ingested, or why it failed."""
+    url = link(outcome.feed.url, outcome.feed.url, 200)
+    if outcome.error:
+        return (f"Following {url}, but reading it failed: {clip(outcome.error, 300)}. "
+                "I will try again at the next poll.")  # fmt: skip
+    report = ingest_report_text(outcome.report.items) if outcome.report else "Nothing new."
+    return clip_mrkdwn(f"Following {url}: its new articles will be ingested as they appear.\n"
+                       f"{report}", SECTION_TEXT)  # fmt: skip
+
+
+def feeds_text(urls: Sequence[str]) -> str:
+    if not urls:
+        return "No feeds are followed. `/news follow <feed url>` follows one."
+    return clip_mrkdwn("Followed feeds:\n" + "\n".join(f"• {link(u, u, 200)}" for u in urls),
+                       SECTION_TEXT)  # fmt: skip
+
+
+def url_modal(callback_id: str) -> dict[str, Any]:
+    """The modal an App Home button opens: one URL to ingest (INGEST_VIEW) or follow."""
+    following = callback_id == FOLLOW_VIEW
+    return {
+        "type": "modal", "callback_id": callback_id,
+        "title": {"type": "plain_text", "text": "Follow a feed" if following else "Ingest a link"},
+        "submit": {"type": "plain_text", "text": "Follow" if following else "Ingest"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [{
+            "type": "input", "block_id": URL_BLOCK,
+            "label": {"type": "plain_text", "text": "Feed URL (RSS or Atom)" if following
+                      else "Article or feed URL"},
+            "element": {"type": "url_text_input", "action_id": URL_INPUT},
+        }],
+    }  # fmt: skip
+
+
 HELP = (
     "*newsdesk* answers questions from the ingested news, citing its sources.\n"
     "• Mention me in a channel (`@newsdesk where are the North Korean troops?`) and I answer in "
@@ -395,6 +532,8 @@ HELP = (
     "• `/news sources [words]` lists recent (or matching) articles.\n"
     "• `/news ingest <url> [<url>…]` adds articles, `/news forget <id|url>` removes one "
     "(admins only). The message shortcut *Ingest links in this message* adds a message's links.\n"
+    "• `/news follow <feed url>` follows a feed: its new articles are ingested as they appear; "
+    "`/news unfollow <feed url>` stops that, `/news follow` lists the feeds (admins only).\n"
     "• `/news help` shows this."
 )
 

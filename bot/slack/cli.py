@@ -4,37 +4,36 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
+from typing import TYPE_CHECKING
 
-from newsdesk.settings import Settings
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
+    from newsdesk.cli import Commands
 
 
-def register(commands: Any) -> None:
-    p = commands.add_parser(
-        "serve", help="run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP /slack/events)"
-    )
+def register(commands: Commands) -> None:
+    p = commands.add("serve", run_serve)
     p.add_argument("--port", type=int, help="HTTP mode's port (default: NEWSDESK_PORT)")
-    p.set_defaults(run=run_serve)
 
-    p = commands.add_parser("feedback", help="list the votes given to answers in Slack, newest first")
+    p = commands.add("feedback", run_feedback)
     p.add_argument("--limit", type=int, default=50, help="at most this many (0: all)")
     p.add_argument("--vote", choices=("up", "down"), help="only this kind of vote")
     p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(run=run_feedback)
 
 
-def run_serve(args: argparse.Namespace, settings: Settings) -> int:
+def run_serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Run the Slack bot (Socket Mode with SLACK_APP_TOKEN, else HTTP /slack/events)."""
     from bot.slack.app import serve
 
-    if args.port is not None:
-        settings = settings.model_copy(update={"port": args.port})
-    return serve(settings)
+    return serve(runtime, port=args.port)
 
 
-def run_feedback(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.slack.feedback import FeedbackStore, feedback_path
+def run_feedback(args: argparse.Namespace, runtime: Runtime) -> int:
+    """List the votes given to answers in Slack, newest first."""
+    from bot.slack.feedback import FeedbackStore
+    from newsdesk.index.feedback import feedback_path
 
-    path = feedback_path(settings.data_dir)
+    path = feedback_path(runtime.settings.data_dir)
     if not path.exists():
         votes = []
     else:

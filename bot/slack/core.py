@@ -11,16 +11,20 @@ import logging
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.answers import Answer
 from bot.conversation import Turn
-from bot.slack.feedback import FeedbackStore, feedback_path
+from bot.slack.feedback import FeedbackStore
+from newsdesk.index.feedback import feedback_path
 from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdesk.index import Index
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -90,6 +94,11 @@ def links_in(text: str, blocks: Sequence[dict[str, Any]] | None = None) -> list[
         if element.get("type") == "link" and element.get("url"):
             found.append(str(element["url"]))
     return [url for url in dict.fromkeys(found) if url.startswith(("http://", "https://"))]
+
+
+def strip_links(text: str) -> str:
+    """Slack text with its links (`<url|label>` and bare ones) removed."""
+    return _BARE_URL.sub(" ", _LINK.sub(" ", text or ""))
 
 
 def _walk(items: Iterable[Any]) -> Iterable[dict[str, Any]]:
@@ -162,6 +171,17 @@ def _ts(value: Any) -> float:
 # -- the bot's services ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """What the index holds, as the App Home and the assistant's greeting say it."""
+
+    articles: int
+    passages: int
+    languages: tuple[str, ...]  # most articles first
+    newest: str | None  # the latest publication date
+    latest: tuple[Any, ...]  # ArticleRecords, newest published first
+
+
 def new_write_executor() -> ThreadPoolExecutor:
     """The pool of the bot's ingests and forgets: one at a time, apart from the answers."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsdesk-writes")
@@ -178,13 +198,16 @@ class SlackBot:
 
     settings: Settings
     asker: Asker
-    embedder: Any = None  # for ingest; taken from the asker when not given
+    # The one index the bot lists, shows, ingests into and forgets from (with the embedder, for
+    # ingests); the Index gives each thread its own SQLite connection, so listeners share it.
+    index: Index
     feedback: FeedbackStore | None = None
     dedupe: Deduper = field(default_factory=Deduper)
     bot_user_id: str = ""
     bot_id: str = ""
-    # Post a "looking…" message and replace it with the answer (default: when an LLM writes the
-    # answers, which takes seconds); otherwise the reaction alone shows the bot is working.
+    # Outside a thread (where nothing can be streamed), post a "looking…" message and replace it
+    # with the answer (default: when an LLM writes the answers, which takes seconds); otherwise
+    # the reaction alone shows the bot is working.
     update_in_place: bool | None = None
     # Ingests and forgets run here, one at a time (they take the index's writer lock anyway),
     # not on the listener pool: queued ones must not hold the threads answers need.
@@ -217,9 +240,14 @@ class SlackBot:
 
     # answering
 
-    def ask(self, question: str, history: Sequence[Turn] = ()) -> Answer:
+    def ask(
+        self, question: str, history: Sequence[Turn] = (),
+        on_text: Callable[[str], None] | None = None,
+    ) -> Answer:  # fmt: skip
+        """The asker's answer; `on_text` (given only when an LLM writes) gets its draft."""
         started = time.perf_counter()
-        answer = self.asker.ask(question, history=tuple(history))
+        extra = {"on_text": on_text} if on_text is not None else {}
+        answer = self.asker.ask(question, history=tuple(history), **extra)
         log.info(
             "slack.answer ms=%d citations=%d abstained=%s history=%d",
             (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
@@ -237,41 +265,18 @@ class SlackBot:
 
     # the index
 
-    def _embedder(self) -> Any:
-        if self.embedder is None:
-            for owner in (self.asker, getattr(self.asker, "index", None)):
-                found = getattr(owner, "embedder", None)
-                if found is not None:
-                    self.embedder = found
-                    break
-        if self.embedder is None:
-            from newsdesk.embeddings import embedder_for
-
-            self.embedder = embedder_for(self.settings)
-        return self.embedder
-
-    def _reader(self) -> Any:
-        from newsdesk.index import Index
-
-        return Index(self.settings)
-
     def ingest(self, urls: Sequence[str]) -> Any:
         """Fetch and index `urls` through the same code as `newsdesk ingest`; the IngestReport."""
         from ingest.pipeline import ingest
         from ingest.sources import read_sources
-        from newsdesk.index import Index
 
         started = time.perf_counter()
         with self._ingest_lock:
-            index = Index(self.settings, self._embedder())
-            try:
-                items = read_sources(list(urls), self.settings)
-                report = ingest(
-                    items, index, chunk_size=self.settings.chunk_size,
-                    chunk_overlap=self.settings.chunk_overlap,
-                )  # fmt: skip
-            finally:
-                index.close()
+            items = read_sources(list(urls), self.settings)
+            report = ingest(
+                items, self.index, chunk_size=self.settings.chunk_size,
+                chunk_overlap=self.settings.chunk_overlap,
+            )  # fmt: skip
         log.info(
             "slack.ingest ms=%d urls=%d added=%d updated=%d unchanged=%d failed=%d",
             (time.perf_counter() - started) * 1000, len(urls), report.count("added"),
@@ -289,26 +294,36 @@ class SlackBot:
             text += f"\n_Only the first {MAX_INGEST_LINKS} of {len(urls)} links were fetched._"
         return text
 
+    # followed feeds
+
+    def follow(self, url: str, user: str) -> Any:
+        """Follow the feed at `url` and read it now; the first poll's `PollOutcome`."""
+        from ingest.follow import follow, poll
+
+        with self._ingest_lock:
+            outcome = poll(self.index, follow(self.index, url, by=user), self.settings)
+        log.info("slack.follow added=%d error=%s", len(outcome.added), bool(outcome.error))
+        return outcome
+
+    def unfollow(self, url: str) -> bool:
+        return self.index.unfollow_feed(url)
+
+    def followed(self) -> list[str]:
+        """The URLs of the followed feeds."""
+        return [feed.url for feed in self.index.followed_feeds()]
+
     def forget(self, key: str) -> Any:
         """Remove an article by id, URL or id prefix; the record removed, or None."""
-        index = self._reader()
-        try:
-            with self._ingest_lock, index.writing():
-                record = index.find_article(key)
-                if record is None or not index.forget(record.article_id):
-                    return None
-                log.info("slack.forget article=%s", record.article_id)
-                return record
-        finally:
-            index.close()
+        with self._ingest_lock, self.index.writing():
+            record = self.index.find_article(key)
+            if record is None or not self.index.forget(record.article_id):
+                return None
+            log.info("slack.forget article=%s", record.article_id)
+            return record
 
     def sources(self, query: str = "", limit: int = 15) -> tuple[list[Any], int]:
         """Recent articles, or those whose title, outlet, URL or id contains `query`."""
-        index = self._reader()
-        try:
-            records = index.articles()
-        finally:
-            index.close()
+        records = self.index.articles()
         total = len(records)
         if query:
             folded = query.casefold()
@@ -318,10 +333,21 @@ class SlackBot:
             ]  # fmt: skip
         return records[:limit], total
 
+    def passages(self) -> int:
+        """How many passages (chunks) an answer is searched among."""
+        return self.index.stats().chunks
+
+    def holdings(self, latest: int = 10) -> Holdings:
+        """Counts, languages and the `latest` newest articles of the index."""
+        stats = self.index.stats()
+        records = self.index.articles()
+        languages = Counter(r.lang for r in records if r.lang)
+        return Holdings(
+            articles=stats.articles, passages=stats.chunks,
+            languages=tuple(lang for lang, _ in languages.most_common()),
+            newest=stats.last_published, latest=tuple(records[:latest]),
+        )  # fmt: skip
+
     def chunk(self, chunk_id: str) -> Any:
-        index = self._reader()
-        try:
-            found = index.chunks([chunk_id])
-        finally:
-            index.close()
+        found = self.index.chunks([chunk_id])
         return found[0] if found else None

@@ -1,66 +1,17 @@
-"""👍/👎 on answers, and the answers they rate, in a small SQLite file under the data dir.
+"""👍/👎 on answers, and the answers they rate: what the Slack bot keeps of an answer.
 
 Each answer the bot posts is kept (so a vote, or "Share in channel", can refer to it by a short
-id that fits in a button's value); each vote stores the question, the answer text, the cited
-chunk ids, the Slack user and the time. One vote per user per answer: voting again replaces it.
+id that fits in a button's value) with everything needed to render it again; a vote records
+the chunks the answer cited. One vote per user per answer: voting again replaces it. The rows
+live in `feedback.sqlite`, which the index package keeps (`newsdesk.index.feedback`).
 """
 
 from __future__ import annotations
 
-import json
-import sqlite3
-import threading
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
 
 from bot.answers import Answer, Citation, Scope
-from newsdesk.private import private_dir, secure_data_dir
-
-Vote = Literal["up", "down"]
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS answers (
-    answer_id TEXT PRIMARY KEY, created_at TEXT NOT NULL, user TEXT NOT NULL,
-    channel TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, payload TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS votes (
-    answer_id TEXT NOT NULL, user TEXT NOT NULL, vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    voted_at TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
-    chunk_ids TEXT NOT NULL, PRIMARY KEY (answer_id, user)
-);
-CREATE INDEX IF NOT EXISTS votes_time ON votes(voted_at);
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class VoteRecord:
-    answer_id: str
-    user: str
-    vote: Vote
-    voted_at: str
-    question: str
-    answer: str
-    chunk_ids: tuple[str, ...]
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "answer_id": self.answer_id, "user": self.user, "vote": self.vote,
-            "voted_at": self.voted_at, "question": self.question, "answer": self.answer,
-            "chunk_ids": list(self.chunk_ids),
-        }  # fmt: skip
-
-
-def feedback_path(data_dir: Path) -> Path:
-    return Path(data_dir) / "feedback.sqlite"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+from newsdesk.index.feedback import FeedbackDatabase, Vote, VoteRecord
 
 
 def answer_to_json(answer: Answer) -> dict[str, object]:
@@ -97,43 +48,21 @@ def answer_from_json(data: dict[str, object]) -> Answer:
 
 
 class FeedbackStore:
-    """The feedback database; safe to share between threads (one short connection per call)."""
+    """Answers and votes in the feedback file at `path`; safe to share between threads."""
 
     def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        private_dir(self.path.parent)
-        self._lock = threading.Lock()
-        with self._connect() as db:
-            db.executescript(_SCHEMA)
-        secure_data_dir(self.path.parent)  # Slack user ids, channels and questions: 600
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA busy_timeout=30000")
-            yield db
-        finally:
-            db.close()
+        self._rows = FeedbackDatabase(path)
 
     def save_answer(self, answer: Answer, *, user: str = "", channel: str = "") -> str:
         """Keep an answer; returns its id (short enough for a button value)."""
-        answer_id = uuid.uuid4().hex[:16]
-        payload = json.dumps(answer_to_json(answer), ensure_ascii=False)
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT INTO answers VALUES (?,?,?,?,?,?,?)",
-                (answer_id, _now(), user, channel, answer.question, answer.answer, payload),
-            )
-        return answer_id
+        return self._rows.save_answer(
+            answer_to_json(answer), question=answer.question, answer=answer.answer, user=user,
+            channel=channel,
+        )  # fmt: skip
 
     def answer(self, answer_id: str) -> Answer | None:
-        with self._connect() as db:
-            row = db.execute(
-                "SELECT payload FROM answers WHERE answer_id = ?", (answer_id,)
-            ).fetchone()
-        return answer_from_json(json.loads(row[0])) if row else None
+        data = self._rows.answer(answer_id)
+        return answer_from_json(data) if data is not None else None
 
     def vote(self, answer_id: str, user: str, vote: Vote) -> VoteRecord | None:
         """Record (or change) `user`'s vote on a stored answer; None if the answer is unknown."""
@@ -143,29 +72,11 @@ class FeedbackStore:
         if answer is None:
             return None
         chunk_ids = tuple(dict.fromkeys(c.chunk_id for c in answer.citations if c.chunk_id))
-        record = VoteRecord(answer_id, user, vote, _now(), answer.question, answer.answer, chunk_ids)
-        with self._lock, self._connect() as db:
-            db.execute(
-                "INSERT INTO votes VALUES (?,?,?,?,?,?,?) ON CONFLICT(answer_id, user) DO UPDATE "
-                "SET vote = excluded.vote, voted_at = excluded.voted_at",
-                (answer_id, user, vote, record.voted_at, record.question, record.answer,
-                 json.dumps(list(chunk_ids))),
-            )  # fmt: skip
-        return record
+        return self._rows.vote(
+            answer_id, user, vote, question=answer.question, answer=answer.answer,
+            chunk_ids=chunk_ids,
+        )  # fmt: skip
 
     def votes(self, *, limit: int | None = None, vote: Vote | None = None) -> list[VoteRecord]:
         """Votes, newest first."""
-        sql = "SELECT answer_id, user, vote, voted_at, question, answer, chunk_ids FROM votes"
-        params: list[object] = []
-        if vote:
-            sql += " WHERE vote = ?"
-            params.append(vote)
-        sql += " ORDER BY voted_at DESC, rowid DESC"
-        if limit:
-            sql += " LIMIT ?"
-            params.append(int(limit))
-        with self._connect() as db:
-            rows = db.execute(sql, params).fetchall()
-        return [
-            VoteRecord(r[0], r[1], r[2], r[3], r[4], r[5], tuple(json.loads(r[6]))) for r in rows
-        ]
+        return self._rows.votes(limit=limit, vote=vote)

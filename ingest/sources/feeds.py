@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
 from ingest.decoding import decode, html_charset
@@ -27,11 +27,20 @@ SUMMARY_ONLY = 500  # characters
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml", ""})
 
 
+def entry_key(entry: Mapping[str, Any]) -> str:
+    """What names an entry across fetches of its feed: its link, else its id, else its title."""
+    return str(entry.get("link") or entry.get("id") or entry.get("title") or "")
+
+
 def read_feed(
-    data: bytes, origin: str, settings: Settings, url: str = ""
-) -> Iterator[Article | Failure]:
+    data: bytes, origin: str, settings: Settings, url: str = "",
+    known: Container[str] = frozenset(),
+) -> Iterator[Article | Failure]:  # fmt: skip
     """The entries of the feed in `data`, at most `feed_max_entries` (then a skipped Failure
-    says how many were left); `url` (where it was fetched) resolves relative links."""
+    says how many were left); `url` (where it was fetched) resolves relative links.
+
+    Entries whose `entry_key` is in `known` (a followed feed's entries seen before) are left
+    out before the limit is applied."""
     import feedparser
 
     # A stream, never bytes or str: feedparser opens a string that names a file or URL.
@@ -46,13 +55,14 @@ def read_feed(
         raise IngestError(f"{origin} is not a readable RSS or Atom feed: {reason}")
     feed = parsed.feed
     cap = settings.feed_max_entries
-    for number, entry in enumerate(parsed.entries[:cap], start=1):
+    entries = [(n, e) for n, e in enumerate(parsed.entries, start=1) if entry_key(e) not in known]
+    for number, entry in entries[:cap]:
         where = entry.get("link") or f"{origin} entry {number}"
         yield from guarded(where, _read_entry(entry, feed, where, settings, url))
-    if len(parsed.entries) > cap:
+    if len(entries) > cap:
         yield Failure(
             origin,
-            f"only the first {cap} of its {len(parsed.entries)} entries were read "
+            f"only the first {cap} of its {len(entries)} entries were read "
             "(NEWSDESK_FEED_MAX_ENTRIES sets the limit)",
             skipped=True,
         )

@@ -12,6 +12,7 @@ from tests.fake_slack import FakeSlackAPI, FakeSocketMode
 from tests.support.slack import (
     ADMIN,
     all_text,
+    article_page,
     posted_in,
     responded,
     send_event,
@@ -97,13 +98,12 @@ def test_an_admins_ingest_is_indexed_and_article_text_is_escaped(
 def test_an_admins_message_shortcut_ingests_the_messages_links(
     api: FakeSlackAPI, socket_server: FakeSocketMode, settings: Settings, bot: Any
 ) -> None:
-    api.pages["/eclipse.html"] = (
-        "<html><head><title>Total solar eclipse crosses Spain</title></head><body><article>"
-        "<h1>Total solar eclipse crosses Spain</h1><p>A total solar eclipse crossed northern "
-        "Spain on Wednesday evening, the first visible from the Iberian peninsula in more than a "
-        "century, and thousands gathered on beaches to watch the sky darken.</p><p>Astronomers "
-        "said the next total eclipse visible from Spain will come in 2027.</p></article></body>"
-        "</html>"
+    api.pages["/eclipse.html"] = article_page(
+        "Total solar eclipse crosses Spain",
+        "A total solar eclipse crossed northern Spain on Wednesday evening, the first visible "
+        "from the Iberian peninsula in more than a century, and thousands gathered on beaches to "
+        "watch the sky darken.",
+        "Astronomers said the next total eclipse visible from Spain will come in 2027.",
     )
     page_url = f"{api.root}/eclipse.html"
     message = {"type": "message", "user": "U_ALICE", "ts": fake_slack.new_ts(),

@@ -209,13 +209,15 @@ def test_an_event_is_acknowledged_before_it_is_answered(
         assert "Kursk" in all_text(posted_in(api, "C_GATE", event["ts"]).params["blocks"])
 
 
-def test_with_an_llm_the_answer_replaces_a_placeholder(
+def test_with_an_llm_a_dm_answer_replaces_a_placeholder(
     asker: RecordingAsker, e5: Embedder, settings: Settings
 ) -> None:
+    """A direct message outside a thread cannot be streamed into (Slack streams replies only):
+    a slow LLM answer replaces a "Looking…" message instead."""
     with gated_bot(asker, e5, settings.data_dir, llm="openai:test-model") as (api, socket, gated):
-        event = fake_slack.mention(QUESTION, channel="C_LLM")
+        event = fake_slack.direct_message(QUESTION, channel="C_LLM")
         send_event(socket, event)
-        placeholder = posted_in(api, "C_LLM", thread_ts=event["ts"])  # while the answer is held
+        placeholder = posted_in(api, "C_LLM", thread_ts=None)  # while the answer is held
         assert "Looking" in placeholder.params["text"] and not api.calls_to("chat.update")
         gated.gate.set()
         update = api.wait_for("chat.update", lambda c: c.params.get("channel") == "C_LLM")

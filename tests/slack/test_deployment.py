@@ -32,14 +32,18 @@ def test_the_manifest_matches_the_listeners() -> None:
     settings_ = manifest["settings"]
     assert settings_["socket_mode_enabled"] is True
     assert settings_["interactivity"]["is_enabled"] is True
-    assert set(settings_["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert set(settings_["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "assistant_thread_started", "app_home_opened"}
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
+    assert manifest["features"]["assistant_view"]["assistant_description"]
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == [COMMAND]
     (shortcut,) = manifest["features"]["shortcuts"]
     assert shortcut == {**shortcut, "type": "message", "callback_id": INGEST_LINKS,
                         "name": "Ingest links in this message"}  # fmt: skip
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
-    assert {"app_mentions:read", "chat:write", "commands", "im:history", "reactions:write",
-            "channels:history"} <= scopes  # fmt: skip
+    assert scopes == {"app_mentions:read", "assistant:write", "chat:write", "commands",
+                      "im:history", "im:read", "im:write", "reactions:write", "channels:history",
+                      "groups:history"}  # fmt: skip
 
 
 @pytest.mark.slow

@@ -12,9 +12,11 @@ import pytest
 from slack_sdk.models.views import View
 
 from bot.answers import Answer
+from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.cli import run_feedback
-from bot.slack.feedback import FeedbackStore, feedback_path
+from bot.slack.feedback import FeedbackStore
+from newsdesk.index.feedback import feedback_path
 from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import FakeSlackAPI, FakeSocketMode
@@ -40,7 +42,9 @@ def test_show_passage_opens_a_modal_and_votes_are_stored(
     cite = next(b for b in call.params["blocks"] if b.get("block_id") == "cite-1")
     show = cite["accessory"]
     click(api, socket_server, show, user="U_BOB")
-    opened = api.wait_for("views.open")
+    opened = api.wait_for(
+        "views.open", lambda c: c.params["view"]["callback_id"] == blocks.PASSAGE_VIEW
+    )  # not an App Home modal another test opened
     view = opened.params["view"]
     View(**view).validate_json()
     assert len(view["blocks"]) <= blocks.MODAL_BLOCKS
@@ -74,15 +78,15 @@ def test_feedback_store_keeps_one_vote_per_user(tmp_path: Path) -> None:
 def test_feedback_command_lists_votes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     settings = make_settings(tmp_path / "data")
     args = argparse.Namespace(limit=50, vote=None, json=False)
-    assert run_feedback(args, settings) == 0
+    assert run_feedback(args, Runtime(settings)) == 0
     assert "No votes yet" in capsys.readouterr().out
     store = FeedbackStore(feedback_path(settings.data_dir))
     answer = Answer(question=QUESTION, answer="In Kursk [1].", language="en", abstained=False,
                     citations=(citation(1),))  # fmt: skip
     store.vote(store.save_answer(answer, user="U1", channel="C1"), "U2", "down")
-    assert run_feedback(args, settings) == 0
+    assert run_feedback(args, Runtime(settings)) == 0
     out = capsys.readouterr().out
     assert QUESTION in out and "👎" in out and "a1-h-0" in out
-    assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), settings) == 0
+    assert run_feedback(argparse.Namespace(limit=0, vote="down", json=True), Runtime(settings)) == 0
     (vote,) = json.loads(capsys.readouterr().out)["votes"]
     assert vote["user"] == "U2" and vote["chunk_ids"] == ["a1-h-0"] and vote["question"] == QUESTION

@@ -10,8 +10,8 @@ from slack_sdk.models.views import View
 
 from bot.answers import Answer, Scope
 from bot.slack import blocks
-from bot.slack.app import RedactSecrets
 from bot.slack.core import Deduper, links_in, question_from_slack
+from newsdesk.logs import RedactingFilter, Redactor
 from tests.fake_slack import BOT_USER_ID
 from tests.support.slack import BOT_TOKEN, SIGNING_SECRET, all_text, citation, validate_blocks
 
@@ -84,7 +84,7 @@ def test_nothing_found_says_what_was_searched() -> None:
 
 
 def test_redaction_filter_hides_secrets() -> None:
-    redactor = RedactSecrets([BOT_TOKEN, SIGNING_SECRET])
+    redactor = RedactingFilter(Redactor([BOT_TOKEN, SIGNING_SECRET]))
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "token=%s other=%s",
                                (BOT_TOKEN, "xapp-1-AAAA-BBBBBB"), None)  # fmt: skip
     redactor.filter(record)

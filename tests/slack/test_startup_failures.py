@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.runtime import Runtime
 from bot.slack.app import start
 from newsdesk.errors import NewsdeskError
 from tests.fake_slack import FakeSlackAPI
@@ -45,7 +46,7 @@ def test_a_bad_bot_token_or_url_fails_before_the_model_loads(tmp_path: Path, sla
         settings = slack_settings(tmp_path / "data", api, SLACK_API_URL=url)
         before = set(threading.enumerate())
         with pytest.raises(NewsdeskError) as error:
-            start(settings)  # no asker given: `start` would make its own
+            start(Runtime(settings))  # no asker given: `start` would make its own
     finally:
         api.close()
     message = str(error.value)
@@ -66,7 +67,7 @@ def test_a_refused_app_token_closes_what_start_made(tmp_path: Path) -> None:
         settings = slack_settings(tmp_path / "data", api)
         before = set(threading.enumerate())
         with pytest.raises(NewsdeskError) as error:
-            start(settings)  # its own asker: the embedder loads, the index opens
+            start(Runtime(settings))  # its own asker: the embedder loads, the index opens
         assert str(error.value) == (
             f"Slack at {api.base_url} refused SLACK_APP_TOKEN (invalid_auth): check it"
         )
@@ -86,7 +87,7 @@ def test_a_good_start_still_connects_and_stops_cleanly(tmp_path: Path) -> None:
     with fake_slack_servers() as (api, socket_server):
         settings = slack_settings(tmp_path / "data", api)
         before = set(threading.enumerate())
-        running = start(settings)
+        running = start(Runtime(settings))
         try:
             socket_server.wait_connected(timeout=120)
             assert running.mode == "socket"

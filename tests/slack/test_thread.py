@@ -13,6 +13,7 @@ import pytest
 
 from bot.answers import Answer
 from bot.conversation import Turn
+from bot.runtime import Runtime
 from bot.slack.app import start
 from bot.slack.core import answer_metadata, turn_from_metadata, turns_from_replies
 from newsdesk.embeddings import Embedder
@@ -60,7 +61,7 @@ def bot(recorder: tuple[Recorder, Settings], e5: Embedder,
         socket_server: FakeSocketMode) -> Iterator[Any]:  # fmt: skip
     asker, settings = recorder
     opened = socket_server.opened
-    running = start(settings, asker=asker, embedder=e5)
+    running = start(Runtime(settings, asker=asker, embedder=e5))
     # events go to the newest connection: wait for this bot's, not the package bot's
     socket_server.wait_connections(opened + 1)
     yield running

@@ -1,34 +1,41 @@
-"""The whole stored state of an index, to compare two indexes built from the same input."""
+"""The whole stored state of an index, to compare two indexes built from the same input, and
+a deliberately damaged catalog: through the index package, never the stores' files."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 from newsdesk.index import Index
+from newsdesk.index.catalog import Catalog
 from tests.support.settings import make_settings
 
 
 def snapshot(data_dir: Path, **settings: object) -> dict[str, Any]:
     """Everything stored, on both sides: articles, chunks, the lexical index, sentence vectors,
     chunk vectors and the journal. `settings` must name the embedder the index was built with."""
-    db = sqlite3.connect(data_dir / "catalog.sqlite")
-    try:
-        state = {
-            "articles": sorted(db.execute(
-                "SELECT article_id, content_hash, n_chunks, title, text FROM articles")),
-            "chunks": sorted(db.execute('SELECT chunk_id, article_id, start, "end" FROM chunks')),
-            "fts": sorted(row[0] for row in db.execute("SELECT chunk_id FROM chunks_fts")),
-            "journal": db.execute("SELECT count(*) FROM journal").fetchone()[0],
-            "no_sentence_vectors": db.execute(
-                "SELECT count(*) FROM chunks WHERE sentence_vectors IS NULL").fetchone()[0],
-        }  # fmt: skip
-    finally:
-        db.close()
     index = Index(make_settings(data_dir, **settings))
     try:
-        state["vectors"] = sorted(index.collection.get(include=[])["ids"])
+        chunk_ids = index.all_chunk_ids()
+        chunks = index.chunks(chunk_ids)
+        return {
+            "articles": sorted((a.article_id, a.content_hash, a.n_chunks, a.title, a.text)
+                               for a in index.articles(with_text=True)),
+            "chunks": sorted((c.chunk_id, c.article.article_id, c.start, c.end) for c in chunks),
+            "fts": sorted(index.lexical_ids()),
+            "journal": len(index.journal_entries()),
+            "no_sentence_vectors": len(chunk_ids) - len(index.sentence_vectors(chunk_ids)),
+            "vectors": sorted(index.vector_ids()),
+        }  # fmt: skip
     finally:
         index.close()
-    return state
+
+
+def stamp_schema_version(data_dir: Path, version: str) -> None:
+    """Make the catalog in `data_dir` look written by another schema version of newsdesk."""
+    catalog = Catalog(Path(data_dir))
+    try:
+        with catalog.transaction():
+            catalog.set_meta("schema_version", version)
+    finally:
+        catalog.close()

@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.models.blocks import Block
 
 from bot.answers import Answer, Citation
+from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.app import RunningBot, start
 from newsdesk.embeddings import Embedder
@@ -124,6 +125,14 @@ def slash(api: FakeSlackAPI, socket_server: FakeSocketMode, text: str, user: str
     return ack.get("payload") or {}, url
 
 
+def article_page(title: str, *paragraphs: str) -> str:
+    """A news page as the fake Slack's web server serves it: `title` as <title> and <h1>,
+    then the paragraphs, inside <article>."""
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>{body}"
+            "</article></body></html>")  # fmt: skip
+
+
 def click(api: FakeSlackAPI, socket_server: FakeSocketMode, element: dict[str, Any], user: str
           ) -> str:  # fmt: skip
     """Click the button `element` as `user` (acknowledged); the action's response URL."""
@@ -193,7 +202,7 @@ def running_bot(settings: Settings, asker: Any, embedder: Any,
     """The real bot started with `asker` (connected to `socket_server` if given), stopped after:
     `stop()` lets every answer in progress finish, so what it posted can be counted then."""
     opened = socket_server.opened if socket_server is not None else 0
-    running = start(settings, asker=asker, embedder=embedder, **kwargs)
+    running = start(Runtime(settings, asker=asker, embedder=embedder), **kwargs)
     try:
         if socket_server is not None:  # this bot's own connection, not an earlier bot's
             socket_server.wait_connections(opened + 1)

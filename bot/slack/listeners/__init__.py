@@ -5,9 +5,9 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.slack.core import SlackBot
-from bot.slack.listeners import actions, commands, events, shortcuts, views
+from bot.slack.listeners import actions, assistant, commands, events, home, shortcuts, views
 
 
 def register(app: App, bot: SlackBot) -> None:
-    for module in (events, commands, actions, shortcuts, views):
+    for module in (assistant, events, home, commands, actions, shortcuts, views):
         module.register(app, bot)

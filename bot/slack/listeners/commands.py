@@ -1,4 +1,4 @@
-"""The `/news` slash command: ask, ingest, forget, sources, help.
+"""The `/news` slash command: ask, ingest, forget, sources, follow, unfollow, help.
 
 The command is acknowledged at once (help and refusals are the acknowledgement itself); the
 work runs in a lazy listener (ingest and forget on the bot's writes pool, so they never hold
@@ -18,7 +18,9 @@ from bot.slack.core import SlackBot, links_in, question_from_slack
 log = logging.getLogger("newsdesk.slack")
 
 COMMAND = "/news"
-SUBCOMMANDS = ("ask", "ingest", "forget", "sources", "help")
+SUBCOMMANDS = ("ask", "ingest", "forget", "sources", "follow", "unfollow", "help")
+ADMIN_ONLY = {"ingest": "add or remove articles", "forget": "remove articles",
+              "follow": "follow feeds", "unfollow": "unfollow feeds"}  # fmt: skip
 
 
 def parse(text: str) -> tuple[str, str]:
@@ -38,15 +40,19 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
         user = command.get("user_id", "")
         if sub == "help":
             ack(text=blocks.HELP, blocks=blocks.text_blocks(blocks.HELP))
-        elif sub in ("ingest", "forget") and not bot.is_admin(user):
+        elif sub in ADMIN_ONLY and not bot.is_admin(user):
             log.info("slack.refused action=%s user=%s", sub, user)
-            ack(text=bot.refusal("add or remove articles" if sub == "ingest" else "remove articles"))
+            ack(text=bot.refusal(ADMIN_ONLY[sub]))
         elif sub == "ask" and not question_from_slack(rest):
             ack(text="What would you like to know? Try `/news ask where are the North Korean troops?`")
         elif sub == "ingest" and not links_in(rest):
             ack(text="Give me one or more links: `/news ingest https://example.com/article`.")
         elif sub == "forget" and not rest:
             ack(text="Which article? `/news forget <id|url>` (`/news sources` lists the ids).")
+        elif sub == "unfollow" and not links_in(rest):
+            ack(text="Which feed? `/news unfollow <feed url>` (`/news follow` lists them).")
+        elif sub == "follow" and links_in(rest):
+            ack(text=":inbox_tray: Following that feed and reading it now…")
         elif sub == "ask":
             ack(text=blocks.thinking_text())
         elif sub == "ingest":
@@ -55,7 +61,7 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
             ack()
 
     def work(command: dict[str, Any], respond: Any) -> None:
-        if parse(command.get("text", ""))[0] in ("ingest", "forget"):
+        if parse(command.get("text", ""))[0] in ("ingest", "forget", "follow", "unfollow"):
             bot.in_background(lambda: run(command, respond))
         else:
             run(command, respond)
@@ -81,6 +87,18 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
                     text = (f"Forgot {blocks.link(record.url, record.title)} "
                             f"(`{blocks.escape(record.article_id)}`).")  # fmt: skip
                 respond(text=text, response_type="ephemeral", replace_original=False)
+            elif sub == "follow" and bot.is_admin(user):
+                urls = links_in(rest)
+                text = blocks.follow_text(bot.follow(urls[0], user)) if urls else blocks.feeds_text(
+                    bot.followed())
+                respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
+                        replace_original=False)  # fmt: skip
+            elif sub == "unfollow" and bot.is_admin(user) and links_in(rest):
+                url = links_in(rest)[0]
+                text = (f"Stopped following {blocks.link(url, url, 200)} (its articles stay)."
+                        if bot.unfollow(url)
+                        else f"{blocks.link(url, url, 200)} is not followed.")  # fmt: skip
+                respond(text=text, response_type="ephemeral", replace_original=False)
             elif sub == "sources":
                 query = question_from_slack(rest)
                 records, total = bot.sources(query)
@@ -90,7 +108,8 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
         except Exception:  # noqa: BLE001 - tell the user, log the detail
             log.exception("slack.command_failed sub=%s", sub)
             doing = {"ask": "answering that", "ingest": "fetching those links",
-                     "forget": "removing that article", "sources": "listing the articles"}[sub]
+                     "forget": "removing that article", "sources": "listing the articles",
+                     "follow": "following that feed", "unfollow": "unfollowing that feed"}[sub]
             respond(text=blocks.apology_text(doing), response_type="ephemeral",
                     replace_original=False)  # fmt: skip
 

@@ -2,27 +2,32 @@
 
 Events are acknowledged at once (bolt acks events before listeners run); the answering is a
 lazy listener on bolt's thread pool. A thinking reaction marks the question while it is worked
-on and is removed whatever happens; a failure posts a short apology in the thread.
+on and is removed whatever happens; an LLM's answer streams into its reply
+(`bot.slack.answering`); a failure posts a short apology in the thread. A DM of nothing but
+links from an admin is answered with an offer to ingest them. (DM threads, the assistant
+container's included, are `bot.slack.listeners.assistant`'s.)
 """
 
 from __future__ import annotations
 
 import logging
-import time
+import re
 from typing import Any
 
 from slack_bolt import App
 
+from bot.conversation import Turn
 from bot.slack import blocks
+from bot.slack.answering import AnswerMessage, answer_into
 from bot.slack.core import (
     QUESTION_SUBTYPES,
     THINKING_REACTION,
     SlackBot,
-    answer_metadata,
+    links_in,
     question_from_slack,
+    strip_links,
     turns_from_replies,
 )
-from bot.conversation import Turn
 
 log = logging.getLogger("newsdesk.slack")
 
@@ -37,6 +42,9 @@ def register(app: App, bot: SlackBot) -> None:
     def on_message(event: dict[str, Any], client: Any, context: Any) -> None:
         if event.get("channel_type") != "im":
             return  # channel messages are answered only when the bot is mentioned
+        if is_question(event, bot, context) and offer_ingest(bot, client, event,
+                                                             thread_ts=event.get("thread_ts")):
+            return  # fmt: skip
         answer_message(bot, client, event, context, in_thread=bool(event.get("thread_ts")))
 
     app.event("app_mention")(ack=ack_event, lazy=[on_mention])
@@ -51,6 +59,26 @@ def is_question(event: dict[str, Any], bot: SlackBot, context: Any = None) -> bo
     if not event.get("user") or event.get("user") == own:
         return False
     return event.get("subtype") in QUESTION_SUBTYPES
+
+
+def offer_ingest(bot: SlackBot, client: Any, event: dict[str, Any], *,
+                 thread_ts: str | None) -> bool:  # fmt: skip
+    """An admin sent the bot a DM of nothing but links: offer to ingest them (a button) instead
+    of answering. A message with words besides its links is a question like any other (an
+    article's pasted "/news ingest …" included). True when the offer was made."""
+    if event.get("channel_type") != "im" or not bot.is_admin(event.get("user", "")):
+        return False
+    text = event.get("text", "")
+    urls = links_in(text, event.get("blocks"))
+    if not urls or re.search(r"\w", question_from_slack(strip_links(text))):
+        return False
+    if not bot.dedupe.claim(f"offer:{event.get('channel')}:{event.get('ts')}"):
+        return True
+    client.chat_postMessage(channel=event.get("channel", ""), thread_ts=thread_ts,
+                            text="Shall I ingest this link?", unfurl_links=False,
+                            blocks=blocks.ingest_offer_blocks(urls))  # fmt: skip
+    log.info("slack.ingest_offered links=%d", len(urls))
+    return True
 
 
 def answer_message(
@@ -74,37 +102,26 @@ def answer_message(
                  "(`/news help` says more).",
         )  # fmt: skip
         return
-    started = time.perf_counter()
     reacted = _react(client, "reactions_add", channel, ts)
-    placeholder = _placeholder(client, channel, reply_ts) if bot.update_in_place else None
-
-    def post(**message: Any) -> None:
-        if placeholder:
-            client.chat_update(channel=channel, ts=placeholder, **message)
-        else:
-            client.chat_postMessage(channel=channel, thread_ts=reply_ts, unfurl_links=False,
-                                    unfurl_media=False, **message)  # fmt: skip
-
+    # without a thread there is no stream: a slow (LLM) answer replaces a "Looking…" message
+    placeholder = (
+        _placeholder(client, channel, reply_ts) if bot.update_in_place and not reply_ts else None
+    )
+    reply = AnswerMessage(
+        client, channel=channel, thread_ts=reply_ts, user=event.get("user", ""),
+        team=(context or {}).get("team_id") or "", placeholder=placeholder,
+    )  # fmt: skip
     try:
         history: list[Turn] = []
         if thread_ts and thread_ts != ts:
-            history = _thread_history(client, channel, thread_ts, ts, bot_user_id, bot.bot_id)
-        answer = bot.ask(question, history)
-        answer_id = bot.save_answer(answer, user=event.get("user", ""), channel=channel)
-        post(text=blocks.answer_fallback_text(answer),
-             blocks=blocks.answer_blocks(answer, answer_id=answer_id),
-             metadata=answer_metadata(Turn.of(answer)))  # fmt: skip
-        log.info(
-            "slack.answered kind=%s channel=%s ms=%d citations=%d abstained=%s",
-            event.get("type"), channel, (time.perf_counter() - started) * 1000,
-            len(answer.citations), answer.abstained,
-        )  # fmt: skip
-    except Exception:  # noqa: BLE001 - any failure becomes an apology, never silence
-        log.exception("slack.answer_failed channel=%s ts=%s", channel, ts)
-        try:
-            post(text=blocks.apology_text())
-        except Exception:  # noqa: BLE001
-            log.exception("slack.apology_failed channel=%s", channel)
+            try:
+                history = thread_history(client, channel, thread_ts, ts, bot_user_id, bot.bot_id)
+            except Exception:  # noqa: BLE001 - answer_into apologises; this must too
+                log.exception("slack.history_failed channel=%s ts=%s", channel, ts)
+                reply.finish(text=blocks.apology_text())
+                return
+        answer_into(bot, reply, question, history, user=event.get("user", ""),
+                    kind=str(event.get("type")))  # fmt: skip
     finally:
         if reacted:
             _react(client, "reactions_remove", channel, ts)
@@ -121,7 +138,7 @@ def _placeholder(client: Any, channel: str, thread_ts: str | None) -> str | None
         return None
 
 
-def _thread_history(
+def thread_history(
     client: Any, channel: str, thread_ts: str, before_ts: str, bot_user_id: str, bot_id: str
 ) -> list[Turn]:
     messages: list[dict[str, Any]] = []

@@ -1,0 +1,351 @@
+"""The `Index`: the catalog and the vector store, kept consistent by this class alone.
+
+Two stores:
+
+- the SQLite catalog (`catalog.py`): articles with their full text, chunks with offsets, an
+  FTS5 lexical index and each chunk's sentence vectors;
+- the Chroma collection (`vectors.py`) with one vector per chunk.
+
+SQLite is the source of truth. A write puts new chunk ids in a journal, writes them to Chroma,
+then swaps the catalog rows in one transaction and journals the replaced ids for deletion. A
+crash at any point leaves journal rows that the next writer clears, so Chroma never keeps a
+chunk the catalog does not know and the catalog never names a chunk Chroma lacks. Writers take
+an exclusive file lock; readers never wait for it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from newsdesk.embeddings import Embedder, embedder_for
+from newsdesk.index.catalog import Catalog, JournalAction
+from newsdesk.index.filters import Filters
+from newsdesk.index.records import IndexProblem, WriteStatus
+from newsdesk.index.vectors import Vectors, chunk_metadata
+from newsdesk.private import private_dir, private_file_opener, secure_data_dir
+from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    from newsdesk.index.records import ArticleRecord, FollowedFeed, Prepared, Stats, StoredChunk
+
+
+class Index:
+    """Open with `Index(settings)`; pass `embedder` to check (or record) the vector space.
+
+    A reader that only lists or shows articles may open without an embedder.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.path = private_dir(settings.data_dir)
+        self._catalog = Catalog(self.path)
+        self._vectors = Vectors(settings, self.path, self._catalog.generation)
+        self._catalog.ensure_schema()
+        secure_data_dir(self.path)
+        if embedder is not None:
+            self._check_embedder(embedder)
+
+    def _check_embedder(self, embedder: Embedder) -> None:
+        model_id, dim = self.meta("model_id"), self.meta("dim")
+        if model_id is None:
+            return  # nothing embedded yet: the first write records the model
+        if model_id != embedder.model_id or int(dim or 0) != embedder.dim:
+            raise IndexProblem(
+                f"the index in {self.path} was built with embedder {model_id} ({dim} dims), not "
+                f"{embedder.model_id} ({embedder.dim} dims); run `newsdesk reindex` to re-embed "
+                "every stored chunk with the configured embedder, or set NEWSDESK_EMBEDDER back"
+            )
+
+    def meta(self, key: str) -> str | None:
+        return self._catalog.meta(key)
+
+    def _bump_generation(self) -> None:
+        """Mark a write (inside its transaction); our own collection already reflects it."""
+        self._vectors.wrote(self._catalog.bump_generation())
+
+    def close(self) -> None:
+        self._catalog.close()
+
+    # -- the writer lock and recovery -----------------------------------------------------
+
+    @contextmanager
+    def _writer_lock(self, wait: bool = True) -> Iterator[bool]:
+        """The writer lock (one writer per data dir, across processes); yields whether it was
+        taken (always, when `wait`)."""
+        with open(self.path / "write.lock", "a+", opener=private_file_opener) as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the writer lock and recover first."""
+        with self._writer_lock():
+            self._recover()
+            yield
+
+    def recover_if_idle(self) -> int | None:
+        """Undo interrupted writes now unless a writer is running (then its journal entries are
+        work in progress, and None is returned); the number of chunk writes undone."""
+        with self._writer_lock(wait=False) as taken:
+            return self._recover() if taken else None
+
+    def _recover(self) -> int:
+        """Undo what an interrupted write left: chunks Chroma has that the catalog does not.
+        Returns how many journal entries were cleared."""
+        pending = [chunk_id for chunk_id, _ in self._catalog.journal_entries()]
+        if not pending:
+            return 0
+        known = self._catalog.known_chunk_ids(pending)
+        self._vectors.delete([chunk_id for chunk_id in pending if chunk_id not in known])
+        with self._catalog.transaction():
+            self._catalog.clear_journal(pending)
+        return len(pending)
+
+    # -- writing --------------------------------------------------------------------------
+
+    def status(self, article_id: str, content_hash: str) -> Literal["new", "same", "changed"]:
+        return self._catalog.status(article_id, content_hash)
+
+    def write(self, batch: Sequence[Prepared]) -> list[WriteStatus]:
+        """Store a batch of prepared articles (call inside `writing()`); one status each."""
+        if not batch:
+            return []
+        embedder_id, dim = self._vector_space(batch)
+        statuses: list[WriteStatus] = []
+        todo: list[Prepared] = []
+        for item in batch:
+            state = self.status(item.article.article_id, item.content_hash)
+            if state == "same":
+                statuses.append("unchanged")
+            else:
+                statuses.append("added" if state == "new" else "updated")
+                todo.append(item)
+        if not todo:
+            return statuses
+        new_ids = self._write_vectors(todo)
+        replaced: list[str] = []
+        with self._catalog.transaction():
+            if self.meta("model_id") is None:
+                self._catalog.set_meta("model_id", embedder_id)
+                self._catalog.set_meta("dim", str(dim))
+            self._bump_generation()
+            for item in todo:
+                replaced.extend(self._catalog.replace_article(item))
+            keep = set(new_ids)
+            replaced = [c for c in replaced if c not in keep]
+            self._catalog.clear_journal(new_ids)
+            self._catalog.journal(replaced, "removing")
+        self._remove_vectors(replaced)
+        return statuses
+
+    def _vector_space(self, batch: Sequence[Prepared]) -> tuple[str, int]:
+        if self.embedder is None:
+            raise IndexProblem("the index was opened without an embedder; it cannot write vectors")
+        self._check_embedder(self.embedder)
+        for item in batch:
+            if item.chunk_vectors.shape != (len(item.chunks), self.embedder.dim):
+                raise ValueError(f"{item.article.article_id}: one vector per chunk is required")
+        return self.embedder.model_id, self.embedder.dim
+
+    def _write_vectors(self, items: Sequence[Prepared]) -> list[str]:
+        """The first half of a write: journal the new chunk ids, then put their vectors in
+        Chroma; returns the ids. A crash after this leaves what `_recover` undoes (the tests
+        call it alone to make such a crash)."""
+        ids, vectors, metadatas = [], [], []
+        for item in items:
+            for chunk, vector in zip(item.chunks, item.chunk_vectors, strict=True):
+                ids.append(chunk.chunk_id)
+                vectors.append(vector.astype(np.float32))
+                metadatas.append(chunk_metadata(item.article.article_id, item.article, chunk.index))
+        with self._catalog.transaction():
+            self._catalog.journal(ids, "adding")
+        self._vectors.upsert(ids, vectors, metadatas)
+        return ids
+
+    def _remove_vectors(self, chunk_ids: Sequence[str]) -> None:
+        if not chunk_ids:
+            return
+        self._vectors.delete(chunk_ids)
+        with self._catalog.transaction():
+            self._catalog.clear_journal(chunk_ids)
+
+    def forget(self, article_id: str) -> bool:
+        """Remove an article and all its chunks (call inside `writing()`); False if unknown."""
+        if self.article(article_id) is None:
+            return False
+        with self._catalog.transaction():
+            self._bump_generation()
+            old = self._catalog.delete_article(article_id)
+            self._catalog.journal(old, "removing")
+        self._remove_vectors(old)
+        return True
+
+    def reset_vectors(self, embedder: Embedder) -> None:
+        """Drop every vector and record a new embedder (for `reindex`; call inside `writing()`)."""
+        self._vectors.drop()
+        self.embedder = embedder
+        with self._catalog.transaction():
+            self._bump_generation()
+            self._catalog.drop_sentence_vectors()
+            self._catalog.clear_journal()
+            self._catalog.set_meta("model_id", embedder.model_id)
+            self._catalog.set_meta("dim", str(embedder.dim))
+
+    def store_vectors(
+        self, chunk_ids: Sequence[str], vectors: np.ndarray, sentence_vectors: Sequence[np.ndarray]
+    ) -> None:
+        """Put vectors for chunks the catalog already has (for `reindex`)."""
+        by_id = {row.chunk_id: row for row in self.chunks(chunk_ids)}
+        metadatas = [
+            chunk_metadata(by_id[c].article.article_id, by_id[c].article, by_id[c].index)
+            for c in chunk_ids
+        ]
+        self._vectors.upsert(chunk_ids, list(vectors), metadatas)
+        with self._catalog.transaction():
+            self._bump_generation()
+            self._catalog.store_sentence_vectors(chunk_ids, sentence_vectors)
+
+    # -- reading --------------------------------------------------------------------------
+
+    def articles(self, *, limit: int | None = None, with_text: bool = False) -> list[ArticleRecord]:
+        """Articles, newest published first (undated last)."""
+        return self._catalog.articles(limit=limit, with_text=with_text)
+
+    def article(self, article_id: str) -> ArticleRecord | None:
+        return self._catalog.article(article_id)
+
+    def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
+        """The article with id `key`, alone; else every article at the URL `key` (or `url`, its
+        canonical form): translations and excerpts share their story's URL. Else the one
+        article whose id starts with `key`; empty when none does, or several.
+
+        An article whose id is its URL wins over the translations and excerpts at that URL, so
+        the id a user types always names one article."""
+        return self._catalog.find_articles(key, url)
+
+    def find_article(self, key: str) -> ArticleRecord | None:
+        """The one article `find_articles` finds, or None (none, or several: give the id)."""
+        found = self.find_articles(key)
+        return found[0] if len(found) == 1 else None
+
+    def chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked (unknown ids are skipped)."""
+        return self._catalog.chunks(chunk_ids)
+
+    def article_chunks(self, article_id: str) -> list[StoredChunk]:
+        return self.chunks(self._catalog.article_chunk_ids(article_id))
+
+    def sentence_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each chunk's sentence vectors, (n_sentences, dim) float32, where stored."""
+        return self._catalog.sentence_vectors(chunk_ids)
+
+    def chunk_vectors(self, chunk_ids: Sequence[str]) -> dict[str, np.ndarray]:
+        """Each chunk's own vector, (dim,) float32, where stored (in the vector store's order)."""
+        return self._vectors.get(chunk_ids)
+
+    def all_chunk_ids(self) -> list[str]:
+        return self._catalog.all_chunk_ids()
+
+    def stats(self, filters: Filters = Filters()) -> Stats:
+        """Counts and date range of the articles a search with `filters` covers.
+
+        Unfiltered, cached per catalog generation: min/max(published) scan the whole articles
+        table (about 100 ms at 20k articles, 100k chunks) and every `ask` needs the stats more
+        than once; every write that changes articles or chunks bumps the generation in the same
+        transaction, so a cached value is reused only while the generation is unchanged (read
+        before counting: a write landing in between makes the next call count again). Not
+        cached inside a transaction, nor with filters.
+        """
+        return self._catalog.stats(filters)
+
+    def dense_search(
+        self, vector: np.ndarray, k: int, filters: Filters = Filters()
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, cosine similarity), best first."""
+        if self.stats().chunks == 0:
+            return []
+        return self._vectors.query(vector, k, filters)
+
+    def lexical_search(
+        self, terms: Sequence[str], k: int, filters: Filters = Filters()
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, BM25 score, higher is better) for chunks matching any of `terms`."""
+        return self._catalog.lexical_search(terms, k, filters)
+
+    # -- inspection (for `doctor` and the tests) -------------------------------------------
+
+    def vector_ids(self) -> list[str]:
+        """The ids of every chunk the vector store holds a vector for."""
+        return self._vectors.ids()
+
+    def lexical_ids(self) -> list[str]:
+        """The ids of every chunk in the lexical (FTS5) index."""
+        return self._catalog.lexical_ids()
+
+    def journal_entries(self) -> list[tuple[str, JournalAction]]:
+        """Chunk writes begun and not finished: (chunk_id, "adding" or "removing")."""
+        return self._catalog.journal_entries()
+
+    def check(self) -> list[str]:
+        """Problems found in the index, each a sentence; empty when it is healthy."""
+        problems = []
+        stats = self.stats()
+        if stats.chunks and self.meta("model_id") is None:
+            problems.append("chunks are stored but no embedder is recorded")
+        try:
+            vectors = self._vectors.count()
+        except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the doctor
+            problems.append(f"the vector store cannot be read ({type(exc).__name__}: {exc})")
+            return problems
+        if vectors != stats.chunks:
+            problems.append(
+                f"the vector store holds {vectors} vectors for {stats.chunks} chunks in the catalog"
+            )
+        pending = len(self.journal_entries())
+        if pending:
+            problems.append(f"{pending} chunk writes were interrupted (the next ingest clears them)")
+        missing = self._catalog.without_sentence_vectors()
+        if missing:
+            problems.append(f"{missing} chunks have no sentence vectors")
+        return problems
+
+    # -- followed feeds ---------------------------------------------------------------------
+
+    def followed_feeds(self) -> list[FollowedFeed]:
+        """Every followed feed, oldest followed first."""
+        return self._catalog.followed_feeds()
+
+    def save_feed(self, feed: FollowedFeed) -> None:
+        """Follow `feed`, or store its state after a poll (validators, entries seen)."""
+        self._catalog.save_feed(feed)
+
+    def unfollow_feed(self, url: str) -> bool:
+        """Stop following `url`; whether it was followed. Its articles stay in the index."""
+        return self._catalog.unfollow_feed(url)
+
+
+def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:
+    """The index for these settings, with the configured embedder loaded when asked."""
+    embedder = (
+        embedder_for(settings) if with_embedder else None
+    )
+    return Index(settings, embedder)
+
+
+def data_dir_size(path: Path) -> int:
+    """Bytes under a folder (for benchmarks and `doctor`)."""
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
