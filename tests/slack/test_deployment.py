@@ -42,7 +42,7 @@ def test_the_manifest_matches_the_listeners() -> None:
                         "name": "Ingest links in this message"}  # fmt: skip
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     assert scopes == {"app_mentions:read", "assistant:write", "chat:write", "commands",
-                      "im:history", "im:read", "im:write", "reactions:write", "channels:history",
+                      "im:history", "reactions:write", "channels:history",
                       "groups:history"}  # fmt: skip
 
 
