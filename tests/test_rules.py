@@ -59,7 +59,8 @@ def test_an_answer_may_group_thousands_as_the_passage_does_not() -> None:
     from bot.llm.verify import unsupported_numbers
     from tests.support.evidence import evidence
 
-    cited = [evidence("About 8000 North Korean soldiers are in Kursk, and 100 more came in 2024.")]
+    ev = evidence("About 8000 North Korean soldiers are in Kursk, and 100 more came in 2024.")
+    cited = [(ev, ev.chunk.text)]  # a cited passage, and the text of it the model read
     assert unsupported_numbers("About 8 000 soldiers [1].", "How many?", cited) == []
     assert unsupported_numbers("In 2024 100 more came [1].", "How many?", cited) == []
     assert unsupported_numbers("About 9 000 soldiers [1].", "How many?", cited) == ["9000"]
