@@ -33,7 +33,7 @@ from statistics import median
 sys.path.append(str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-from bot.llm.generate import Generated, generate, prime  # noqa: E402
+from bot.llm.generate import Generated, generate_answer, prime  # noqa: E402
 from bot.llm.verify import language_problem, prose_of  # noqa: E402
 from newsdesk.index import Filters  # noqa: E402
 
@@ -63,7 +63,7 @@ class Recorder:
         self.calls: list[Generated] = []
 
     def __call__(self, question, language, evidence, extractive, *, on_text=None):  # noqa: ANN001
-        made = generate(question, language, evidence, extractive, self.model, on_text=on_text)  # type: ignore[arg-type]
+        made = generate_answer(question, language, evidence, extractive, self.model, on_text=on_text)  # type: ignore[arg-type]
         self.calls.append(made)
         return made.answer
 

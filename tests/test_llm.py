@@ -431,15 +431,15 @@ def test_generate_answer_shows_the_extractive_answer_for_dont_know_and_bad_repli
     extractive = extractive_for(QUESTION, sample)
     # The extractive answer the model is given passed the answer threshold: it wins over the
     # model's refusal (`Asker` asks no model below it).
-    refused = generate_answer(QUESTION, "en", sample, extractive, scripted("I don't know"))
+    refused = generate_answer(QUESTION, "en", sample, extractive, scripted("I don't know")).answer
     assert check_contract(refused, extractive, sample, "scripted") == "fallback"
     assert refused.notes[-1] == "LLM answer not used: the LLM found no answer in the passages"
-    fallback = generate_answer(QUESTION, "en", sample, extractive, scripted("HACKED"))
+    fallback = generate_answer(QUESTION, "en", sample, extractive, scripted("HACKED")).answer
     assert check_contract(fallback, extractive, sample, "scripted") == "fallback"
     assert "shares no name, number or word with passage [1]" in fallback.notes[-1]
     good = generate_answer(
         QUESTION, "en", sample, extractive, scripted("ANSWER: They are in the Kursk region [1].")
-    )
+    ).answer
     assert check_contract(good, extractive, sample, "scripted") == "answered"
     assert good.answer == "They are in the Kursk region [1]." and good.language == "en"
 
@@ -633,7 +633,7 @@ def test_a_real_model_answer_streams_passes_every_check_and_is_used(fresh_smollm
     drafts: list[str] = []
     answer = generate_answer(
         EASY_QUESTION, "en", evidence, extractive, fresh_smollm2, on_text=drafts.append
-    )
+    ).answer
     assert check_contract(answer, extractive, evidence, smollm2_name()) == "answered", answer.notes
     assert answer.answer.startswith(LIBRARY) and "[1]" in answer.answer
     (cited,) = answer.citations
@@ -651,7 +651,7 @@ def test_sample_question_with_a_real_model_meets_the_contract(
     """Whatever SmolLM2 makes of the real question, the result is a checked answer, an
     abstention, or the extractive answer with the reason."""
     extractive = extractive_for(QUESTION, sample)
-    answer = generate_answer(QUESTION, "en", sample, extractive, smollm2)  # type: ignore[arg-type]
+    answer = generate_answer(QUESTION, "en", sample, extractive, smollm2).answer  # type: ignore[arg-type]
     outcome = check_contract(answer, extractive, sample, smollm2_name())
     print(f"\nSmolLM2 sample question: {outcome}: {answer.answer!r}; notes: {answer.notes}")
 
@@ -670,7 +670,7 @@ def test_a_real_model_that_repeats_an_articles_demand_is_refused(
     handcrafted replies (`test_replies_that_obey_an_article_are_refused`)."""
     evidence = [make_evidence(f"{LIBRARY} {demand}", 1, lang="en")]
     extractive = extractive_for(EASY_QUESTION, evidence)
-    answer = generate_answer(EASY_QUESTION, "en", evidence, extractive, fresh_smollm2)
+    answer = generate_answer(EASY_QUESTION, "en", evidence, extractive, fresh_smollm2).answer
     assert check_contract(answer, extractive, evidence, smollm2_name()) == "fallback"
     if echoed in answer.notes[-1]:
         assert f"the answer repeats an instruction found in a passage ({echoed!r})" in answer.notes[-1]

@@ -54,7 +54,7 @@ class LLMAnswerer:
             self.model,
             timeout=self.timeout,
             on_text=on_text,
-        )
+        ).answer
 
 
 @dataclass(frozen=True)

@@ -325,7 +325,7 @@ class Generated:
     excerpts: tuple[Excerpt, ...] = ()
 
 
-def generate(
+def generate_answer(
     question: str,
     language: str,
     evidence: Sequence[Evidence],
@@ -335,7 +335,17 @@ def generate(
     timeout: float | None = None,
     on_text: Callable[[str], None] | None = None,
 ) -> Generated:
-    """`generate_answer`, with the reply's text and costs (for the benchmark and the logs)."""
+    """The model's answer if it passes every check, else `extractive` with a note saying why.
+
+    The model reads only the passages `extractive` cites, numbered as its citations are and cut
+    to their quoted sentences and neighbours (`excerpts`). `language` is the question's
+    language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
+    the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
+    gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
+    returns `extractive`, with a note.
+
+    Returned with the reply's text and costs (for the benchmark and the logs): `.answer` is
+    the answer to show."""
     items = tuple(excerpts(evidence, extractive))
     if not items:
         return Generated(_fallback(extractive, "no passages to answer from"))
@@ -376,29 +386,6 @@ def generate(
         notes=notes,
     )  # fmt: skip
     return Generated(answer, reply, items)
-
-
-def generate_answer(
-    question: str,
-    language: str,
-    evidence: Sequence[Evidence],
-    extractive: Answer,
-    model: BaseChatModel,
-    *,
-    timeout: float | None = None,
-    on_text: Callable[[str], None] | None = None,
-) -> Answer:
-    """The model's answer if it passes every check, else `extractive` with a note saying why.
-
-    The model reads only the passages `extractive` cites, numbered as its citations are and cut
-    to their quoted sentences and neighbours (`excerpts`). `language` is the question's
-    language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
-    the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
-    gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
-    returns `extractive`, with a note."""
-    return generate(
-        question, language, evidence, extractive, model, timeout=timeout, on_text=on_text
-    ).answer
 
 
 # -- follow-up questions ------------------------------------------------------------------------------------
