@@ -441,6 +441,11 @@ def test_generate_answer_shows_the_extractive_answer_for_dont_know_and_bad_repli
         QUESTION, "en", sample, extractive, scripted("ANSWER: They are in the Kursk region [1].")
     ).answer
     assert check_contract(good, extractive, sample, "scripted") == "answered"
+    first = generate_answer(
+        QUESTION, "en", sample, extractive, scripted("ANSWER: [1] They are in the Kursk region.")
+    ).answer
+    assert check_contract(first, extractive, sample, "scripted") == "answered"
+    assert first.answer == "They are in the Kursk region [1]."  # the marker where readers look
     assert good.answer == "They are in the Kursk region [1]." and good.language == "en"
 
 

@@ -448,9 +448,28 @@ def verify(
 
     citations = tuple(citation(mapping[old], evidence[old - 1], quote_for(old)) for old in used)
     return Verdict(
-        problems=(), answer=renumber(answer, mapping), citations=citations,
+        problems=(), answer=renumber(markers_last(answer), mapping), citations=citations,
         borrowed_marker=borrowed,
     )  # fmt: skip
+
+
+_LEADING_MARKERS = re.compile(r"^\s*((?:\[[^\]]*\]\s*)+)")
+_SENTENCE_END = re.compile(r"[.!?…](?=\s|$)")
+
+
+def markers_last(answer: str) -> str:
+    """`answer` with the markers it opens with ("[1] 8,000 soldiers are in Kursk.", as small
+    models often write them) moved to the end of its first sentence, where a reader expects the
+    citation of what that sentence says ("8,000 soldiers are in Kursk [1].")."""
+    found = _LEADING_MARKERS.match(answer)
+    if not found or found.end() == len(answer):
+        return answer
+    markers, rest = " ".join(found.group(1).split()), answer[found.end():]
+    for end in _SENTENCE_END.finditer(rest):
+        after = rest[end.end():].lstrip()
+        if not after[:1].islower():  # a sentence ends here ("the U.S. now" does not)
+            return f"{rest[: end.start()].rstrip()} {markers}{rest[end.start():]}"
+    return f"{rest.rstrip()} {markers}"
 
 
 def _cite_at_end(answer: str, n: int) -> str:
