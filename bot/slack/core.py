@@ -37,7 +37,10 @@ MAX_INGEST_LINKS = 20  # links fetched per command or shortcut
 
 
 class Asker(Protocol):
-    def ask(self, question: str, history: Sequence[Turn] = ..., **kwargs: Any) -> Answer: ...
+    def ask(
+        self, question: str, history: Sequence[Turn] = ...,
+        on_text: Callable[[str], None] | None = ...,
+    ) -> Answer: ...  # fmt: skip
 
 
 class Deduper:
@@ -246,8 +249,7 @@ class SlackBot:
     ) -> Answer:  # fmt: skip
         """The asker's answer; `on_text` (given only when an LLM writes) gets its draft."""
         started = time.perf_counter()
-        extra = {"on_text": on_text} if on_text is not None else {}
-        answer = self.asker.ask(question, history=tuple(history), **extra)
+        answer = self.asker.ask(question, history=tuple(history), on_text=on_text)
         log.info(
             "slack.answer ms=%d citations=%d abstained=%s history=%d",
             (time.perf_counter() - started) * 1000, len(answer.citations), answer.abstained,
