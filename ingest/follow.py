@@ -16,17 +16,15 @@ from __future__ import annotations
 import io
 import logging
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from ingest.errors import IngestError
 from ingest.fetch import fetch
-from ingest.metadata import complete
 from ingest.pipeline import IngestReport, ItemResult, ingest
-from ingest.sources.failure import Failure
+from ingest.sources import completed
 from ingest.sources.feeds import entry_key, read_feed
-from newsdesk.articles import Article
 from newsdesk.index import FollowedFeed, Index
 from newsdesk.settings import Settings
 
@@ -92,7 +90,7 @@ def poll(index: Index, feed: FollowedFeed, settings: Settings) -> PollOutcome:
             return PollOutcome(stored, first=first)
         keys = feed_keys(fetched.body)
         items = read_feed(fetched.body, feed.url, settings, fetched.url, known=set(feed.seen))
-        report = ingest(_completed(items), index, chunk_size=settings.chunk_size,
+        report = ingest(completed(items), index, chunk_size=settings.chunk_size,
                         chunk_overlap=settings.chunk_overlap)  # fmt: skip
     except IngestError as error:
         stored = replace(feed, polled_at=now)
@@ -111,18 +109,6 @@ def poll(index: Index, feed: FollowedFeed, settings: Settings) -> PollOutcome:
 def poll_all(index: Index, settings: Settings) -> list[PollOutcome]:
     """Poll every followed feed once, one after another."""
     return [poll(index, feed, settings) for feed in index.followed_feeds()]
-
-
-def _completed(items: Iterator[Article | Failure]) -> Iterator[Article | Failure]:
-    """Articles completed as `read_sources` completes them (id, language, dates)."""
-    for item in items:
-        if isinstance(item, Failure):
-            yield item
-            continue
-        try:
-            yield complete(item)
-        except IngestError as error:
-            yield Failure(item.origin, str(error))
 
 
 class FeedPoller:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import TextIO
 
 from ingest.dates import parse_date
@@ -61,8 +61,16 @@ def read_sources(
         items = guarded(source, _read(source, settings, stdin))
         if _URL.match(source):
             items = budget.spend(source, items)
-        for item in items:
-            yield _complete(item, given) if isinstance(item, Article) else item
+        yield from completed(items, given)
+
+
+def completed(
+    items: Iterable[Article | Failure], overrides: Mapping[str, str] | None = None
+) -> Iterator[Article | Failure]:
+    """Each article completed (id, language, dates; `overrides` applied first), or the Failure
+    its completion is; a Failure read before passes as it is."""
+    for item in items:
+        yield _complete(item, overrides or {}) if isinstance(item, Article) else item
 
 
 class _ReadingBudget:
