@@ -15,9 +15,11 @@ def reindex(
 ) -> int:
     """Drop all vectors, embed every stored chunk again from its stored text; return the count.
 
-    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched.
+    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched; the
+    copies of articles stored before copies were detected are found.
     """
     with index.writing():
+        index.detect_copies()
         chunk_ids = index.all_chunk_ids()
         index.reset_vectors(embedder)
         for start in range(0, len(chunk_ids), batch):

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from newsdesk.copies import COPY_THRESHOLD, band_keys, groups, similarity, words
 from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.index.catalog import Catalog, JournalAction
 from newsdesk.index.filters import Filters
@@ -145,12 +146,38 @@ class Index:
             self._bump_generation()
             for item in todo:
                 replaced.extend(self._catalog.replace_article(item))
+                self._detect_copies(item.article.article_id, item.article.text)
             keep = set(new_ids)
             replaced = [c for c in replaced if c not in keep]
             self._catalog.clear_journal(new_ids)
             self._catalog.journal(replaced, "removing")
         self._remove_vectors(replaced)
         return statuses
+
+    def _detect_copies(self, article_id: str, text: str) -> None:
+        """Record which stored articles this one is a copy of (inside the write's transaction,
+        so an article and its copies are stored together or not at all)."""
+        own = words(text)
+        bands = band_keys(own)
+        copies = []
+        for other, other_text in self._catalog.copy_candidates(article_id, bands):
+            score = similarity(own, words(other_text))
+            if score >= COPY_THRESHOLD:
+                copies.append((other, round(score, 4)))
+        self._catalog.store_copies(article_id, bands, copies)
+
+    def detect_copies(self) -> int:
+        """Find the copies of the articles stored before copies were detected (for `reindex`;
+        call inside `writing()`); returns how many articles were compared."""
+        todo = self._catalog.without_copy_keys()
+        for start in range(0, len(todo), 200):
+            with self._catalog.transaction():
+                self._bump_generation()
+                for article_id in todo[start : start + 200]:
+                    record = self._catalog.article(article_id)
+                    if record is not None:
+                        self._detect_copies(article_id, record.text)
+        return len(todo)
 
     def _vector_space(self, batch: Sequence[Prepared]) -> tuple[str, int]:
         if self.embedder is None:
@@ -246,6 +273,21 @@ class Index:
         """Chunks by id, in the order asked (unknown ids are skipped)."""
         return self._catalog.chunks(chunk_ids)
 
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Articles (without their text) by id, oldest published first (undated last)."""
+        return self._catalog.articles_by_id(article_ids)
+
+    def copy_groups(self, article_ids: Sequence[str] | None = None) -> list[list[str]]:
+        """Groups of articles that are copies of one another (`newsdesk.copies`), each sorted
+        by id: all of them, or those holding one of `article_ids`. An article with no copy is
+        in no group."""
+        return groups(self._catalog.copy_pairs(article_ids))
+
+    def copies_of(self, article_id: str) -> list[ArticleRecord]:
+        """The other articles in `article_id`'s copy group, oldest published first."""
+        group = next(iter(self.copy_groups([article_id])), [])
+        return self.articles_by_id([a for a in group if a != article_id])
+
     def article_chunks(self, article_id: str) -> list[StoredChunk]:
         return self.chunks(self._catalog.article_chunk_ids(article_id))
 
@@ -321,6 +363,9 @@ class Index:
         missing = self._catalog.without_sentence_vectors()
         if missing:
             problems.append(f"{missing} chunks have no sentence vectors")
+        unchecked = len(self._catalog.without_copy_keys())
+        if unchecked:
+            problems.append(f"{unchecked} articles were stored before copies were detected")
         return problems
 
     # -- followed feeds ---------------------------------------------------------------------

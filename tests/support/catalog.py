@@ -39,3 +39,12 @@ def stamp_schema_version(data_dir: Path, version: str) -> None:
             catalog.set_meta("schema_version", version)
     finally:
         catalog.close()
+
+
+def forget_copy_detection(data_dir: Path) -> None:
+    """Make the catalog in `data_dir` look written before copies were detected (no copy tables)."""
+    catalog = Catalog(Path(data_dir))
+    try:
+        catalog._db.executescript("DROP TABLE copy_pairs; DROP TABLE copy_bands;")
+    finally:
+        catalog.close()

@@ -1,0 +1,128 @@
+"""Copies at ingest (issue 14, item 1): near-duplicate articles form one group in the index,
+found incrementally, kept consistent by forgetting and updating, and kept by `reindex`.
+
+The story is bench/stories/north-korean-troops.jsonl: `nk-nis-wire`, its verbatim copy
+`nk-nis-copy` (another outlet and URL) and its light rewrite `nk-nis-rewrite` are one text;
+three other reports of the same story are not copies of it."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from ingest.pipeline import ingest
+from ingest.reindex import reindex
+from ingest.sources import read_sources
+from newsdesk.articles import Article
+from newsdesk.copies import band_keys, is_copy, similarity, words
+from newsdesk.embeddings import Embedder
+from newsdesk.index import Index
+from tests.support.catalog import forget_copy_detection
+from tests.support.paths import NEWS, ROOT
+from tests.support.settings import make_settings
+
+STORY = ROOT / "bench" / "stories" / "north-korean-troops.jsonl"
+WIRE = ["nk-nis-copy", "nk-nis-rewrite", "nk-nis-wire"]
+
+
+def story(tmp_path: Path) -> dict[str, Article]:
+    articles = read_sources([str(STORY)], make_settings(tmp_path / "unused"))
+    return {a.article_id: a for a in articles if isinstance(a, Article)}
+
+
+def test_the_wire_text_its_copy_and_its_rewrite_are_one_group(index: Index, tmp_path: Path) -> None:
+    ingest(list(story(tmp_path).values()), index)
+    assert index.copy_groups() == [WIRE]
+    assert [r.source for r in index.copies_of("nk-nis-wire")] == ["Daily Example", "Example Post"]
+    assert index.copies_of("nk-pentagon") == []
+    assert index.copy_groups(["nk-blinken", "nk-nis-rewrite"]) == [WIRE]
+    assert index.check() == []
+
+
+def test_a_copy_ingested_later_joins_the_group_and_forgetting_keeps_it_consistent(
+    index: Index, tmp_path: Path
+) -> None:
+    articles = story(tmp_path)
+    ingest([articles["nk-pentagon"], articles["nk-nis-rewrite"]], index)
+    assert index.copy_groups() == []
+    ingest([articles["nk-nis-wire"]], index)
+    assert index.copy_groups() == [["nk-nis-rewrite", "nk-nis-wire"]]
+    ingest([articles["nk-nis-copy"]], index)
+    assert index.copy_groups() == [WIRE]
+    with index.writing():
+        index.forget("nk-nis-wire")
+    assert index.copy_groups() == [["nk-nis-copy", "nk-nis-rewrite"]]
+    with index.writing():
+        index.forget("nk-nis-rewrite")
+    assert index.copy_groups() == []
+    assert index.copies_of("nk-nis-copy") == []
+
+
+def test_an_update_that_changes_the_text_leaves_the_group(index: Index, tmp_path: Path) -> None:
+    articles = story(tmp_path)
+    ingest([articles[a] for a in WIRE], index)
+    rewritten = replace(articles["nk-nis-copy"], text=articles["nk-blinken"].text)
+    assert ingest([rewritten], index).count("updated") == 1
+    assert index.copy_groups() == [["nk-nis-rewrite", "nk-nis-wire"]]
+
+
+def test_reindex_keeps_the_groups_and_finds_those_of_an_older_catalog(
+    tmp_path: Path, e5: Embedder
+) -> None:
+    settings = make_settings(tmp_path / "data")
+    index = Index(settings, e5)
+    try:
+        ingest(list(story(tmp_path).values()), index)
+    finally:
+        index.close()
+    forget_copy_detection(settings.data_dir)  # as written before copies were detected
+    index = Index(settings, e5)
+    try:
+        assert index.copy_groups() == []
+        assert index.check() == ["6 articles were stored before copies were detected"]
+        reindex(index, e5)
+        assert index.copy_groups() == [WIRE]
+        assert index.check() == []
+        reindex(index, e5)
+        assert index.copy_groups() == [WIRE]
+    finally:
+        index.close()
+
+
+def _rows(name: str) -> list[dict]:
+    return [json.loads(line) for line in (NEWS / name).read_text(encoding="utf-8").splitlines()]
+
+
+def test_no_two_of_the_shared_wikinews_articles_are_copies() -> None:
+    """315 different articles, templated ones among them (election results, interviews with
+    the same questions): the closest two score 0.55, below the threshold."""
+    sets = [words(row["text"]) for row in _rows("wikinews_en_full.jsonl")]
+    keyed: dict[str, list[int]] = {}
+    for i, word_set in enumerate(sets):
+        for key in band_keys(word_set):
+            keyed.setdefault(key, []).append(i)
+    candidates = {pair for ids in keyed.values() for pair in itertools.combinations(ids, 2)}
+    assert candidates  # the banding finds the templated articles as candidates ...
+    assert not [pair for pair in candidates if is_copy(sets[pair[0]], sets[pair[1]])]  # ... not copies
+
+
+@pytest.mark.parametrize("lang", ["ro", "fr", "it"])
+def test_a_translation_is_not_a_copy(lang: str) -> None:
+    """The FLORES passages are one text in four languages: the same story, not a copy."""
+    english = {row["id"][:-3]: words(row["text"]) for row in _rows("flores_wikinews_en.jsonl")}
+    translated = _rows(f"flores_wikinews_{lang}.jsonl")
+    scores = [similarity(english[row["id"][:-3]], words(row["text"])) for row in translated]
+    assert len(scores) == 100
+    assert max(scores) < 0.5
+
+
+def test_the_story_scores_as_measured() -> None:
+    texts = {row["id"]: words(row["text"]) for row in map(json.loads, STORY.read_text().splitlines())}
+    assert similarity(texts["nk-nis-wire"], texts["nk-nis-copy"]) == 1.0
+    assert is_copy(texts["nk-nis-wire"], texts["nk-nis-rewrite"])
+    others = ["nk-pentagon", "nk-blinken", "nk-first-clash"]
+    assert not any(is_copy(texts[a], texts[b]) for a in WIRE for b in others)
