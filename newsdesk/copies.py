@@ -76,7 +76,8 @@ def band_keys(word_set: frozenset[str]) -> list[str]:
 
 
 def groups(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:
-    """The connected groups the copy pairs make, each sorted: a copy of a copy is in the story's group even when it drifted further from the first."""
+    """The connected groups the copy pairs make, each sorted: a copy of a copy is in the
+    story's group even when it drifted further from the first."""
     parent: dict[str, str] = {}
 
     def root(x: str) -> str:

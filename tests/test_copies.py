@@ -106,8 +106,8 @@ def test_no_two_of_the_shared_wikinews_articles_are_copies() -> None:
         for key in band_keys(word_set):
             keyed.setdefault(key, []).append(i)
     candidates = {pair for ids in keyed.values() for pair in itertools.combinations(ids, 2)}
-    assert candidates  # the banding finds the templated articles as candidates ...
-    assert not [pair for pair in candidates if is_copy(sets[pair[0]], sets[pair[1]])]  # ... not copies
+    assert candidates  # the banding finds the templated articles as candidates, not copies
+    assert not [pair for pair in candidates if is_copy(sets[pair[0]], sets[pair[1]])]
 
 
 @pytest.mark.parametrize("lang", ["ro", "fr", "it"])
@@ -121,7 +121,8 @@ def test_a_translation_is_not_a_copy(lang: str) -> None:
 
 
 def test_the_story_scores_as_measured() -> None:
-    texts = {row["id"]: words(row["text"]) for row in map(json.loads, STORY.read_text().splitlines())}
+    rows = map(json.loads, STORY.read_text(encoding="utf-8").splitlines())
+    texts = {row["id"]: words(row["text"]) for row in rows}
     assert similarity(texts["nk-nis-wire"], texts["nk-nis-copy"]) == 1.0
     assert is_copy(texts["nk-nis-wire"], texts["nk-nis-rewrite"])
     others = ["nk-pentagon", "nk-blinken", "nk-first-clash"]
