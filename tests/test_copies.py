@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.related import related_coverage
 from ingest.pipeline import ingest
 from ingest.reindex import reindex
 from ingest.sources import read_sources
@@ -23,7 +24,7 @@ from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from tests.support.catalog import forget_copy_detection
 from tests.support.paths import NEWS, ROOT
-from tests.support.settings import make_settings
+from tests.support.settings import make_settings, run_cli
 
 STORY = ROOT / "bench" / "stories" / "north-korean-troops.jsonl"
 WIRE = ["nk-nis-copy", "nk-nis-rewrite", "nk-nis-wire"]
@@ -127,3 +128,52 @@ def test_the_story_scores_as_measured() -> None:
     assert is_copy(texts["nk-nis-wire"], texts["nk-nis-rewrite"])
     others = ["nk-pentagon", "nk-blinken", "nk-first-clash"]
     assert not any(is_copy(texts[a], texts[b]) for a in WIRE for b in others)
+
+
+def test_sources_and_show_show_the_groups(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    ingested = run_cli(data_dir, "ingest", str(STORY), text=True)
+    assert ingested.returncode == 0, ingested.stderr
+    listed = run_cli(data_dir, "sources", text=True).stdout
+    assert "    copies: nk-nis-copy (Daily Example), nk-nis-rewrite (Example Post)\n" in listed
+    assert listed.count("    copies: ") == 3
+    assert listed.endswith("6 articles, 4 stories (copies counted once)\n")
+    data = json.loads(run_cli(data_dir, "sources", "--json", text=True).stdout)
+    assert data["copy_groups"] == [WIRE]
+    assert {r["id"]: r["copies"] for r in data["articles"]}["nk-pentagon"] == []
+    shown = run_cli(data_dir, "show", "nk-nis-copy", text=True).stdout
+    assert "copies (2, cited through this one or another of them):\n" in shown
+    assert "  nk-nis-wire · Example Wire · 2024-10-18 · https://wire.example/" in shown
+    assert run_cli(data_dir, "forget", "nk-nis-wire").returncode == 0
+    shown = run_cli(data_dir, "show", "nk-nis-copy", text=True).stdout
+    assert "copies (1, " in shown and "nk-nis-wire" not in shown
+    assert "copies" not in run_cli(data_dir, "show", "nk-blinken", text=True).stdout
+    doctor = run_cli(data_dir, "doctor", text=True)
+    assert doctor.returncode == 0, doctor.stdout
+
+
+def test_related_coverage_is_the_story_not_an_article_of_the_same_week(
+    index: Index, tmp_path: Path
+) -> None:
+    """Other coverage: close in vectors and within 30 days. The example Wikinews articles,
+    re-dated into the story's week, are not on it; a report half a year later is not either."""
+    articles = story(tmp_path)
+    later = replace(articles["nk-first-clash"], published="2025-05-05")
+    week = read_sources([str(ROOT / "examples" / "articles" / "wikinews-2020.jsonl")],
+                        make_settings(tmp_path / "unused"))  # fmt: skip
+    distractors = [replace(a, published="2024-10-25") for a in week if isinstance(a, Article)]
+    ingest([*[a for k, a in articles.items() if k != "nk-first-clash"], later, *distractors],
+           index)  # fmt: skip
+    coverage = related_coverage(index, "nk-blinken")
+    assert coverage is not None and coverage.copies == []
+    assert [r.article_id for r in coverage.same_story] == ["nk-nis-copy", "nk-nis-wire",
+                                                           "nk-nis-rewrite", "nk-pentagon"]
+    wire = related_coverage(index, "nk-nis-wire")
+    assert wire is not None
+    assert [r.article_id for r in wire.copies] == ["nk-nis-copy", "nk-nis-rewrite"]
+    assert [r.article_id for r in wire.same_story] == ["nk-pentagon", "nk-blinken"]
+    for distractor in distractors:
+        found = related_coverage(index, distractor.article_id)
+        assert found is not None
+        assert not {r.article_id for r in found.same_story} & set(articles)
+    assert related_coverage(index, "no-such-article") is None
