@@ -48,10 +48,6 @@ def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / union if union else 0.0
 
 
-def is_copy(a: frozenset[str], b: frozenset[str]) -> bool:
-    return similarity(a, b) >= COPY_THRESHOLD
-
-
 @lru_cache(maxsize=1)
 def _empty_signature() -> MinHash:
     """An empty MinHash; copies of it share its permutations instead of drawing them again."""

@@ -19,7 +19,7 @@ from ingest.pipeline import ingest
 from ingest.reindex import reindex
 from ingest.sources import read_sources
 from newsdesk.articles import Article
-from newsdesk.copies import band_keys, is_copy, similarity, words
+from newsdesk.copies import COPY_THRESHOLD, band_keys, similarity, words
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from tests.support.catalog import forget_copy_detection
@@ -100,15 +100,17 @@ def _rows(name: str) -> list[dict]:
 
 def test_no_two_of_the_shared_wikinews_articles_are_copies() -> None:
     """315 different articles, templated ones among them (election results, interviews with
-    the same questions): the closest two score 0.55, below the threshold."""
+    the same questions): the closest two score 0.55, below the threshold; and the band keys
+    make only a few pairs candidates (the cost of an ingest is the candidates it compares)."""
     sets = [words(row["text"]) for row in _rows("wikinews_en_full.jsonl")]
+    pairs = list(itertools.combinations(range(len(sets)), 2))
+    assert max(similarity(sets[a], sets[b]) for a, b in pairs) < COPY_THRESHOLD
     keyed: dict[str, list[int]] = {}
     for i, word_set in enumerate(sets):
         for key in band_keys(word_set):
             keyed.setdefault(key, []).append(i)
     candidates = {pair for ids in keyed.values() for pair in itertools.combinations(ids, 2)}
-    assert candidates  # the banding finds the templated articles as candidates, not copies
-    assert not [pair for pair in candidates if is_copy(sets[pair[0]], sets[pair[1]])]
+    assert 0 < len(candidates) < len(pairs) / 100
 
 
 @pytest.mark.parametrize("lang", ["ro", "fr", "it"])
@@ -125,9 +127,9 @@ def test_the_story_scores_as_measured() -> None:
     rows = map(json.loads, STORY.read_text(encoding="utf-8").splitlines())
     texts = {row["id"]: words(row["text"]) for row in rows}
     assert similarity(texts["nk-nis-wire"], texts["nk-nis-copy"]) == 1.0
-    assert is_copy(texts["nk-nis-wire"], texts["nk-nis-rewrite"])
+    assert similarity(texts["nk-nis-wire"], texts["nk-nis-rewrite"]) >= COPY_THRESHOLD
     others = ["nk-pentagon", "nk-blinken", "nk-first-clash"]
-    assert not any(is_copy(texts[a], texts[b]) for a in WIRE for b in others)
+    assert max(similarity(texts[a], texts[b]) for a in WIRE for b in others) < COPY_THRESHOLD
 
 
 def test_sources_and_show_show_the_groups(tmp_path: Path) -> None:
