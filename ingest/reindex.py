@@ -15,8 +15,9 @@ def reindex(
 ) -> int:
     """Drop all vectors, embed every stored chunk again from its stored text; return the count.
 
-    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched; the
-    copies of articles stored before copies were detected are found.
+    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched; every
+    article's copies are found again from its text (repairing a catalog written before copies
+    were detected).
     """
     with index.writing():
         index.detect_copies()

@@ -56,7 +56,8 @@ CREATE TABLE IF NOT EXISTS journal (
 
 # Copies (newsdesk/copies.py): each article's LSH band keys, and the pairs found to be copies
 # (a < b). Created in a catalog written before copies were detected too (`ensure_schema`): its
-# articles get their keys from `newsdesk reindex`, which `doctor` asks for.
+# articles get their keys from `newsdesk reindex` (which finds every article's copies again),
+# which `doctor` asks for.
 _COPIES_SCHEMA = """
 CREATE TABLE IF NOT EXISTS copy_bands (band TEXT NOT NULL, article_id TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS copy_bands_band ON copy_bands(band);
@@ -279,6 +280,11 @@ class Catalog:
             "INSERT OR REPLACE INTO copy_pairs(a, b, similarity) VALUES (?, ?, ?)",
             [(min(article_id, other), max(article_id, other), sim) for other, sim in copies],
         )
+
+    def clear_copies(self) -> None:
+        """Forget every band key and copy pair (inside a transaction), to find them again."""
+        self._db.execute("DELETE FROM copy_bands")
+        self._db.execute("DELETE FROM copy_pairs")
 
     def copy_pairs(self, article_ids: Sequence[str] | None = None) -> list[tuple[str, str]]:
         """Every copy pair, or those of the groups `article_ids` are in (followed pair to pair)."""

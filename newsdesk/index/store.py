@@ -146,7 +146,7 @@ class Index:
             self._bump_generation()
             for item in todo:
                 replaced.extend(self._catalog.replace_article(item))
-                self._detect_copies(item.article.article_id, item.article.text)
+                record_copies(self._catalog, item.article.article_id, item.article.text)
             keep = set(new_ids)
             replaced = [c for c in replaced if c not in keep]
             self._catalog.clear_journal(new_ids)
@@ -154,29 +154,20 @@ class Index:
         self._remove_vectors(replaced)
         return statuses
 
-    def _detect_copies(self, article_id: str, text: str) -> None:
-        """Record which stored articles this one is a copy of (inside the write's transaction,
-        so an article and its copies are stored together or not at all)."""
-        own = words(text)
-        bands = band_keys(own)
-        copies = []
-        for other, other_text in self._catalog.copy_candidates(article_id, bands):
-            score = similarity(own, words(other_text))
-            if score >= COPY_THRESHOLD:
-                copies.append((other, round(score, 4)))
-        self._catalog.store_copies(article_id, bands, copies)
-
     def detect_copies(self) -> int:
-        """Find the copies of the articles stored before copies were detected (for `reindex`;
-        call inside `writing()`); returns how many articles were compared."""
-        todo = self._catalog.without_copy_keys()
+        """Find every article's copies again, from the stored text (for `reindex`, which
+        repairs a catalog written before copies were detected; call inside `writing()`);
+        returns how many articles were compared."""
+        with self._catalog.transaction():
+            self._bump_generation()
+            self._catalog.clear_copies()
+        todo = [record.article_id for record in self.articles()]
         for start in range(0, len(todo), 200):
             with self._catalog.transaction():
-                self._bump_generation()
                 for article_id in todo[start : start + 200]:
                     record = self._catalog.article(article_id)
                     if record is not None:
-                        self._detect_copies(article_id, record.text)
+                        record_copies(self._catalog, article_id, record.text)
         return len(todo)
 
     def _vector_space(self, batch: Sequence[Prepared]) -> tuple[str, int]:
@@ -381,6 +372,23 @@ class Index:
     def unfollow_feed(self, url: str) -> bool:
         """Stop following `url`; whether it was followed. Its articles stay in the index."""
         return self._catalog.unfollow_feed(url)
+
+
+def record_copies(catalog: Catalog, article_id: str, text: str) -> int:
+    """Record which stored articles this one is a copy of (`newsdesk.copies`), in place of
+    what was recorded for it; call inside the transaction that writes the article, so an
+    article and its copies are stored together or not at all. Returns how many candidates were
+    compared word by word (bench/copies.py: it must not grow with the index)."""
+    own = words(text)
+    bands = band_keys(own)
+    candidates = catalog.copy_candidates(article_id, bands)
+    copies = []
+    for other, other_text in candidates:
+        score = similarity(own, words(other_text))
+        if score >= COPY_THRESHOLD:
+            copies.append((other, round(score, 4)))
+    catalog.store_copies(article_id, bands, copies)
+    return len(candidates)
 
 
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:

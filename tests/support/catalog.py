@@ -42,9 +42,11 @@ def stamp_schema_version(data_dir: Path, version: str) -> None:
 
 
 def forget_copy_detection(data_dir: Path) -> None:
-    """Make the catalog in `data_dir` look written before copies were detected (no copy tables)."""
+    """Make the catalog in `data_dir` look written before copies were detected (no band keys,
+    no pairs)."""
     catalog = Catalog(Path(data_dir))
     try:
-        catalog._db.executescript("DROP TABLE copy_pairs; DROP TABLE copy_bands;")
+        with catalog.transaction():
+            catalog.clear_copies()
     finally:
         catalog.close()
