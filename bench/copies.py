@@ -8,9 +8,9 @@ share little; about the length of a real article), written to a fresh catalog th
 `Index.write` takes for each (`replace_article` and `record_copies` in one catalog transaction;
 no vectors: they play no part in copies). Every `--every`-th article is a light rewrite of an
 earlier one (a tenth of its words dropped, a sentence added) and must join its group; no other
-pair may. The CPU time per article and the candidates it was compared with are reported by tenths of the run:
-flat when finding candidates is an indexed lookup, growing when an article is compared with
-every stored one. Results go to bench/results/copies.json.
+pair may. The CPU time per article and the candidates it was compared with are reported by
+tenths of the run: flat when finding candidates is an indexed lookup, growing when an article
+is compared with every stored one. Results go to bench/results/copies.json.
 """
 
 from __future__ import annotations
