@@ -52,8 +52,11 @@ def test_a_copy_ingested_later_joins_the_group_and_forgetting_keeps_it_consisten
     assert index.copy_groups() == []
     ingest([articles["nk-nis-wire"]], index)
     assert index.copy_groups() == [["nk-nis-rewrite", "nk-nis-wire"]]
-    ingest([articles["nk-nis-copy"]], index)
+    report = ingest([articles["nk-nis-copy"]], index)
     assert index.copy_groups() == [WIRE]
+    assert report.as_json()["copies"] == [{"id": "nk-nis-copy",
+                                           "of": ["nk-nis-rewrite", "nk-nis-wire"]}]
+    assert report.items[0].note == "a copy of nk-nis-rewrite, nk-nis-wire (cited as one story)"
     with index.writing():
         index.forget("nk-nis-wire")
     assert index.copy_groups() == [["nk-nis-copy", "nk-nis-rewrite"]]
@@ -136,6 +139,8 @@ def test_sources_and_show_show_the_groups(tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     ingested = run_cli(data_dir, "ingest", str(STORY), text=True)
     assert ingested.returncode == 0, ingested.stderr
+    note = "(1 chunks; a copy of nk-nis-copy, nk-nis-rewrite (cited as one story))"
+    assert note in ingested.stdout
     listed = run_cli(data_dir, "sources", text=True).stdout
     assert "    copies: nk-nis-copy (Daily Example), nk-nis-rewrite (Example Post)\n" in listed
     assert listed.count("    copies: ") == 3
