@@ -26,12 +26,20 @@ SEARCHED = 50  # passages looked at: several per article, for `limit` articles
 
 
 @dataclass(frozen=True, slots=True)
+class Told:
+    """Another article on the story, with its own copies (shown once, as answers cite them)."""
+
+    article: ArticleRecord
+    copies: list[ArticleRecord]
+
+
+@dataclass(frozen=True, slots=True)
 class Coverage:
     """An article and its related coverage, each list oldest first."""
 
     article: ArticleRecord
     copies: list[ArticleRecord]
-    same_story: list[ArticleRecord]
+    same_story: list[Told]
 
 
 def article_vector(index: Index, article_id: str) -> np.ndarray | None:
@@ -46,8 +54,8 @@ def article_vector(index: Index, article_id: str) -> np.ndarray | None:
 
 
 def related_coverage(index: Index, article_id: str, limit: int = 20) -> Coverage | None:
-    """`article_id`'s copies and up to `limit` other articles on its story; None when the
-    article is not in the index."""
+    """`article_id`'s copies and up to `limit` other articles on its story (copies of one
+    another shown as one, the oldest); None when the article is not in the index."""
     found = index.articles_by_id([article_id])
     if not found:
         return None
@@ -66,4 +74,15 @@ def related_coverage(index: Index, article_id: str, limit: int = 20) -> Coverage
         chunk.article.article_id for chunk in index.chunks(hits)
         if chunk.article.article_id not in skip
     )  # fmt: skip
-    return Coverage(article, copies, index.articles_by_id(list(closest)[:limit]))
+    others = index.articles_by_id(list(closest))
+    groups = {a: g for g in index.copy_groups([r.article_id for r in others]) for a in g}
+    told: list[Told] = []
+    shown: set[str] = set()
+    for record in others:
+        if record.article_id in shown:
+            continue
+        group = groups.get(record.article_id, (record.article_id,))
+        shown.update(group)
+        members = index.articles_by_id(list(group))
+        told.append(Told(record, [r for r in members if r.article_id != record.article_id]))
+    return Coverage(article, copies, told[:limit])

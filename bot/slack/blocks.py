@@ -326,17 +326,24 @@ def passage_view(
 
 
 def related_view(article: ArticleRef, copies: Sequence[ArticleRef],
-                 same_story: Sequence[ArticleRef]) -> dict[str, Any]:  # fmt: skip
+                 same_story: Sequence[tuple[ArticleRef, Sequence[ArticleRef]]]
+                 ) -> dict[str, Any]:  # fmt: skip
     """A modal listing an article's related coverage: its copies (the same text elsewhere),
-    then other articles on its story, each as title (linked), outlet and date."""
+    then the other articles on its story (each with its own copies' outlets: "also in …"),
+    each as title (linked), outlet and date."""
     blocks: list[dict[str, Any]] = [_section_mrkdwn(article_line(article))]
-    for heading, refs in (("Copies of this article", copies),
-                          ("Other articles on this story", same_story)):  # fmt: skip
-        if not refs:
-            continue
-        blocks.append(_section_mrkdwn(f"*{heading}* ({len(refs)})"))
-        for ref in refs[: (MODAL_BLOCKS - 4) // 2]:
-            blocks.append(_section_mrkdwn(clip_mrkdwn("• " + article_line(ref), SECTION_TEXT)))
+    room = (MODAL_BLOCKS - 4) // 2
+    if copies:
+        blocks.append(_section_mrkdwn(f"*Copies of this article* ({len(copies)})"))
+        blocks.extend(_section_mrkdwn(clip_mrkdwn("• " + article_line(ref), SECTION_TEXT))
+                      for ref in copies[:room])  # fmt: skip
+    if same_story:
+        blocks.append(_section_mrkdwn(f"*Other articles on this story* ({len(same_story)})"))
+        for ref, its_copies in same_story[:room]:
+            names = list(dict.fromkeys(c.source or c.title for c in its_copies))
+            also = " · " + clip("also in " + ", ".join(names), 300) if names else ""
+            blocks.append(_section_mrkdwn(clip_mrkdwn(f"• {article_line(ref)}{also}",
+                                                      SECTION_TEXT)))  # fmt: skip
     if not copies and not same_story:
         blocks.append(_context("No other article in the index tells this story."))
     return {

@@ -12,6 +12,7 @@ from bot.ask import Asker
 from bot.slack import blocks
 from ingest.pipeline import ingest
 from ingest.sources import read_sources
+from newsdesk.articles import ArticleRef
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Index
 from tests import fake_slack
@@ -80,3 +81,23 @@ def test_an_answer_cites_the_wire_story_once_and_lists_its_related_coverage(
                 assert "no longer in the index" in responded(api, url).params["text"]
         finally:
             asker.close()
+
+
+def test_the_related_view_names_copies_and_stays_within_slacks_limits() -> None:
+    def ref(n: int, source: str) -> ArticleRef:
+        return ArticleRef(article_id=f"a{n}", title=f"Report <{n}> & more", source=source,
+                          url=f"https://news.example/{n}", published="2024-10-18", lang="en")
+
+    article = ref(0, "Example Wire")
+    told = [(ref(1, "Example Times"), [ref(2, "Daily Example"), ref(3, "Example Post")])]
+    view = blocks.related_view(article, [], told)
+    View(**view).validate_json()
+    assert "Other articles on this story* (1)" in all_text(view["blocks"])
+    assert "also in Daily Example, Example Post" in all_text(view["blocks"])
+    assert "&lt;1&gt; &amp; more" in all_text(view["blocks"])  # escaped, not markup
+    many = blocks.related_view(article, [ref(n, "C") for n in range(80)],
+                               [(ref(n, "S"), []) for n in range(80)])  # fmt: skip
+    View(**many).validate_json()
+    assert len(many["blocks"]) <= blocks.MODAL_BLOCKS
+    empty = blocks.related_view(article, [], [])
+    assert "No other article in the index tells this story." in all_text(empty["blocks"])

@@ -45,7 +45,8 @@ def register(app: App, bot: SlackBot) -> None:
             return
         log.info("slack.related copies=%d same_story=%d", len(coverage.copies),
                  len(coverage.same_story))  # fmt: skip
-        view = blocks.related_view(coverage.article, coverage.copies, coverage.same_story)
+        same_story = [(told.article, told.copies) for told in coverage.same_story]
+        view = blocks.related_view(coverage.article, coverage.copies, same_story)
         client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
     def vote(value: str) -> Any:
