@@ -185,3 +185,9 @@ def test_related_coverage_is_the_story_not_an_article_of_the_same_week(
         assert found is not None
         assert not {t.article.article_id for t in found.same_story} & set(articles)
     assert related_coverage(index, "no-such-article") is None
+
+
+def test_an_article_without_words_is_checked_and_a_copy_of_none() -> None:
+    assert words("— … —") == frozenset()
+    assert band_keys(words("— … —")) == ["empty"]  # recorded as checked, so doctor is content
+    assert similarity(frozenset(), frozenset()) == 0.0
