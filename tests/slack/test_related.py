@@ -1,6 +1,7 @@
 """Copies in Slack (issue 14, items 1 and 5): over the six reports of bench/stories (three of
 them one wire text), the answer cites the wire story once with "also in" its other outlets,
-and "Related coverage" opens a modal listing the story's other articles."""
+"Related coverage" opens a modal listing the story's other articles, and `/news sources` counts
+each article's copies."""
 
 from __future__ import annotations
 
