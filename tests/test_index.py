@@ -217,16 +217,31 @@ def test_a_reader_sees_what_another_process_wrote(
     )
     fields = {f: getattr(KURSK, f) for f in ("text", "title", "published", "lang", "article_id")}
     stored = {
-        "data_dir": str(settings.data_dir), "database_url": settings.database_url.get_secret_value(),
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url.get_secret_value(),
         "chroma_host": settings.chroma_host, "chroma_port": settings.chroma_port,
         "chroma_collection": settings.chroma_collection,
     }  # fmt: skip
     import json
 
     done = subprocess.run(
-        [sys.executable, "-c", script], input=json.dumps([fields, stored]), capture_output=True, text=True,
-        cwd=Path(__file__).resolve().parent.parent, timeout=300,
+        [sys.executable, "-c", script], input=json.dumps([fields, stored]), capture_output=True,
+        text=True, cwd=Path(__file__).resolve().parent.parent, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     found = {index.chunks([c])[0].article.article_id for c, _ in index.dense_search(query, 5)}
     assert KURSK.article_id in found
+
+
+def test_one_writer_at_a_time_and_a_reader_never_waits(index: Index, settings: Settings) -> None:
+    """While one index writes, another (its own connections: another process, another machine
+    on the servers) cannot take the writer lock, yet reads; once the writer is done it can."""
+    ingest([FLOODS], index)
+    other = Index(settings)
+    try:
+        with index.writing():
+            assert other.recover_if_idle() is None  # the lock is held elsewhere
+            assert other.stats().articles == 1
+        assert other.recover_if_idle() == 0
+    finally:
+        other.close()

@@ -24,7 +24,14 @@ from newsdesk.index.records import (
     StoredChunk,
     WriteStatus,
 )
-from newsdesk.index.store import Index, catalog_counts, data_dir_size, open_catalog, open_index
+from newsdesk.index.store import (
+    Index,
+    catalog_counts,
+    data_dir_size,
+    migrate_catalog,
+    open_catalog,
+    open_index,
+)
 
 __all__ = [
     "ArticleRecord",
@@ -38,6 +45,7 @@ __all__ = [
     "WriteStatus",
     "catalog_counts",
     "data_dir_size",
+    "migrate_catalog",
     "open_catalog",
     "open_index",
 ]

@@ -386,10 +386,11 @@ class Catalog(ABC):
         self._ensure_feeds_table()
         with self.transaction():
             self._db.execute(
-                "INSERT INTO followed_feeds VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE "
-                "SET added_by = excluded.added_by, added_at = excluded.added_at, "
-                "etag = excluded.etag, last_modified = excluded.last_modified, "
-                "seen = excluded.seen, polled_at = excluded.polled_at",
+                "INSERT INTO followed_feeds VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET added_by = excluded.added_by, "
+                "added_at = excluded.added_at, etag = excluded.etag, "
+                "last_modified = excluded.last_modified, seen = excluded.seen, "
+                "polled_at = excluded.polled_at",
                 (feed.url, feed.added_by, feed.added_at or _now(), feed.etag, feed.last_modified,
                  json.dumps(list(feed.seen)), feed.polled_at),
             )  # fmt: skip

@@ -102,10 +102,9 @@ class PostgresCatalog(Catalog):
             return []
         where, params = sql_where(filters)
         join = (
-            " JOIN chunks c ON c.chunk_id = t.chunk_id JOIN articles a ON a.article_id = c.article_id"
-            if where
-            else ""
-        )
+            " JOIN chunks c ON c.chunk_id = t.chunk_id"
+            " JOIN articles a ON a.article_id = c.article_id"
+        ) if where else ""
         rows = self._db.execute(
             "WITH q AS (SELECT config, websearch_to_tsquery(config::regconfig, ?) AS query "
             "FROM lexical_configs) "

@@ -91,9 +91,10 @@ CREATE TABLE answers (
     channel TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL, payload TEXT NOT NULL
 );
 CREATE TABLE votes (
-    answer_id TEXT NOT NULL, "user" TEXT NOT NULL, vote TEXT NOT NULL CHECK (vote IN ('up', 'down')),
-    voted_at TEXT NOT NULL, question TEXT NOT NULL, answer TEXT NOT NULL,
-    chunk_ids TEXT NOT NULL, seq BIGSERIAL NOT NULL, PRIMARY KEY (answer_id, "user")
+    answer_id TEXT NOT NULL, "user" TEXT NOT NULL,
+    vote TEXT NOT NULL CHECK (vote IN ('up', 'down')), voted_at TEXT NOT NULL,
+    question TEXT NOT NULL, answer TEXT NOT NULL, chunk_ids TEXT NOT NULL,
+    seq BIGSERIAL NOT NULL, PRIMARY KEY (answer_id, "user")
 );
 CREATE INDEX votes_time ON votes(voted_at);
 CREATE TABLE slack_events (key TEXT PRIMARY KEY, claimed_at TIMESTAMPTZ NOT NULL DEFAULT now());

@@ -293,6 +293,37 @@ class Index:
         """Chunk writes begun and not finished: (chunk_id, "adding" or "removing")."""
         return self._catalog.journal_entries()
 
+    def locations(self) -> list[str]:
+        """Where the two stores are, one line each (for `doctor`; no password shown)."""
+        url = self.settings.database_url.get_secret_value()
+        if url:
+            from newsdesk.index.postgres import where
+
+            catalog = f"catalog: PostgreSQL at {where(url)}"
+        else:
+            catalog = f"catalog: SQLite in {self.path}"
+        if self.settings.chroma_host:
+            host, port = self.settings.chroma_host, self.settings.chroma_port
+            vectors = f"vectors: Chroma server at {host}:{port}"
+        else:
+            vectors = f"vectors: embedded Chroma in {self.path / 'chroma'}"
+        return [catalog, f"{vectors}, collection {self.settings.chroma_collection}"]
+
+    def unreachable(self) -> list[str]:
+        """The servers this index cannot reach, each a sentence saying what to check (the
+        catalog's server was reached when the index opened)."""
+        if not self.settings.chroma_host:
+            return []
+        try:
+            self._vectors.count()
+        except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the doctor
+            host, port = self.settings.chroma_host, self.settings.chroma_port
+            return [
+                f"the Chroma server at {host}:{port} cannot be read ({type(exc).__name__}: "
+                f"{exc}); start it, or check NEWSDESK_CHROMA_HOST and NEWSDESK_CHROMA_PORT"
+            ]
+        return []
+
     def check(self) -> list[str]:
         """Problems found in the index, each a sentence; empty when it is healthy."""
         problems = []
@@ -339,6 +370,24 @@ def open_catalog(settings: Settings) -> Catalog:
 
         return PostgresCatalog(url)
     return SqliteCatalog(private_dir(settings.data_dir))
+
+
+def migrate_catalog(settings: Settings) -> str:
+    """Create or upgrade the catalog's schema (`newsdesk migrate`); says what was done."""
+    url = settings.database_url.get_secret_value()
+    if not url:
+        catalog = open_catalog(settings)
+        try:
+            catalog.ensure_schema()
+        finally:
+            catalog.close()
+        return f"the SQLite catalog in {settings.data_dir} is ready (it needs no migrations)"
+    from newsdesk.index.postgres import migrate, where
+
+    before, after = migrate(url)
+    if before == after:
+        return f"the catalog at {where(url)} is up to date (schema {after})"
+    return f"migrated the catalog at {where(url)} from schema {before} to {after}"
 
 
 def catalog_counts(settings: Settings) -> dict[str, int]:

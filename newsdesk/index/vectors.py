@@ -37,7 +37,9 @@ def chroma_client(settings: Settings) -> Any:
 
 def open_collection(settings: Settings) -> Any:
     return chroma_client(settings).get_or_create_collection(
-        settings.chroma_collection, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        settings.chroma_collection,
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
     )
 
 

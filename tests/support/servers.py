@@ -62,12 +62,16 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, what:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited at start:\n{log.read_text(errors='replace')[-3000:]}")
+            raise RuntimeError(f"{what} exited at start:\n{_tail(log)}")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not listen within {STARTUP_SECONDS}s:\n{log.read_text()[-3000:]}")
+    raise RuntimeError(f"{what} did not listen within {STARTUP_SECONDS}s:\n{_tail(log)}")
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-3000:]
 
 
 def _as_postgres_user() -> dict[str, object]:
@@ -85,13 +89,14 @@ class Servers:
     postgres_url: str  # the maintenance database, for creating the tests' ones
     chroma_port: int
 
-    def database(self) -> str:
-        """A new, migrated database; its URL."""
+    def database(self, migrated: bool = True) -> str:
+        """A new database (migrated, unless told); its URL."""
         name = f"t_{uuid.uuid4().hex[:16]}"
         with connect(self.postgres_url) as admin:
             admin.execute(f"CREATE DATABASE {name}")
         url = self.postgres_url.rsplit("/", 1)[0] + f"/{name}"
-        migrate(url)
+        if migrated:
+            migrate(url)
         return url
 
     def settings_fields(self) -> dict[str, object]:
@@ -120,7 +125,7 @@ def running_servers(folder: Path) -> Iterator[Servers]:
             stdout=log, stderr=subprocess.STDOUT, **as_postgres,  # type: ignore[arg-type]
         )  # fmt: skip
     if done.returncode != 0:
-        raise RuntimeError(f"initdb failed:\n{init_log.read_text(errors='replace')[-3000:]}")
+        raise RuntimeError(f"initdb failed:\n{_tail(init_log)}")
     pg_port, chroma_port = free_port(), free_port()
     pg_log, chroma_log = folder / "postgres.log", folder / "chroma.log"
     with open(pg_log, "wb") as pg_out, open(chroma_log, "wb") as chroma_out:
@@ -134,7 +139,8 @@ def running_servers(folder: Path) -> Iterator[Servers]:
         chroma = subprocess.Popen(
             [str(chroma_binary()), "run", "--path", str(folder / "chroma"), "--host", "127.0.0.1",
              "--port", str(chroma_port)],
-            stdout=chroma_out, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+            stdout=chroma_out, stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
         )  # fmt: skip
     try:
         _wait_for_port(pg_port, postgres, pg_log, "postgres")
