@@ -78,7 +78,13 @@ def _as_postgres_user() -> dict[str, object]:
     """subprocess arguments that run PostgreSQL as `postgres` when we are root."""
     if os.geteuid() != 0:
         return {}
-    user = pwd.getpwnam("postgres")
+    try:
+        user = pwd.getpwnam("postgres")
+    except KeyError:
+        raise RuntimeError(
+            "running as root, and PostgreSQL refuses root: create a `postgres` user "
+            "(useradd --system postgres) or run the tests as another user"
+        ) from None
     return {"user": user.pw_uid, "group": user.pw_gid}
 
 
