@@ -105,13 +105,24 @@ class PostgresCatalog(Catalog):
             " JOIN chunks c ON c.chunk_id = t.chunk_id"
             " JOIN articles a ON a.article_id = c.article_id"
         ) if where else ""
+        configs = [row[0] for row in self._db.execute("SELECT config FROM lexical_configs")]
+        if not configs:
+            return []
+        # One arm per configuration, its query a constant: each arm is a GIN index scan (a
+        # query computed per row, or joined in, makes PostgreSQL read every chunk).
+        arm = (
+            f"SELECT t.chunk_id, ts_rank('{_RANK_WEIGHTS}', t.terms, "
+            "websearch_to_tsquery(?::regconfig, ?), 1) AS score "
+            f"FROM chunk_terms t{join} WHERE t.config = ? "
+            f"AND t.terms @@ websearch_to_tsquery(?::regconfig, ?){where}"
+        )
+        arms = " UNION ALL ".join(f"({arm})" for _ in configs)
+        values = [
+            value for config in configs for value in (config, query, config, config, query, *params)
+        ]
         rows = self._db.execute(
-            "WITH q AS (SELECT config, websearch_to_tsquery(config::regconfig, ?) AS query "
-            "FROM lexical_configs) "
-            f"SELECT t.chunk_id, ts_rank('{_RANK_WEIGHTS}', t.terms, q.query, 1) AS score "
-            f"FROM chunk_terms t JOIN q ON t.config = q.config{join} "
-            f"WHERE t.terms @@ q.query{where} ORDER BY score DESC, t.chunk_id LIMIT ?",
-            [query, *params, k],
+            f"SELECT chunk_id, score FROM ({arms}) AS hits ORDER BY score DESC, chunk_id LIMIT ?",
+            [*values, k],
         ).fetchall()
         return [(row[0], float(row[1])) for row in rows]
 

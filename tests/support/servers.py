@@ -114,8 +114,9 @@ class Servers:
 
 
 @contextmanager
-def running_servers(folder: Path) -> Iterator[Servers]:
-    """Start PostgreSQL and Chroma under `folder`, yield them, stop them."""
+def running_servers(folder: Path, durable: bool = False) -> Iterator[Servers]:
+    """Start PostgreSQL and Chroma under `folder`, yield them, stop them. PostgreSQL syncs
+    nothing to disk unless `durable` (benchmarks want the real cost of a commit)."""
     folder.mkdir(parents=True, exist_ok=True)
     as_postgres = _as_postgres_user()
     # Right under the temporary root: pytest's folders are private to us, and the postgres user
@@ -137,9 +138,9 @@ def running_servers(folder: Path) -> Iterator[Servers]:
     with open(pg_log, "wb") as pg_out, open(chroma_log, "wb") as chroma_out:
         postgres = subprocess.Popen(
             [str(postgres_binary("postgres")), "-D", str(pg_dir / "data"), "-p", str(pg_port),
-             "-h", "127.0.0.1", "-k", str(pg_dir), "-c", "fsync=off",
-             "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-             "-c", "max_connections=200"],
+             "-h", "127.0.0.1", "-k", str(pg_dir), "-c", "max_connections=200",
+             *([] if durable else ["-c", "fsync=off", "-c", "synchronous_commit=off",
+                                   "-c", "full_page_writes=off"])],
             stdout=pg_out, stderr=subprocess.STDOUT, **as_postgres,  # type: ignore[arg-type]
         )  # fmt: skip
         chroma = subprocess.Popen(
