@@ -43,9 +43,11 @@ class PostgresCatalog(Catalog):
 
     @property
     def _db(self) -> QmarkConnection:
-        """This thread's connection: one transaction at a time per connection, as in SQLite."""
+        """This thread's connection: one transaction at a time per connection, as in SQLite.
+        Made again when the server dropped it (a restart, a failover): the call that found it
+        broken failed, the next one works."""
         db = getattr(self._local, "db", None)
-        if db is None:
+        if db is None or db.connection.broken or db.connection.closed:
             db = QmarkConnection(connect(self.url))
             self._local.db = db
             with self._connections_lock:
