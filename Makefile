@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/backends.py
 
 # The local LLM's speed and how often its answers pass the checks (bench/results/llm.json).
 bench-llm: $(BIN)/.local-llm
