@@ -128,3 +128,10 @@ def test_feedback_is_shared_by_the_replicas(settings: Settings) -> None:
     one.vote(answer_id, "U2", "down")  # the same user changes their mind on the other replica
     assert [(v.user, v.vote, v.chunk_ids) for v in other.votes()] == [("U2", "down", ("a1-h-0",))]
     assert one.votes() == other.votes()
+
+
+def test_a_url_of_another_database_is_refused_without_showing_it(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", database_url="mysql://newsdesk:s3cret@db/news")
+    with pytest.raises(IndexProblem, match="must be a postgresql://") as refused:
+        Index(settings)
+    assert "s3cret" not in str(refused.value)

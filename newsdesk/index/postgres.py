@@ -137,8 +137,19 @@ class QmarkConnection:
 
 def connect(url: str) -> Any:
     """An autocommit psycopg connection (transactions are explicit: `with conn.transaction()`),
-    or an `IndexProblem` saying what to check."""
-    import psycopg
+    or an `IndexProblem` saying what to check (never the URL: it holds the password)."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        raise IndexProblem(
+            "NEWSDESK_DATABASE_URL must be a postgresql://user:password@host:5432/dbname URL "
+            "(or empty for the SQLite catalog in the data dir)"
+        )
+    try:
+        import psycopg
+    except ImportError:
+        raise IndexProblem(
+            "NEWSDESK_DATABASE_URL is set but psycopg is not installed: "
+            "pip install 'newsdesk[postgres]' (or unset it for the SQLite catalog)"
+        ) from None
 
     try:
         return psycopg.connect(url, autocommit=True, connect_timeout=30)
