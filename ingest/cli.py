@@ -48,6 +48,8 @@ def register(commands: Commands) -> None:
 
     commands.add("doctor", run_doctor)
 
+    commands.add("migrate", run_migrate)
+
 
 def run_ingest(args: argparse.Namespace, runtime: Runtime) -> int:
     """Index articles from files, folders, URLs, feeds or stdin."""
@@ -264,6 +266,19 @@ def run_reindex(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+def run_migrate(args: argparse.Namespace, runtime: Runtime) -> int:
+    """Create or upgrade the catalog's schema.
+
+    On PostgreSQL (NEWSDESK_DATABASE_URL), run once per deployment before the bots and workers
+    start, and after each upgrade of newsdesk; safe to run again, and from several machines at
+    once. The embedded SQLite catalog needs no migration: this only creates it.
+    """
+    from newsdesk.index import migrate_catalog
+
+    print(migrate_catalog(runtime.settings))
+    return 0
+
+
 def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
     """Check the index and say how to repair it.
 
@@ -278,6 +293,11 @@ def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
     except IndexProblem as exc:
         print(f"problem: {exc}")
         return 1
+    unreachable = index.unreachable()
+    for problem in unreachable:
+        print(f"problem: {problem}")
+    if unreachable:
+        return 1
     undone = index.recover_if_idle()
     if undone is None:  # its half-written chunks would read as problems: check nothing now
         print("an ingest is writing now: run `newsdesk doctor` again when it has finished")
@@ -285,7 +305,8 @@ def run_doctor(args: argparse.Namespace, runtime: Runtime) -> int:
     if undone:
         print(f"undid {undone} chunk writes an interrupted ingest left (as the next ingest would)")
     stats = index.stats()
-    print(f"index: {runtime.settings.data_dir}")
+    for line in index.locations():
+        print(line)
     print(f"articles: {stats.articles}, chunks: {stats.chunks}, embedder: {index.meta('model_id')}")
     problems = index.check()
     for problem in problems:
