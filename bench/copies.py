@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from newsdesk.articles import Article
+from newsdesk.copies import by_member
 from newsdesk.copies import groups as copy_groups
 from newsdesk.index import Prepared
 from newsdesk.index.catalog import Catalog
@@ -80,7 +81,7 @@ def main() -> None:
             timings.append(time.process_time() - started)
         groups = copy_groups(catalog.copy_pairs())
         catalog.close()
-    group_of = {a: i for i, g in enumerate(groups) for a in g}
+    group_of = by_member(groups)
     together = [a in group_of and group_of.get(a) == group_of.get(b) for a, b in planted]
     recall = sum(together) / max(len(planted), 1)
     false = sorted(set(group_of) - {a for pair in planted for a in pair})

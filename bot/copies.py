@@ -16,18 +16,13 @@ from dataclasses import replace
 from bot.answers import Answer, Evidence, ScoredSentence
 from bot.retrieval import SearchResult
 from newsdesk.articles import ArticleRef
-from newsdesk.copies import COPY_THRESHOLD, similarity, words
+from newsdesk.copies import COPY_THRESHOLD, by_member, similarity, words
 from newsdesk.index import Index
-
-
-def group_of(groups: Sequence[Sequence[str]]) -> dict[str, tuple[str, ...]]:
-    """Each grouped article id → its whole group."""
-    return {article_id: tuple(group) for group in groups for article_id in group}
 
 
 def collapse(result: SearchResult, groups: Sequence[Sequence[str]]) -> SearchResult:
     """`result` without the passages and candidates of an article whose copy ranks higher."""
-    by_article = group_of(groups)
+    by_article = by_member(groups)
     kept: dict[tuple[str, ...], str] = {}  # group -> the article that speaks for it
 
     def keep(article_id: str) -> bool:
@@ -57,7 +52,7 @@ def repeats(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence) ->
 def cite_copies(answer: Answer, index: Index, groups: Sequence[Sequence[str]]) -> Answer:
     """`answer` with each citation's `also_in`: the other articles of its copy group, oldest
     first."""
-    by_article = group_of(groups)
+    by_article = by_member(groups)
     if not any(c.article_id in by_article for c in answer.citations):
         return answer
     citations = tuple(

@@ -18,8 +18,8 @@ Answer level (`newsdesk eval --answers`): what a person reads. Per question the 
   decimal commas read as points, so "8.000" = "8,000" = "8000" and "3,5" = "3.5", quotes,
   dashes and runs of whitespace unified), as whole words. An abstention is not correct: AC
   is over all answerable questions;
-- cite@3: one of the answer's first three citations is a passage of the gold article holding
-  an answer;
+- cite@3: one of the answer's first three citations is a passage of the gold article (or of a
+  copy of it, which the answer cites in its place: `Citation.also_in`) holding an answer;
 - false answer: an unanswerable question that was answered. Besides records marked
   `"answerable": false`, `without_gold` makes every answerable question an unanswerable one
   too, asked over the index without its gold article and the article's translations.
@@ -248,8 +248,9 @@ def answer_outcome(record: dict, answer: Answer, answerable: bool | None = None)
     if answerable and answered:
         first = answer.citations[0].quote if answer.citations else ""
         correct = contains_answer(answer.answer, gold) or contains_answer(first, gold)
-        cited = any(
-            c.article_id == record["doc_id"] and contains_answer(c.passage, gold)
+        cited = any(  # a copy of the gold article cites it too (the answer cites one of them)
+            record["doc_id"] in {c.article_id, *(ref.article_id for ref in c.also_in)}
+            and contains_answer(c.passage, gold)
             for c in answer.citations[:3]
         )
     pair = pair_of(record) if answerable else f"{record.get('question_lang') or '?'}-*"

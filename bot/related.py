@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newsdesk.copies import by_member
 from newsdesk.index import ArticleRecord, Filters, Index
 
 SAME_STORY = 0.89
@@ -75,7 +76,7 @@ def related_coverage(index: Index, article_id: str, limit: int = 20) -> Coverage
         if chunk.article.article_id not in skip
     )  # fmt: skip
     others = index.articles_by_id(list(closest))
-    groups = {a: g for g in index.copy_groups([r.article_id for r in others]) for a in g}
+    groups = by_member(index.copy_groups([r.article_id for r in others]))
     told: list[Told] = []
     shown: set[str] = set()
     for record in others:

@@ -138,12 +138,13 @@ def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
     several outlets, a page under two URLs, a light rewrite) are kept apart and each names the
     others: answers cite such a story once.
     """
+    from newsdesk.copies import by_member
     from newsdesk.display import printable
 
     index = runtime.reader
     records = index.articles(limit=args.limit or None)
     groups = index.copy_groups()
-    group_of = {article_id: group for group in groups for article_id in group}
+    group_of = by_member(groups)
     if args.json:
         rows = [
             {

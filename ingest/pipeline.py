@@ -22,6 +22,7 @@ from ingest.chunking import chunk_text
 from ingest.identity import Identity, identify
 from ingest.sources import Failure
 from newsdesk.articles import Article, Chunk
+from newsdesk.copies import by_member
 from newsdesk.embedder import Embedder
 from newsdesk.index import Index, Prepared
 from newsdesk.logs import log_event
@@ -251,7 +252,7 @@ def _write_batch(
         embedded = time.perf_counter()
         statuses = index.write(prepared)
         written = [item.article.article_id for item in prepared]
-        groups = {a: g for g in index.copy_groups(written) for a in g}
+        groups = by_member(index.copy_groups(written))
     log_event(
         log, "ingest.batch", logging.DEBUG, articles=len(prepared),
         chunks=sum(len(item.chunks) for item in prepared),

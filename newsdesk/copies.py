@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -58,9 +58,10 @@ def _empty_signature() -> MinHash:
 
 def band_keys(word_set: frozenset[str]) -> list[str]:
     """The article's LSH keys, one per band ("band:hash"); two articles with a key in common
-    are candidates. An article without words has none."""
+    are candidates. An article without words gets the one key "empty" (it is a copy of none:
+    its similarity is 0), which records that it was checked."""
     if not word_set:
-        return []
+        return ["empty"]
     signature = _empty_signature().copy()
     signature.update_batch([w.encode("utf-8") for w in sorted(word_set)])
     values = signature.hashvalues
@@ -69,6 +70,11 @@ def band_keys(word_set: frozenset[str]) -> list[str]:
                                      digest_size=8).hexdigest()
         for band in range(BANDS)
     ]  # fmt: skip
+
+
+def by_member(groups: Iterable[Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """Each grouped article id → its whole group."""
+    return {article_id: tuple(group) for group in groups for article_id in group}
 
 
 def groups(pairs: Iterable[tuple[str, str]]) -> list[list[str]]:

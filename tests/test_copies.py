@@ -1,5 +1,7 @@
 """Copies at ingest (issue 14, item 1): near-duplicate articles form one group in the index,
-found incrementally, kept consistent by forgetting and updating, and kept by `reindex`.
+found incrementally, kept consistent by forgetting and updating, and kept by `reindex`. The
+tests on the `index` fixture run on both backends (SQLite, and PostgreSQL with a Chroma
+server), as tests/test_index.py does.
 
 The story is bench/stories/north-korean-troops.jsonl: `nk-nis-wire`, its verbatim copy
 `nk-nis-copy` (another outlet and URL) and its light rewrite `nk-nis-rewrite` are one text;
@@ -25,6 +27,7 @@ from newsdesk.index import Index
 from tests.support.catalog import forget_copy_detection
 from tests.support.paths import NEWS, ROOT
 from tests.support.settings import make_settings, run_cli
+from tests.test_index import settings  # noqa: F401 - the index tests here run on both backends
 
 STORY = ROOT / "bench" / "stories" / "north-korean-troops.jsonl"
 WIRE = ["nk-nis-copy", "nk-nis-rewrite", "nk-nis-wire"]
@@ -77,14 +80,14 @@ def test_an_update_that_changes_the_text_leaves_the_group(index: Index, tmp_path
 def test_reindex_keeps_the_groups_and_finds_those_of_an_older_catalog(
     tmp_path: Path, e5: Embedder
 ) -> None:
-    settings = make_settings(tmp_path / "data")
-    index = Index(settings, e5)
+    embedded = make_settings(tmp_path / "data")  # the older catalog is an SQLite file
+    index = Index(embedded, e5)
     try:
         ingest(list(story(tmp_path).values()), index)
     finally:
         index.close()
-    forget_copy_detection(settings.data_dir)  # as written before copies were detected
-    index = Index(settings, e5)
+    forget_copy_detection(embedded.data_dir)  # as written before copies were detected
+    index = Index(embedded, e5)
     try:
         assert index.copy_groups() == []
         assert index.check() == ["6 articles were stored before copies were detected"]
@@ -185,3 +188,9 @@ def test_related_coverage_is_the_story_not_an_article_of_the_same_week(
         assert found is not None
         assert not {t.article.article_id for t in found.same_story} & set(articles)
     assert related_coverage(index, "no-such-article") is None
+
+
+def test_an_article_without_words_is_checked_and_a_copy_of_none() -> None:
+    assert words("— … —") == frozenset()
+    assert band_keys(words("— … —")) == ["empty"]  # recorded as checked, so doctor is content
+    assert similarity(frozenset(), frozenset()) == 0.0

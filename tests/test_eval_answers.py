@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from bot.answers import Answer, Citation
 from bot.evaluate import answer_metrics, answer_outcome, contains_answer, normalise, translations_of
 from newsdesk import cli
+from newsdesk.articles import ArticleRef
 from newsdesk.embeddings import Embedder
 from newsdesk.settings import get_settings
 from tests.support.paths import SHARED
@@ -50,6 +52,9 @@ def test_an_answer_is_scored_by_its_text_its_first_quote_and_its_citations() -> 
     assert (m.n, m.answered, m.ac, m.cite3) == (4, 0.75, 0.5, 0.5)
     asked_without_gold = answer_outcome(record, right, answerable=False)
     assert answer_metrics([asked_without_gold]).false_answer == 1.0
+    # the gold article's copy, cited in its place, cites it too
+    copy = replace(other.citations[0], also_in=(ArticleRef("a", "t", "s", "", None, "ro"),))
+    assert answer_outcome(record, replace(other, citations=(copy,))).cited
 
 
 def test_translations_of_an_xquad_article() -> None:

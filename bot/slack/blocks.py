@@ -10,7 +10,7 @@ with an ellipsis), so a message is never refused for its size.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from bot.answers import Answer, Citation
@@ -418,8 +418,10 @@ def ingest_report_text(items: Iterable[Any]) -> str:
     return clip_mrkdwn("\n".join([*lines, f"_{summary}_"]), SECTION_TEXT)
 
 
-def sources_text(records: Sequence[Any], query: str, total: int) -> str:
-    """The articles listed by `/news sources`, one line each."""
+def sources_text(records: Sequence[Any], query: str, total: int,
+                 copies: Mapping[str, Sequence[str]] | None = None) -> str:  # fmt: skip
+    """The articles listed by `/news sources`, one line each; `copies`: each listed article's
+    copies (ids), counted on its line ("answers cite them as one story")."""
     if not records:
         if query:
             return f"No ingested article matches “{escape(query)}”."
@@ -433,7 +435,11 @@ def sources_text(records: Sequence[Any], query: str, total: int) -> str:
         meta = " · ".join(
             x for x in (clip(r.source, 80), escape(human_date(r.published)), escape(r.lang)) if x
         )
-        lines.append(f"• {link(r.url, r.title or r.url, 150)} · {meta} · `{escape(r.article_id)}`")
+        line = f"• {link(r.url, r.title or r.url, 150)} · {meta} · `{escape(r.article_id)}`"
+        n = len((copies or {}).get(r.article_id, ()))
+        if n:
+            line += f" · {n} cop{'y' if n == 1 else 'ies'} elsewhere (cited as one story)"
+        lines.append(line)
     return clip_mrkdwn("\n".join(lines), SECTION_TEXT)
 
 

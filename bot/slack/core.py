@@ -343,6 +343,12 @@ class SlackBot:
             log.info("slack.forget article=%s", record.article_id)
             return record
 
+    def copies(self, article_ids: Sequence[str]) -> dict[str, list[str]]:
+        """Each of `article_ids` that has copies (`newsdesk.copies`) → their ids."""
+        wanted = set(article_ids)
+        groups = self.index.copy_groups(article_ids)
+        return {a: [b for b in g if b != a] for g in groups for a in g if a in wanted}
+
     def sources(self, query: str = "", limit: int = 15) -> tuple[list[Any], int]:
         """Recent articles, or those whose title, outlet, URL or id contains `query`."""
         records = self.index.articles()

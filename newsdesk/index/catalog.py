@@ -311,9 +311,9 @@ class Catalog(ABC):
         return sorted(pairs)
 
     def without_copy_keys(self) -> list[str]:
-        """Ids of the articles with text but no band keys (stored before copies were detected)."""
+        """Ids of the articles without band keys (stored before copies were detected)."""
         rows = self._db.execute(
-            "SELECT article_id FROM articles WHERE text != '' AND article_id NOT IN "
+            "SELECT article_id FROM articles WHERE article_id NOT IN "
             "(SELECT article_id FROM copy_bands) ORDER BY ingested_at, article_id"
         )
         return [row[0] for row in rows]

@@ -1,6 +1,7 @@
 """Copies in Slack (issue 14, items 1 and 5): over the six reports of bench/stories (three of
 them one wire text), the answer cites the wire story once with "also in" its other outlets,
-and "Related coverage" opens a modal listing the story's other articles."""
+"Related coverage" opens a modal listing the story's other articles, and `/news sources` counts
+each article's copies."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from tests.support.slack import (
     running_bot,
     send_event,
     slack_settings,
+    slash,
     validate_blocks,
 )
 
@@ -74,6 +76,11 @@ def test_an_answer_cites_the_wire_story_once_and_lists_its_related_coverage(
                 for url in ("daily.example/news/north-korea-soldiers-russia-seoul",
                             "times.example/2024/10/31/blinken-kursk-north-korean-troops"):
                     assert url in shown
+
+                _, url = slash(api, socket_server, "sources", user="U_BOB")
+                listed = responded(api, url).params["text"]
+                assert listed.count("2 copies elsewhere (cited as one story)") == 3, listed
+                assert "`nk-blinken`" in listed
 
                 with index.writing():  # an article gone since the answer: said, not a crash
                     index.forget(button["value"])

@@ -102,7 +102,8 @@ def register(app: App, bot: SlackBot, command: str = COMMAND) -> None:
             elif sub == "sources":
                 query = question_from_slack(rest)
                 records, total = bot.sources(query)
-                text = blocks.sources_text(records, query, total)
+                copies = bot.copies([r.article_id for r in records])
+                text = blocks.sources_text(records, query, total, copies)
                 respond(text=text, blocks=blocks.text_blocks(text), response_type="ephemeral",
                         replace_original=False)  # fmt: skip
         except Exception:  # noqa: BLE001 - tell the user, log the detail
