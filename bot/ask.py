@@ -40,7 +40,7 @@ from bot.retrieval import (
     search,
 )
 from bot.text import asks_recent, query_terms
-from bot.timeline import STORY_PASSAGES, asks_timeline, subject, timeline_answer
+from bot.timeline import STORY_PASSAGES, asks_timeline, story_of, subject, timeline_answer
 from newsdesk.embedder import Embedder
 from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
@@ -113,15 +113,19 @@ class Asker:
         """Ranked evidence with the signals behind it (for abstention and the benchmarks).
 
         A question about the present ("the latest", "this week") weighs recency as of
-        `filters.until` (`--as-of`/`--until`), else as of the newest article searched
-        (`bot.recency.recency_moment`)."""
+        `filters.until` (`--as-of`/`--until`), else as of the newest article of the story the
+        question finds without it (`bot.recency.recency_moment`, `bot.timeline.story_of`)."""
         k = k or self.settings.top_k
         vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
         means = self.language_means() if vector is not None else None
-        as_of = None
-        if asks_recent(query):
-            as_of = recency_moment(scope_of(self.index, filters), filters.until, time.time())
-        return search(self.index, vector, query_terms(query), k, filters, self.params, means,
+        terms = query_terms(query)
+        if not asks_recent(query):
+            return search(self.index, vector, terms, k, filters, self.params, means,
+                          context_articles)  # fmt: skip
+        found = search(self.index, vector, terms, max(k, STORY_PASSAGES), filters, self.params,
+                       means, context_articles)  # fmt: skip
+        as_of = recency_moment(story_of(found.evidence), filters.until, time.time())
+        return search(self.index, vector, terms, k, filters, self.params, means,
                       context_articles, as_of)  # fmt: skip
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:

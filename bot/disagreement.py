@@ -89,10 +89,13 @@ def _unit(raw_words: Sequence[str]) -> str | None:
 
 
 def same_thing(a: Claim, b: Claim, similar: SameWord = lexical_same) -> bool:
-    """Whether two figures count the same thing: the same unit, and a word of context shared."""
+    """Whether two figures count the same thing: the same unit, and a word of context shared
+    (when both have context)."""
     if not similar(a.unit, b.unit):
         return False
-    return any(lexical_same(x, y) or similar(x, y) for x in a.frame for y in b.frame)
+    if not a.frame or not b.frame:  # nothing else to tell them apart by ("8,000 soldiers")
+        return True
+    return any(similar(x, y) for x in a.frame for y in b.frame)
 
 
 def disagree(a: str, b: str, similar: SameWord = lexical_same) -> bool:

@@ -2,9 +2,11 @@
 
 - A question about the present ("the latest", "now", "still", "this week": `bot.text.asks_recent`)
   weighs recency as of `recency_moment`: the `--until`/`--as-of` date when given, else the
-  newest article in the searched scope (or now, when that is in the future). Measuring age from
-  the newest article rather than from the clock keeps "latest" meaningful over an archive: a
-  2024 story read in 2026 still prefers its 5 November report to its 18 October one.
+  newest article of the story the question finds (`bot.timeline.story_of`; or now, when that
+  is in the future). Measuring
+  age from the story's newest article rather than from the clock keeps "latest" meaningful over
+  an archive: a 2024 story read in 2026 still prefers its 5 November report to its 18 October
+  one, whatever newer stories the index holds.
 - Every answer ends with the date it is true as of: the newest cited article's date and
   outlet ("As of 5 Nov 2024, per Example Post [1]."), added in code after the answer is built
   or checked, so an LLM is never asked to write it and its checks never see it.
@@ -15,9 +17,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 
-from bot.answers import Answer, Citation, Scope
+from bot.answers import Answer, Citation, Evidence
 from bot.disagreement import outlet
 from bot.phrases import format_date, phrase
 from newsdesk.articles import published_timestamp
@@ -25,12 +28,14 @@ from newsdesk.articles import published_timestamp
 STALE_AFTER_DAYS = 30.0
 
 
-def recency_moment(scope: Scope, until: float | None, now: float) -> float:
-    """The moment a question about the present is asked at (see the module docstring)."""
+def recency_moment(evidence: Sequence[Evidence], until: float | None, now: float) -> float:
+    """The moment a question about the present is asked at (see the module docstring):
+    `until` when given, else when the newest of `evidence` (what the question finds without
+    weighing recency) was published, else `now`."""
     if until is not None:
         return until
-    newest = published_timestamp(scope.last_published)
-    return min(newest, now) if newest is not None else now
+    stamps = [e.chunk.article.published_ts for e in evidence if e.chunk.article.published_ts]
+    return min(max(stamps), now) if stamps else now
 
 
 def newest_citation(citations: tuple[Citation, ...]) -> Citation | None:

@@ -2,8 +2,9 @@
 with a dated list, oldest to newest, one cited line per dated article, copies collapsed.
 
 The story is what retrieval finds for the question without its timeline words (`subject`):
-the articles whose best passage scores within `STORY_MARGIN` of the best one, at most
-`MAX_EVENTS` of them (the best-scoring). Each gives its best sentence for the question. An
+the articles whose best passage scores within `STORY_MARGIN` of the best one, down to the
+first gap of `STORY_GAP` between two articles in score order (where another story starts), at
+most `MAX_EVENTS` of them (the best-scoring). Each gives its best sentence for the question. An
 article whose line repeats an earlier one's words (a wire copy, a light rewrite: at least
 `COPY_OVERLAP` of their words shared) is not listed again: the earlier line names it ("also
 in …"). Undated articles have no place on a timeline and are left out; with fewer than two
@@ -22,7 +23,8 @@ from bot.phrases import format_date, phrase, quoted
 from bot.text import fold, tokens
 
 STORY_PASSAGES = 20  # passages retrieved for a timeline
-STORY_MARGIN = 0.08  # in passage score, below the best passage, an article is still the story's
+STORY_MARGIN = 0.15  # in passage score, below the best passage, an article is still the story's
+STORY_GAP = 0.06  # ... unless a gap this wide separates it from the article ranked before it
 MAX_EVENTS = 10
 COPY_OVERLAP = 0.6  # share of words two lines have in common to be copies of one text
 QUOTE_CHARS = 300
@@ -71,17 +73,24 @@ def _copy_of(words: frozenset[str], events: Sequence[_Event]) -> _Event | None:
     return None
 
 
+def story_of(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """The best passage of each article of the story `evidence` tells (the best-scoring one
+    and those close enough to it, see the module docstring), best first."""
+    best: dict[str, Evidence] = {}
+    for ev in sorted((e for e in evidence if e.sentences), key=lambda e: -e.score):
+        best.setdefault(ev.chunk.article.article_id, ev)
+    story: list[Evidence] = []
+    for ev in best.values():
+        if story and (ev.score < story[0].score - STORY_MARGIN or ev.score < story[-1].score - STORY_GAP):
+            break
+        story.append(ev)
+    return story
+
+
 def story_events(evidence: Sequence[Evidence]) -> list[_Event]:
     """The story's dated articles as events, oldest first, copies folded into the earliest."""
-    ranked = [e for e in evidence if e.sentences]
-    if not ranked:
-        return []
-    bar = max(e.score for e in ranked) - STORY_MARGIN
-    best: dict[str, Evidence] = {}
-    for ev in sorted(ranked, key=lambda e: -e.score):
-        if ev.score >= bar and ev.chunk.article.published_ts is not None:
-            best.setdefault(ev.chunk.article.article_id, ev)
-    chosen = list(best.values())[:MAX_EVENTS]
+    story = story_of(evidence)
+    chosen = [ev for ev in story if ev.chunk.article.published_ts is not None][:MAX_EVENTS]
     chosen.sort(key=lambda e: (e.chunk.article.published_ts or 0.0, e.chunk.article.article_id))
     events: list[_Event] = []
     for ev in chosen:
