@@ -17,7 +17,7 @@ rule works in every language the embedder reads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -133,6 +133,9 @@ def differing_figures(
     best: list[Figure] = []
     ev0, s0 = quoted[0]
     cited = {ev.chunk.chunk_id for ev, _ in quoted}
+    if isinstance(similar, EmbeddedWords):  # one batch for every word the figures compare
+        similar.embed({w for ev in [ev0, *evidence] for c in claims(ev.chunk.text)
+                       for w in (c.unit, *c.frame)})  # fmt: skip
     for claim in claims(ev0.chunk.text[s0.span.start : s0.span.end]):
         found = [Figure(ev0, s0, claim)]
         seen = {ev0.chunk.article.article_id}
@@ -211,14 +214,24 @@ class EmbeddedWords:
         self._keep = keep
         self._lock = threading.Lock()
 
+    def embed(self, words: Iterable[str]) -> None:
+        """Embed the words not yet embedded, in one batch."""
+        with self._lock:
+            missing = sorted({w for w in words if w not in self._vectors})
+        if not missing:
+            return
+        vectors = np.asarray(self._embed(missing))
+        with self._lock:
+            if len(self._vectors) + len(missing) > self._keep:
+                self._vectors.clear()
+            self._vectors.update(zip(missing, vectors, strict=True))
+
     def _vector(self, word: str) -> np.ndarray:
         with self._lock:
             vector = self._vectors.get(word)
         if vector is None:
             vector = np.asarray(self._embed([word])[0])
             with self._lock:
-                if len(self._vectors) >= self._keep:
-                    self._vectors.clear()
                 self._vectors[word] = vector
         return vector
 
