@@ -54,6 +54,8 @@ bench: install
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/stories.py
+	$(BIN)/python bench/stories.py --answer-everything
 	$(BIN)/python bench/latency.py
 
 # The local LLM's speed and how often its answers pass the checks (bench/results/llm.json).

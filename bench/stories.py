@@ -48,8 +48,12 @@ SANDERS = ("wn-en-2200080f9b45", "wn-en-3684739d37a5", "wn-en-bab1bd962c95",
            "wn-en-224c5df09ad5", "wn-en-b9555c809cca")
 PUERTO_RICO = ("wn-en-0a99d465be97", "wn-en-300bc137354c", "wn-en-f1c9b322ab15")
 DORIAN = ("wn-en-c77aaa175a1c", "wn-en-adb763de2cca")
+# every Wikinews article whose title names COVID-19, the new coronavirus or SARS-CoV-2
 COVID = ("wn-en-cf107040ae1d", "wn-en-85cc17dcf22d", "wn-en-74c39a88b10e", "wn-en-eddf69bf7243",
-         "wn-en-84fa50c936c7", "wn-en-ceaf8a9e946a", "wn-en-34cf2ddce8ee")  # fmt: skip
+         "wn-en-84fa50c936c7", "wn-en-2bfbc4f91baa", "wn-en-c625f4b95507", "wn-en-ceaf8a9e946a",
+         "wn-en-34cf2ddce8ee", "wn-en-92a47498fd1e", "wn-en-673f46d7e5be", "wn-en-78680019a14f",
+         "wn-en-0d9ca7a75ff8", "wn-en-de9d733f2f33", "wn-en-9c3ce7ba808c", "wn-en-b9159cb211a7",
+         "wn-en-22a81282c55d", "wn-en-2f3e67b49e52", "wn-en-211fbbadbdf0")  # fmt: skip
 WRITTEN_COPIES = (("nk-nis-wire", "nk-nis-copy", "nk-nis-rewrite"), ("flood-wire", "flood-copy"))
 
 # kind "disagree": `differ` says whether the story's sources give different values for what is

@@ -40,7 +40,14 @@ from bot.retrieval import (
     search,
 )
 from bot.text import asks_recent, query_terms
-from bot.timeline import STORY_PASSAGES, asks_timeline, story_of, subject, timeline_answer
+from bot.timeline import (
+    STORY_PASSAGES,
+    asks_timeline,
+    names,
+    story_of,
+    subject,
+    timeline_answer,
+)
 from newsdesk.embedder import Embedder
 from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
@@ -124,7 +131,7 @@ class Asker:
                           context_articles)  # fmt: skip
         found = search(self.index, vector, terms, max(k, STORY_PASSAGES), filters, self.params,
                        means, context_articles)  # fmt: skip
-        as_of = recency_moment(story_of(found.evidence), filters.until, time.time())
+        as_of = recency_moment(story_of(found.evidence, names(query)), filters.until, time.time())
         return search(self.index, vector, terms, k, filters, self.params, means,
                       context_articles, as_of)  # fmt: skip
 
@@ -189,7 +196,8 @@ class Asker:
         if not np.isfinite(confidence(result, self.policy)):
             return None
         language = detect_language(question, previous=language_before(history))
-        return timeline_answer(question, language, result.evidence, scope_of(self.index, filters))
+        return timeline_answer(question, language, result.evidence, scope_of(self.index, filters),
+                               standalone)  # fmt: skip
 
     def _with_llm(
         self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,

@@ -16,6 +16,7 @@ rule works in every language the embedder reads.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ import numpy as np
 from bot.answer_type import is_year
 from bot.answers import Citation, Evidence, ScoredSentence, citation
 from bot.phrases import format_date, phrase
-from bot.text import NUMBER, STOPWORDS, number_value, tokens
+from bot.text import NUMBER, STOPWORDS, number_value, tokens, word_overlap
 from newsdesk.articles import ArticleRef
 
 SameWord = Callable[[str, str], bool]
@@ -63,7 +64,7 @@ def claims(text: str) -> list[Claim]:
     (no content word follows) are left out."""
     found = []
     for match in NUMBER.finditer(text):
-        if is_year(match.group()):
+        if is_year(match.group()) or _CLOCK.match(text, match.end()) or text[: match.start()].endswith(":"):
             continue
         after_raw = text[match.end() : match.end() + 80].split()[:UNIT_WINDOW]
         unit = _unit(after_raw)
@@ -73,6 +74,10 @@ def claims(text: str) -> list[Claim]:
         after = [w for w in tokens(text[match.end() :]) if _content(w) and w != unit][:FRAME]
         found.append(Claim(number_value(match.group()), match.group(), unit, (*before, *after)))
     return found
+
+
+# A number that is a time of day ("5 p.m.", "17:30", "9 h", "9 Uhr") counts nothing.
+_CLOCK = re.compile(r"\s?(?:[ap]\.?\s?m\b|h\b|uhr\b|:\d)", re.IGNORECASE)
 
 
 def _content(word: str) -> bool:
@@ -117,6 +122,7 @@ def differing_figures(
     quoted: Sequence[tuple[Evidence, ScoredSentence]],
     evidence: Sequence[Evidence],
     similar: SameWord = lexical_same,
+    terms: Sequence[str] = (),
     limit: int = MAX_FIGURES,
 ) -> list[Figure]:
     """The distinct values the articles of `quoted` (the answer's quotes, the first one the
@@ -127,22 +133,28 @@ def differing_figures(
     Each figure of the quote is tried; the one most articles give differently wins. An article
     counts with its best-ranked sentence that gives a figure of the same thing (as the quote's,
     or as one already found: "8,000 soldiers in Kursk" joins through "10,000 soldiers in
-    Russia")."""
+    Russia") and that says as much of what is asked as the quote does, but for one of the
+    question's content words `terms` ("10,000 soldiers sent to train in Russia" does not answer
+    "how many had already been moved to Vladivostok"). A value the quote itself also gives
+    ("50 kilometres (31 miles)") agrees with it."""
     if not quoted:
         return []
     best: list[Figure] = []
     ev0, s0 = quoted[0]
     cited = {ev.chunk.chunk_id for ev, _ in quoted}
     if isinstance(similar, EmbeddedWords):  # one batch for every word the figures compare
-        similar.embed({w for ev in [ev0, *evidence] for c in claims(ev.chunk.text)
-                       for w in (c.unit, *c.frame)})  # fmt: skip
-    for claim in claims(ev0.chunk.text[s0.span.start : s0.span.end]):
+        similar.embed({*terms, *(w for ev in [ev0, *evidence] for c in claims(ev.chunk.text)
+                                 for w in (c.unit, *c.frame))})  # fmt: skip
+    quote = ev0.chunk.text[s0.span.start : s0.span.end]
+    in_quote = {c.value for c in claims(quote)}
+    for claim in claims(quote):
+        bar = _asked(terms, quote, claim, similar) - 1
         found = [Figure(ev0, s0, claim)]
         seen = {ev0.chunk.article.article_id}
         for ev in [ev for ev, _ in quoted[1:]] + list(evidence):
             if ev.chunk.article.article_id in seen:
                 continue
-            figure = _figure_in(ev, found, similar)
+            figure = _figure_in(ev, found, similar, terms, bar, in_quote - {claim.value})
             if figure is not None:
                 found.append(figure)
                 seen.add(ev.chunk.article.article_id)
@@ -152,10 +164,25 @@ def differing_figures(
     return best[:limit]
 
 
-def _figure_in(ev: Evidence, found: Sequence[Figure], similar: SameWord) -> Figure | None:
+def _asked(terms: Sequence[str], sentence: str, claim: Claim, similar: SameWord) -> int:
+    """How many of the question's content words `terms` a sentence giving `claim` says: among
+    its words (the same five first letters), or close to the figure (`similar`)."""
+    words = set(tokens(sentence))
+    near = (claim.unit, *claim.frame)
+    return sum(1 for t in terms
+               if word_overlap([t], words) or any(similar(t, w) for w in near))  # fmt: skip
+
+
+def _figure_in(
+    ev: Evidence, found: Sequence[Figure], similar: SameWord, terms: Sequence[str], bar: int,
+    agreeing: set[str],
+) -> Figure | None:  # fmt: skip
     for sentence in ev.sentences:
-        for claim in claims(ev.chunk.text[sentence.span.start : sentence.span.end]):
-            if any(same_thing(f.claim, claim, similar) for f in found):
+        text = ev.chunk.text[sentence.span.start : sentence.span.end]
+        for claim in claims(text):
+            if claim.value in agreeing or not any(same_thing(f.claim, claim, similar) for f in found):
+                continue
+            if _asked(terms, text, claim, similar) >= bar:
                 return Figure(ev, sentence, claim)
     return None
 

@@ -334,7 +334,7 @@ def extractive_answer(
         ellipsis = "…" if len(quote) < sentence.span.end - sentence.span.start else ""
         parts.append(f"{lead}: {shown}{ellipsis} [{n}]")
     text = "\n".join(parts)
-    figures = differing_figures(picked, evidence, similar)
+    figures = differing_figures(picked, evidence, similar, query_terms(searched or question))
     cited = tuple(citations)
     if figures:
         shown, cited = side_by_side(language, figures, cited)

@@ -109,6 +109,8 @@ RECENT_PHRASES = frozenset(
     diese woche|diesen monat|dieses jahr|letzte woche|vergangene woche|im moment
     questa settimana|settimana scorsa|questo mese|quest anno|in questo momento
     esta semana|semana pasada|este mes|este ano|en este momento
+    dernieres nouvelles|derniere nouvelle|ultime notizie|ultima notizia|ultimas noticias
+    ultima noticia|ultimele stiri|ultima stire
     """.replace("\n", "|").split("|")
     if phrase.strip()
 )

@@ -3,8 +3,9 @@ with a dated list, oldest to newest, one cited line per dated article, copies co
 
 The story is what retrieval finds for the question without its timeline words (`subject`):
 the articles whose best passage scores within `STORY_MARGIN` of the best one, down to the
-first gap of `STORY_GAP` between two articles in score order (where another story starts), at
-most `MAX_EVENTS` of them (the best-scoring). Each gives its best sentence for the question. An
+first gap of `STORY_GAP` between two articles in score order (where another story starts),
+that give most of the names the question gives that the best one gives (`STORY_WORDS`), at most
+`MAX_EVENTS` of them (the best-scoring). Each gives its best sentence for the question. An
 article whose line repeats an earlier one's words (a wire copy, a light rewrite: at least
 `COPY_OVERLAP` of their words shared) is not listed again: the earlier line names it ("also
 in …"). Undated articles have no place on a timeline and are left out; with fewer than two
@@ -20,11 +21,12 @@ from bot.answers import Answer, Citation, Evidence, Scope, citation
 from bot.disagreement import outlet
 from bot.extractive import quote_of
 from bot.phrases import format_date, phrase, quoted
-from bot.text import fold, tokens
+from bot.text import fold, query_terms, term_overlap, tokens
 
 STORY_PASSAGES = 20  # passages retrieved for a timeline
 STORY_MARGIN = 0.15  # in passage score, below the best passage, an article is still the story's
 STORY_GAP = 0.06  # ... unless a gap this wide separates it from the article ranked before it
+STORY_WORDS = 0.75  # ... and it gives this share of the question's names the best article gives
 MAX_EVENTS = 10
 COPY_OVERLAP = 0.6  # share of words two lines have in common to be copies of one text
 QUOTE_CHARS = 300
@@ -73,23 +75,38 @@ def _copy_of(words: frozenset[str], events: Sequence[_Event]) -> _Event | None:
     return None
 
 
-def story_of(evidence: Sequence[Evidence]) -> list[Evidence]:
+def names(question: str) -> list[str]:
+    """The question's capitalised content words, folded: the names a story is told with in
+    every language ("Valmora", "Hong Kong", "Bernie Sanders")."""
+    return query_terms(" ".join(w for w in question.split() if w[:1].isupper()))
+
+
+def story_of(evidence: Sequence[Evidence], terms: Sequence[str] = ()) -> list[Evidence]:
     """The best passage of each article of the story `evidence` tells (the best-scoring one
-    and those close enough to it, see the module docstring), best first."""
+    and those close enough to it, see the module docstring), best first. With the names the
+    question gives (`terms`, from `names`), an article must also give at least `STORY_WORDS`
+    of the share of them the best one gives (in its title and passage): "the Valmora floods"
+    are not any flood, whatever language each report is in."""
     best: dict[str, Evidence] = {}
     for ev in sorted((e for e in evidence if e.sentences), key=lambda e: -e.score):
         best.setdefault(ev.chunk.article.article_id, ev)
     story: list[Evidence] = []
+    bar = 0.0
     for ev in best.values():
         if story and (ev.score < story[0].score - STORY_MARGIN or ev.score < story[-1].score - STORY_GAP):
             break
+        said = term_overlap(terms, f"{ev.chunk.article.title}\n{ev.chunk.text}") if terms else 0.0
+        if not story:
+            bar = STORY_WORDS * said
+        elif said < bar:
+            continue
         story.append(ev)
     return story
 
 
-def story_events(evidence: Sequence[Evidence]) -> list[_Event]:
+def story_events(evidence: Sequence[Evidence], terms: Sequence[str] = ()) -> list[_Event]:
     """The story's dated articles as events, oldest first, copies folded into the earliest."""
-    story = story_of(evidence)
+    story = story_of(evidence, terms)
     chosen = [ev for ev in story if ev.chunk.article.published_ts is not None][:MAX_EVENTS]
     chosen.sort(key=lambda e: (e.chunk.article.published_ts or 0.0, e.chunk.article.article_id))
     events: list[_Event] = []
@@ -105,11 +122,12 @@ def story_events(evidence: Sequence[Evidence]) -> list[_Event]:
 
 
 def timeline_answer(
-    question: str, language: str, evidence: Sequence[Evidence], scope: Scope | None = None
-) -> Answer | None:
+    question: str, language: str, evidence: Sequence[Evidence], scope: Scope | None = None,
+    searched: str = "",
+) -> Answer | None:  # fmt: skip
     """The timeline of the story `evidence` tells, or None when fewer than two dated articles
-    tell it."""
-    events = story_events(evidence)
+    tell it. `searched`: the question as searched (a follow-up made standalone)."""
+    events = story_events(evidence, names(subject(searched or question)))
     if len(events) < 2:
         return None
     lines = [phrase(language, "timeline")]
