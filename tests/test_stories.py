@@ -14,14 +14,15 @@ import pytest
 
 from bot.answers import Answer, Scope
 from bot.ask import Asker
-from bot.disagreement import EmbeddedWords, claims, disagree
+from bot.disagreement import EmbeddedWords, claims, differing_figures, disagree
 from bot.extractive import AnswerPolicy
 from bot.recency import dated
 from bot.text import asks_recent
-from bot.timeline import asks_timeline, subject
+from bot.timeline import asks_timeline, names, subject
 from newsdesk.articles import Article, normalise_text, published_timestamp
 from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters
+from tests.support.evidence import evidence
 from tests.support.settings import make_settings
 
 STORIES = Path(__file__).resolve().parent.parent / "bench" / "stories"
@@ -78,6 +79,21 @@ def test_figures_differ_only_for_the_same_thing(e5: Embedder) -> None:
                         "The government promised 20 million euros for the town.", similar)
     assert not disagree("Up to 12,000 troops were sent to Russia.",
                         "As many as 12.000 soldiers were sent to Russia.", similar)  # fmt: skip
+
+
+def test_a_conversion_or_a_time_of_day_is_no_disagreement(e5: Embedder) -> None:
+    similar = EmbeddedWords(e5.embed_queries)
+    assert claims("Pierluisi was sworn in at 5 p.m. local time, or 17:30 in Madrid.") == []
+    en = evidence("She spoke in La Plata, a city 50 kilometers (31 miles) away from Buenos Aires.",
+                  1, lang="en", published="2007-07-20")  # fmt: skip
+    fr = evidence("Elle a parlé à La Plata, une ville située à 50 kilomètres de Buenos Aires.",
+                  2, lang="fr", published="2007-07-20")  # fmt: skip
+    assert differing_figures([(en, en.sentences[0])], [fr], similar, ["la", "plata"]) == []
+
+
+def test_a_figure_of_another_part_of_the_story_is_not_shown(stories: Asker) -> None:
+    answer = stories.ask("How many North Korean soldiers had already been moved to Vladivostok?")
+    assert "1,500" in answer.citations[0].quote and not answer.figures_differ, answer.answer
 
 
 def test_differing_figures_are_shown_side_by_side_newest_first(stories: Asker) -> None:
@@ -170,6 +186,7 @@ def test_timeline_questions_in_every_language() -> None:
     for question in ("How many people died in the Valmora floods?", "Who developed the vaccine?"):
         assert not asks_timeline(question), question
     assert subject("Timeline of the Valmora floods") == "of the Valmora floods"
+    assert names(subject("Cum a evoluat campania lui Bernie Sanders?")) == ["bernie", "sanders"]
 
 
 def test_a_timeline_lists_dated_articles_oldest_first_with_copies_collapsed(stories: Asker) -> None:
