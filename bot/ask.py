@@ -129,9 +129,11 @@ class Asker:
         if not asks_recent(query):
             return search(self.index, vector, terms, k, filters, self.params, means,
                           context_articles)  # fmt: skip
-        found = search(self.index, vector, terms, max(k, STORY_PASSAGES), filters, self.params,
-                       means, context_articles)  # fmt: skip
-        as_of = recency_moment(story_of(found.evidence, names(query)), filters.until, time.time())
+        as_of = filters.until
+        if as_of is None:  # the story's newest article: found by a search without recency
+            found = search(self.index, vector, terms, max(k, STORY_PASSAGES), filters,
+                           self.params, means, context_articles)  # fmt: skip
+            as_of = recency_moment(story_of(found.evidence, names(query)), time.time())
         return search(self.index, vector, terms, k, filters, self.params, means,
                       context_articles, as_of)  # fmt: skip
 

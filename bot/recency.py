@@ -28,13 +28,11 @@ from newsdesk.articles import published_timestamp
 STALE_AFTER_DAYS = 30.0
 
 
-def recency_moment(evidence: Sequence[Evidence], until: float | None, now: float) -> float:
-    """The moment a question about the present is asked at (see the module docstring):
-    `until` when given, else when the newest of `evidence` (what the question finds without
-    weighing recency) was published, else `now`."""
-    if until is not None:
-        return until
-    stamps = [e.chunk.article.published_ts for e in evidence if e.chunk.article.published_ts]
+def recency_moment(story: Sequence[Evidence], now: float) -> float:
+    """The moment a question about the present is asked at when no `--until`/`--as-of` date
+    says it: when the newest article of `story` was published, or `now` (for a story without
+    dates, or a date in the future)."""
+    stamps = [e.chunk.article.published_ts for e in story if e.chunk.article.published_ts]
     return min(max(stamps), now) if stamps else now
 
 
