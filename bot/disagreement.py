@@ -134,8 +134,9 @@ def differing_figures(
     counts with its best-ranked sentence that gives a figure of the same thing (as the quote's,
     or as one already found: "8,000 soldiers in Kursk" joins through "10,000 soldiers in
     Russia") and that says as much of what is asked as the quote does, but for one of the
-    question's content words `terms` ("10,000 soldiers sent to train in Russia" does not answer
-    "how many had already been moved to Vladivostok"). A value the quote itself also gives
+    question's content words `terms` (two in another language than the quote's): "10,000
+    soldiers sent to train in Russia" does not answer "how many had already been moved to
+    Vladivostok". A value the quote itself also gives
     ("50 kilometres (31 miles)") agrees with it."""
     if not quoted:
         return []
@@ -148,12 +149,14 @@ def differing_figures(
     quote = ev0.chunk.text[s0.span.start : s0.span.end]
     in_quote = {c.value for c in claims(quote)}
     for claim in claims(quote):
-        bar = _asked(terms, quote, claim, similar) - 1
+        asked = _asked(terms, quote, claim, similar)
         found = [Figure(ev0, s0, claim)]
         seen = {ev0.chunk.article.article_id}
         for ev in [ev for ev, _ in quoted[1:]] + list(evidence):
             if ev.chunk.article.article_id in seen:
                 continue
+            # a report in another language shares fewer of the question's words by spelling
+            bar = asked - (1 if ev.chunk.article.lang == ev0.chunk.article.lang else 2)
             figure = _figure_in(ev, found, similar, terms, bar, in_quote - {claim.value})
             if figure is not None:
                 found.append(figure)
