@@ -32,7 +32,7 @@ from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citat
 from bot.disagreement import SameWord, differing_figures, lexical_same, side_by_side
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
-from bot.retrieval import SearchResult
+from bot.retrieval import Candidate, SearchResult
 from bot.text import query_terms, term_overlap
 from newsdesk.index import Filters, Index
 
@@ -67,34 +67,83 @@ NO_OTHER_ARTICLE = 1.0  # the margin reported when no other article was a candid
 def confidence(result: SearchResult, policy: AnswerPolicy | None = None) -> float:
     """Retrieval's evidence strength `policy.abstain_below` applies to (higher is surer).
 
-    Two signals, either of which is enough to answer. The margin: an answerable question
-    usually has one article that answers it and others that merely share its topic, while a
-    question the index cannot answer finds several articles about equally close. The top
-    passage's own score: when several articles tell the same story (outlets covering one
-    event, or one article in two languages) the margin vanishes, but the passage still scores
-    high. The second is shifted so that reaching `policy.strong` scores `abstain_below`,
-    which keeps one number to calibrate. -inf when there is no evidence or the best sentence
-    scores below the policy's floor.
+    Two signals, either of which is enough to answer. The margin (`article_margin`): an
+    answerable question usually has one article that answers it and others that merely share
+    its topic, while a question the index cannot answer finds several articles about equally
+    close. The top passage's own score: when several articles tell the same story the margin
+    vanishes, but the passage still scores high. The second is shifted so that reaching
+    `policy.strong` scores `abstain_below`, which keeps one number to calibrate. -inf when
+    there is no evidence or the best sentence scores below the policy's floor.
     """
     policy = policy or DEFAULT_POLICY
     if not result.evidence or not result.evidence[0].sentences:
         return float("-inf")
     if result.evidence[0].sentences[0].score < policy.floor:
         return float("-inf")
+    return strength(result, article_margin(result), policy)
+
+
+def strength(result: SearchResult, margin: float, policy: AnswerPolicy) -> float:
+    """The larger of `margin` and the top passage's score shifted so that `policy.strong`
+    scores `policy.abstain_below`."""
+    return max(margin, result.candidates[0].score - policy.strong + policy.abstain_below)
+
+
+def fair_score(candidate: Candidate) -> float:
+    """A passage's score without its word-overlap parts (BM25 rank, sentence term overlap):
+    what passages in different languages are compared on, since only a text in the
+    question's language can share its words."""
+    return candidate.dense + candidate.sentence_cosine
+
+
+def margin_over(result: SearchResult, rivals: frozenset[str] | None = None) -> float:
+    """How far the top passage scores above the best passage of another article (of one of
+    `rivals`, when given); `NO_OTHER_ARTICLE` when there is none.
+
+    Two passages in different languages are compared on `fair_score`, so an English article
+    that shares a word with an English question does not crowd out a Romanian one that
+    answers it."""
     top = result.candidates[0]
-    return max(article_margin(result), top.score - policy.strong + policy.abstain_below)
+    margins = [
+        top.score - c.score if c.lang == top.lang else fair_score(top) - fair_score(c)
+        for c in result.candidates
+        if c.article_id != top.article_id and (rivals is None or c.article_id in rivals)
+    ]
+    return min(margins, default=NO_OTHER_ARTICLE)
 
 
 def article_margin(result: SearchResult) -> float:
-    """How far the top passage scores above the best passage of any other article
-    (`NO_OTHER_ARTICLE` when no other article was a candidate)."""
-    top = result.candidates[0]
-    other = next((c for c in result.candidates if c.article_id != top.article_id), None)
-    return NO_OTHER_ARTICLE if other is None else top.score - other.score
+    """How far the top passage scores above the best passage of any other article."""
+    return margin_over(result)
+
+
+def corroborating(result: SearchResult, threshold: float) -> frozenset[str]:
+    """The articles that tell the top passage's story: the top article, and every article
+    with a retrieved passage whose best sentence says about what the top passage's best
+    sentence says (`same_topic` at `threshold`: copies of one wire text, outlets reporting one
+    event, one article in two languages). They corroborate an answer, not compete with it."""
+    first = result.evidence[0]
+    found = {result.candidates[0].article_id}
+    for ev in result.evidence[1:]:
+        article = ev.chunk.article.article_id
+        if article in found or not ev.sentences:
+            continue
+        if same_topic(first, first.sentences[0], ev, ev.sentences[0], threshold):
+            found.add(article)
+    return frozenset(found)
+
+
+def story_margin(result: SearchResult, threshold: float) -> float:
+    """How far the top passage scores above the best passage of another story: articles
+    that `corroborating` finds telling the top's story are no rivals."""
+    story = corroborating(result, threshold)
+    return margin_over(result, frozenset(c.article_id for c in result.candidates) - story)
 
 
 ABSTAIN_FEATURES = ("bias", "margin", "top_score", "retrieval", "sentence", "type_fit", "coverage",
                     "type_miss")
+
+MAX_MARGIN = 0.3  # margins are capped here: beyond it, a margin says nothing more
 
 
 def answer_signals(
@@ -107,31 +156,39 @@ def answer_signals(
     """What says whether the index answers `question` (order `ABSTAIN_FEATURES`); None when
     there is no evidence or its best sentence is below the floor.
 
-    Besides retrieval's own signals (the top passage's margin over other articles, its score,
-    `confidence`), what the answer would quote: how likely `bot.quote` finds its sentence to
-    answer, whether it holds the expected answer type, and the share of the question's content
-    words it covers with its title and previous sentence. A topical near miss (an article on
-    the question's subject that does not hold its answer) scores high on retrieval and low on
+    Besides retrieval's own signals (the top passage's margin, its score, their `strength`),
+    what the answer would quote: how likely `bot.quote` finds its sentence to answer, whether
+    it holds the expected answer type, and the share of the question's content words it
+    covers with its title and previous sentence. A topical near miss (an article on the
+    question's subject that does not hold its answer) scores high on retrieval and low on
     these. `type_miss` is 1 when a "how many" or "when" question would be answered by a
     quote that holds no number or date: `AbstainModel` never answers then.
+
+    The margin is taken over other articles, and over other stories as far as the quote
+    covers the question: several articles telling one story (copies of a wire text, outlets
+    covering one event) leave no article standing out, which is what a well-covered story
+    looks like, not ambiguity; but any small index is "one story" for a question about
+    something else, so corroboration counts only in the share of the question's words the
+    quote and its context hold (`coverage`).
     """
-    strength = confidence(result, policy)
-    if not np.isfinite(strength):
+    if not np.isfinite(confidence(result, policy)):
         return None
     ranked = [e for e in result.evidence if e.sentences]
     choice = choice or choose(question, ranked, model)
     if choice is None:
         return None
-    top = result.candidates[0]
-    margin = min(article_margin(result), 0.3)
     ev = ranked[choice.evidence]
     span = choice.sentence.span
     before = ev.chunk.text[max(0, span.start - 300) : span.start]
     context = f"{ev.chunk.article.title}\n{before}\n{ev.chunk.text[span.start : span.end]}"
     coverage = term_overlap(query_terms(question), context)
+    by_article = min(article_margin(result), MAX_MARGIN)
+    by_story = min(story_margin(result, policy.same_topic), MAX_MARGIN)
+    margin = min(by_article + max(0.0, by_story - by_article) * coverage, MAX_MARGIN)
     miss = float(answer_type(question) in ("count", "when") and choice.fit == 0.0)
-    return (1.0, margin, top.score, min(strength, 0.3), choice.probability, choice.fit, coverage,
-            miss)  # fmt: skip
+    return (1.0, margin, result.candidates[0].score,
+            min(strength(result, margin, policy), MAX_MARGIN), choice.probability, choice.fit,
+            coverage, miss)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,7 @@ class Candidate:
 
     chunk_id: str
     article_id: str = ""  # filled once the chunk is read
+    lang: str = ""  # the article's language, filled once the chunk is read
     dense: float = 0.0  # cosine of the query and the chunk vector
     dense_rank: int | None = None
     lexical: float = 0.0  # BM25, higher is better (0 when BM25 did not find it)
@@ -349,7 +350,7 @@ def search(
         order = sorted(range(len(spans)), key=lambda i: -float(values[i]))
         sentences[cand.chunk_id] = tuple(ScoredSentence(spans[i], float(values[i])) for i in order)
         pooled = float(np.mean([values[i] for i in order[: max(1, params.sentence_top)]]))
-        cand = replace(cand, article_id=chunk.article.article_id,
+        cand = replace(cand, article_id=chunk.article.article_id, lang=chunk.article.lang or "",
                        sentence_cosine=float(cosines[order[0]]), sentence=pooled)  # fmt: skip
         if params.use_sentences:
             boost = params.followup_boost if chunk.article.article_id in context_articles else 0.0
