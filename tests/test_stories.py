@@ -211,3 +211,22 @@ def test_a_timeline_in_romanian(stories: Asker) -> None:
     assert answer.answer.startswith("Cum a evoluat, de la cel mai vechi:\n• 18 octombrie 2024 — ")
     stamps = [published_timestamp(c.published) for c in answer.citations]
     assert stamps == sorted(stamps) and len(stamps) >= 3
+
+
+def test_an_llm_answer_is_dated_in_code_and_differing_figures_are_not_rewritten(
+    stories: Asker,
+) -> None:
+    calls: list[str] = []
+
+    def llm(question: str, language: str, evidence: object, extractive: Answer) -> Answer:
+        calls.append(question)
+        return replace(extractive, answer="Yoon called a meeting [1].", generated_by="fake")
+
+    with_llm = Asker(stories.settings, index=stories.index, embedder=stories.embedder, llm=llm,
+                     policy=stories.policy)  # fmt: skip
+    differing = with_llm.ask("How many North Korean troops are in Russia now?")
+    assert differing.figures_differ and differing.generated_by == "extractive" and not calls
+    answer = with_llm.ask("Who called an emergency security meeting?")
+    assert calls and answer.generated_by == "fake" and not answer.figures_differ
+    first, last = answer.answer.split("\n")
+    assert first == "Yoon called a meeting [1]." and last.startswith("As of ")
