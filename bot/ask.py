@@ -176,12 +176,16 @@ class Asker:
             timeline = self._timeline(question, standalone, history, filters, context)
             if timeline is not None:
                 return dated(replace(timeline, standalone_question=rewritten), recent, moment)
-        result = self.search_result(standalone, k, filters, context)
+        k = k or self.settings.top_k
+        # the passages after the first k cost nothing more (retrieval ranks the sentences of
+        # `RetrievalParams.rerank` passages anyway): other articles' figures are looked for there
+        wide = self.search_result(standalone, max(k, STORY_PASSAGES), filters, context)
+        result = SearchResult(wide.evidence[:k], wide.candidates)
         # after the search: the language model finishes loading in the background meanwhile
         language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
         answer = answer_from(question, language, result, scope, filters, self.policy, standalone,
-                             similar=self.similar_words)  # fmt: skip
+                             similar=self.similar_words, others=wide.evidence[k:])  # fmt: skip
         answer = replace(answer, standalone_question=rewritten)
         # figures that differ are shown side by side as they are: not rewritten by the LLM
         if not answer.abstained and self.llm is not None and not answer.figures_differ:

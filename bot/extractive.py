@@ -357,13 +357,15 @@ def extractive_answer(
     model: QuoteModel | None = None,
     choice: Choice | None = None,
     similar: SameWord = lexical_same,
+    others: Sequence[Evidence] = (),
 ) -> Answer:
     """The answer quoting the best sentence(s) of `evidence` (which must not be empty).
 
     `searched` is the question as searched (a follow-up made standalone); it picks the quote
     (`choice`, when the caller already made it for these evidence). When the articles of
-    `evidence` give different values for a figure of the quote, they follow side by side
-    (`bot.disagreement`; `similar` says which words are the same).
+    `evidence` (and `others`, passages ranked after them) give different values for a figure
+    of the quote, they follow side by side (`bot.disagreement`; `similar` says which words are
+    the same).
     """
     picked = pick_quotes(evidence, policy, searched or question, model, choice)
     if not picked:
@@ -391,7 +393,8 @@ def extractive_answer(
         ellipsis = "…" if len(quote) < sentence.span.end - sentence.span.start else ""
         parts.append(f"{lead}: {shown}{ellipsis} [{n}]")
     text = "\n".join(parts)
-    figures = differing_figures(picked, evidence, similar, query_terms(searched or question))
+    figures = differing_figures(picked, [*evidence, *(e for e in others if e.sentences)], similar,
+                                query_terms(searched or question))
     cited = tuple(citations)
     if figures:
         shown, cited = side_by_side(language, figures, cited)
@@ -412,6 +415,7 @@ def answer_from(
     searched: str = "",
     model: QuoteModel | None = None,
     similar: SameWord = lexical_same,
+    others: Sequence[Evidence] = (),
 ) -> Answer:
     """The extractive answer to a search, or the abstention when the evidence is too weak."""
     searched = searched or question
@@ -420,4 +424,4 @@ def answer_from(
     if answer_confidence(result, searched, policy, model, choice=choice) < policy.answer_above:
         return abstention(question, language, scope, filters)
     return extractive_answer(question, language, ranked, scope, policy, searched, model, choice,
-                             similar)
+                             similar, others)
