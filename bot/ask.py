@@ -7,7 +7,8 @@
 `ask` takes the conversation so far as `bot.conversation.Turn`s (the same from `chat` and
 from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the question's
 language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
-builds the extractive answer (`bot.extractive`), and, when an LLM answerer is given, lets it
+builds the extractive answer (`bot.extractive`) with copies of one story cited once
+(`bot.copies`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
 `(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
 output and fall back to `extractive`, and if it raises, the extractive answer is returned with
@@ -26,6 +27,7 @@ import numpy as np
 
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
+from bot.copies import cite_copies, collapse
 from bot.disagreement import EmbeddedWords
 from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, confidence, scope_of
 from bot.followup import standalone_question
@@ -179,18 +181,20 @@ class Asker:
         k = k or self.settings.top_k
         # the passages after the first k cost nothing more (retrieval ranks the sentences of
         # `RetrievalParams.rerank` passages anyway): other articles' figures are looked for there
-        wide = self.search_result(standalone, max(k, STORY_PASSAGES), filters, context)
-        result = SearchResult(wide.evidence[:k], wide.candidates)
+        found = self.search_result(standalone, max(k, STORY_PASSAGES), filters, context)
+        copies = self.index.copy_groups([c.article_id for c in found.candidates])
+        result = collapse(SearchResult(found.evidence[:k], found.candidates), copies)
+        others = collapse(SearchResult(found.evidence[k:], found.candidates), copies).evidence
         # after the search: the language model finishes loading in the background meanwhile
         language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
         answer = answer_from(question, language, result, scope, filters, self.policy, standalone,
-                             similar=self.similar_words, others=wide.evidence[k:])  # fmt: skip
+                             similar=self.similar_words, others=others)  # fmt: skip
         answer = replace(answer, standalone_question=rewritten)
         # figures that differ are shown side by side as they are: not rewritten by the LLM
         if not answer.abstained and self.llm is not None and not answer.figures_differ:
             answer = self._with_llm(question, language, result.evidence, answer, on_text)
-        return dated(answer, recent, moment)
+        return dated(cite_copies(answer, self.index, copies), recent, moment)
 
     def _timeline(
         self, question: str, standalone: str, history: Sequence[Turn], filters: Filters,

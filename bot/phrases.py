@@ -35,6 +35,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", published {first}",
         "filters": " (filters: {filters})",
         "sources": "Sources",
+        "also_in": "also in",
         "rewritten": "Searched as",
     },
     "ro": {
@@ -62,6 +63,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publicat în {first}",
         "filters": " (filtre: {filters})",
         "sources": "Surse",
+        "also_in": "și în",
         "rewritten": "Căutat ca",
     },
     "fr": {
@@ -89,6 +91,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publié en {first}",
         "filters": " (filtres : {filters})",
         "sources": "Sources",
+        "also_in": "aussi dans",
         "rewritten": "Recherché comme",
     },
     "it": {
@@ -116,6 +119,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", pubblicato a {first}",
         "filters": " (filtri: {filters})",
         "sources": "Fonti",
+        "also_in": "anche in",
         "rewritten": "Cercato come",
     },
     "de": {
@@ -143,6 +147,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", veröffentlicht {first}",
         "filters": " (Filter: {filters})",
         "sources": "Quellen",
+        "also_in": "auch in",
         "rewritten": "Gesucht als",
     },
     "es": {
@@ -170,6 +175,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publicado en {first}",
         "filters": " (filtros: {filters})",
         "sources": "Fuentes",
+        "also_in": "también en",
         "rewritten": "Buscado como",
     },
 }

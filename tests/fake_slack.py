@@ -317,8 +317,11 @@ class FakeSocketMode:
                 raise AssertionError("the bot did not connect to the Socket Mode server")
 
     def send(self, kind: str, payload: dict[str, Any], *, envelope_id: str | None = None,
-             retry_attempt: int = 0, retry_reason: str = "") -> str:  # fmt: skip
-        """Send an envelope (`events_api`, `slash_commands` or `interactive`); its id."""
+             retry_attempt: int = 0, retry_reason: str = "",
+             connection: int = -1) -> str:  # fmt: skip
+        """Send an envelope (`events_api`, `slash_commands` or `interactive`) on the newest
+        connection, or the `connection`-th open one (one per bot replica, as Slack spreads
+        envelopes over an app's connections); its id."""
         envelope_id = envelope_id or uuid.uuid4().hex
         envelope: dict[str, Any] = {
             "envelope_id": envelope_id, "type": kind, "payload": payload,
@@ -329,9 +332,9 @@ class FakeSocketMode:
             envelope["retry_reason"] = retry_reason
         self.wait_connected()
         with self._cond:
-            connection = self._connections[-1]
+            target = self._connections[connection]
         with self._send_lock:
-            connection.send(json.dumps(envelope))
+            target.send(json.dumps(envelope))
         return envelope_id
 
     def wait_ack(self, envelope_id: str, timeout: float = 10) -> dict[str, Any]:

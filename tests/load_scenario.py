@@ -200,7 +200,7 @@ class LoadResult:
 def article_count(data_dir: Path) -> int:
     from newsdesk.index import catalog_counts
 
-    return catalog_counts(data_dir)["articles"]
+    return catalog_counts(make_settings(data_dir))["articles"]
 
 
 def run_load(

@@ -137,7 +137,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
     return dict(action.choices)
 
 
-@pytest.mark.parametrize("name", ["show", "forget", "reindex", "doctor", "run"])
+@pytest.mark.parametrize("name", ["show", "forget", "reindex", "doctor", "migrate", "run"])
 def test_commands_explain_themselves_in_their_help(name: str) -> None:
     command = subcommands()[name]
     description = command.description or ""

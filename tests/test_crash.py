@@ -43,7 +43,7 @@ def count(data_dir: Path, table: str) -> int:
     """How many rows `table` of the catalog holds now (0 before it exists), read without
     waiting for the writer (WAL): `articles` grows at each committed batch; `journal` holds
     rows only while a batch is half written (vectors in Chroma, catalog not yet committed)."""
-    return catalog_counts(data_dir)[table]
+    return catalog_counts(make_settings(data_dir))[table]
 
 
 def kill_when(process: subprocess.Popen[bytes], condition: Callable[[], bool]) -> bool:

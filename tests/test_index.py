@@ -13,6 +13,8 @@ from newsdesk.embeddings import Embedder
 from newsdesk.index import Filters, Index, IndexProblem
 from newsdesk.settings import Settings
 from tests.support.catalog import stamp_schema_version
+from tests.support.servers import Servers
+from tests.support.settings import make_settings
 
 
 def article(text: str, title: str = "A title", **fields: object) -> Article:
@@ -38,6 +40,16 @@ FLOODS = article(
 )
 
 
+@pytest.fixture(params=["embedded", "servers"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Every test here runs on both backends: SQLite with the embedded Chroma, and PostgreSQL
+    with a Chroma server (a database and a collection of the test's own)."""
+    if request.param == "embedded":
+        return make_settings(tmp_path / "data")
+    servers: Servers = request.getfixturevalue("servers")
+    return make_settings(tmp_path / "data", **servers.settings_fields())
+
+
 def chroma_ids(index: Index) -> set[str]:
     return set(index.vector_ids())
 
@@ -48,7 +60,7 @@ def test_ingest_twice_is_unchanged_and_duplicates_nothing(index: Index) -> None:
     second = ingest([KURSK, FLOODS], index)
     assert second.as_json() == {
         "added": 0, "updated": 0, "unchanged": 2, "failed": [], "skipped": [], "replaced": [],
-        "kept_apart": [], "chunks": 0,
+        "kept_apart": [], "copies": [], "chunks": 0,
     }  # fmt: skip
     assert chroma_ids(index) == set(index.all_chunk_ids())
     assert index.check() == []
@@ -151,8 +163,8 @@ def test_interrupted_write_is_undone_by_the_next_writer(index: Index, e5: Embedd
 
 def test_index_of_another_schema_version_is_refused_with_a_repair_path(settings: Settings) -> None:
     Index(settings).close()
-    stamp_schema_version(settings.data_dir, "0")
-    with pytest.raises(IndexProblem, match="newsdesk doctor"):
+    stamp_schema_version(settings, "0")
+    with pytest.raises(IndexProblem, match="newsdesk (doctor|migrate)"):
         Index(settings)
 
 
@@ -178,7 +190,8 @@ def test_content_hash_covers_metadata() -> None:
 def test_a_reader_sees_what_another_process_wrote(
     index: Index, settings: Settings, e5: Embedder
 ) -> None:
-    """The embedded Chroma caches its vector index; a write from another process must show."""
+    """The embedded Chroma caches its vector index; a write from another process must show
+    (another machine's, on the servers)."""
     import subprocess
     import sys
     import textwrap
@@ -196,19 +209,39 @@ def test_a_reader_sees_what_another_process_wrote(
         from newsdesk.embeddings import load_embedder
         from newsdesk.index import Index
         from newsdesk.settings import Settings
-        article = Article(**json.loads(sys.stdin.read()))
-        index = Index(Settings(_env_file=None, data_dir={str(settings.data_dir)!r}),
-                      load_embedder("{settings.embedder}"))
+        fields, stored = json.loads(sys.stdin.read())
+        article = Article(**fields)
+        index = Index(Settings(_env_file=None, **stored), load_embedder("{settings.embedder}"))
         print(ingest([article], index).as_json())
         """
     )
     fields = {f: getattr(KURSK, f) for f in ("text", "title", "published", "lang", "article_id")}
+    stored = {
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url.get_secret_value(),
+        "chroma_host": settings.chroma_host, "chroma_port": settings.chroma_port,
+        "chroma_collection": settings.chroma_collection,
+    }  # fmt: skip
     import json
 
     done = subprocess.run(
-        [sys.executable, "-c", script], input=json.dumps(fields), capture_output=True, text=True,
-        cwd=Path(__file__).resolve().parent.parent, timeout=300,
+        [sys.executable, "-c", script], input=json.dumps([fields, stored]), capture_output=True,
+        text=True, cwd=Path(__file__).resolve().parent.parent, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     found = {index.chunks([c])[0].article.article_id for c, _ in index.dense_search(query, 5)}
     assert KURSK.article_id in found
+
+
+def test_one_writer_at_a_time_and_a_reader_never_waits(index: Index, settings: Settings) -> None:
+    """While one index writes, another (its own connections: another process, another machine
+    on the servers) cannot take the writer lock, yet reads; once the writer is done it can."""
+    ingest([FLOODS], index)
+    other = Index(settings)
+    try:
+        with index.writing():
+            assert other.recover_if_idle() is None  # the lock is held elsewhere
+            assert other.stats().articles == 1
+        assert other.recover_if_idle() == 0
+    finally:
+        other.close()

@@ -152,7 +152,7 @@ def test_feedback_and_an_older_data_dir_are_made_private(
     and nothing else in the folder, not the folder the user chose (group-shared, say)."""
     from bot.slack.feedback import FeedbackStore
     from newsdesk.index import Index
-    from newsdesk.index.feedback import feedback_path
+    from newsdesk.index.feedback import open_feedback
 
     old_umask = os.umask(0o022)
     try:
@@ -160,7 +160,7 @@ def test_feedback_and_an_older_data_dir_are_made_private(
         data_dir.mkdir(mode=0o750, parents=True)
         data_dir.chmod(0o750)
         (data_dir / "notes.txt").write_text("the user's own file, left alone")
-        FeedbackStore(feedback_path(data_dir))
+        FeedbackStore(open_feedback(settings))
         Index(settings).close()
         (data_dir / "catalog.sqlite").chmod(0o644)  # as an older version left it
         Index(settings).close()

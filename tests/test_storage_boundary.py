@@ -1,6 +1,6 @@
 """The index package is the only door to storage (issue 11): nothing outside `newsdesk/index/`
-imports chromadb or sqlite3, reaches for the Chroma collection, or reaches into the index's
-stores. Read from the source with `ast`, so a lazy import inside a function counts too."""
+imports chromadb, sqlite3 or psycopg, reaches for the Chroma collection, or reaches into the
+index's stores. Read from the source with `ast`, so a lazy import inside a function counts too."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "ingest", "newsdesk", "tests", "bench")
 INDEX_PACKAGE = ROOT / "newsdesk" / "index"
-STORAGE_MODULES = frozenset({"chromadb", "sqlite3"})
+STORAGE_MODULES = frozenset({"chromadb", "sqlite3", "psycopg", "psycopg_pool"})
 # `collection` anywhere (the old public handle on Chroma, or something impersonating it); the
 # index's private stores on anything but `self`.
 COLLECTION = "collection"

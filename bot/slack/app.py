@@ -29,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack import listeners
-from bot.slack.core import Deduper, SlackBot, new_write_executor
+from bot.slack.core import Claims, SlackBot, new_write_executor
 from bot.slack.feedback import FeedbackStore
 from bot.slack.http import EVENTS_PATH, BoundedHTTPServer, http_server
 from newsdesk.errors import NewsdeskError
@@ -135,7 +135,7 @@ def new_executor() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="newsdesk-slack")
 
 
-def _drop_redeliveries(dedupe: Deduper) -> Any:
+def _drop_redeliveries(dedupe: Claims) -> Any:
     def drop_redeliveries(body: dict[str, Any], request: BoltRequest, next: Any) -> Any:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if event_id and not dedupe.claim(f"event:{event_id}"):

@@ -31,13 +31,13 @@ def run_serve(args: argparse.Namespace, runtime: Runtime) -> int:
 def run_feedback(args: argparse.Namespace, runtime: Runtime) -> int:
     """List the votes given to answers in Slack, newest first."""
     from bot.slack.feedback import FeedbackStore
-    from newsdesk.index.feedback import feedback_path
+    from newsdesk.index.feedback import has_feedback, open_feedback
 
-    path = feedback_path(runtime.settings.data_dir)
-    if not path.exists():
+    if not has_feedback(runtime.settings):
         votes = []
     else:
-        votes = FeedbackStore(path).votes(limit=args.limit or None, vote=args.vote)
+        store = FeedbackStore(open_feedback(runtime.settings))
+        votes = store.votes(limit=args.limit or None, vote=args.vote)
     if args.json:
         print(json.dumps({"votes": [v.as_json() for v in votes]}, ensure_ascii=False))
         return 0

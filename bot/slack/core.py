@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from bot.answers import Answer
 from bot.conversation import Turn
 from bot.slack.feedback import FeedbackStore
-from newsdesk.index.feedback import feedback_path
+from newsdesk.index.feedback import open_feedback
 from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -43,8 +43,15 @@ class Asker(Protocol):
     ) -> Answer: ...  # fmt: skip
 
 
+class Claims(Protocol):
+    """What drops a Slack event or message already being answered: `claim(key)` is true once."""
+
+    def claim(self, key: str) -> bool: ...
+
+
 class Deduper:
-    """Keys seen recently (event ids, message timestamps); thread-safe, bounded, with a TTL."""
+    """Keys seen recently (event ids, message timestamps) by this process; thread-safe, bounded,
+    with a TTL. Enough for one bot process; replicas share `SharedClaims` (`claims_for`)."""
 
     def __init__(self, max_items: int = 20_000, ttl: float = 6 * 3600) -> None:
         self._seen: OrderedDict[str, float] = OrderedDict()
@@ -64,6 +71,17 @@ class Deduper:
                 return False
             self._seen[key] = now
             return True
+
+
+def claims_for(settings: Settings) -> Claims:
+    """Claims shared by every replica through the database when there is one, else this
+    process's own."""
+    url = settings.database_url.get_secret_value()
+    if url:
+        from newsdesk.index.events import SharedClaims
+
+        return SharedClaims(url)
+    return Deduper()
 
 
 # -- Slack text ------------------------------------------------------------------------------
@@ -205,7 +223,7 @@ class SlackBot:
     # ingests); the Index gives each thread its own SQLite connection, so listeners share it.
     index: Index
     feedback: FeedbackStore | None = None
-    dedupe: Deduper = field(default_factory=Deduper)
+    dedupe: Claims | None = None  # default: `claims_for(settings)`
     bot_user_id: str = ""
     bot_id: str = ""
     # Outside a thread (where nothing can be streamed), post a "looking…" message and replace it
@@ -221,7 +239,9 @@ class SlackBot:
         if self.writes is None:
             self.writes = new_write_executor()
         if self.feedback is None:
-            self.feedback = FeedbackStore(feedback_path(self.settings.data_dir))
+            self.feedback = FeedbackStore(open_feedback(self.settings))
+        if self.dedupe is None:
+            self.dedupe = claims_for(self.settings)
         if self.update_in_place is None:
             self.update_in_place = bool(self.settings.llm)
 
@@ -353,3 +373,10 @@ class SlackBot:
     def chunk(self, chunk_id: str) -> Any:
         found = self.index.chunks([chunk_id])
         return found[0] if found else None
+
+    def related(self, article_id: str) -> Any:
+        """The article's copies and other coverage of its story (`bot.related.Coverage`), or
+        None when it is no longer in the index."""
+        from bot.related import related_coverage
+
+        return related_coverage(self.index, article_id)

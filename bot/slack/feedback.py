@@ -3,15 +3,14 @@
 Each answer the bot posts is kept (so a vote, or "Share in channel", can refer to it by a short
 id that fits in a button's value) with everything needed to render it again; a vote records
 the chunks the answer cited. One vote per user per answer: voting again replaces it. The rows
-live in `feedback.sqlite`, which the index package keeps (`newsdesk.index.feedback`).
+live in `feedback.sqlite` or the shared database, which the index package keeps
+(`newsdesk.index.feedback`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from bot.answers import Answer, Citation, Scope
-from newsdesk.index.feedback import FeedbackDatabase, Vote, VoteRecord
+from newsdesk.index.feedback import FeedbackRows, Vote, VoteRecord
 
 
 def answer_to_json(answer: Answer) -> dict[str, object]:
@@ -39,7 +38,7 @@ def answer_from_json(data: dict[str, object]) -> Answer:
         answer=str(data.get("answer", "")),
         language=str(data.get("language", "")),
         abstained=bool(data.get("abstained", False)),
-        citations=tuple(Citation(**c) for c in data.get("citations", []) or []),  # type: ignore[arg-type, union-attr]
+        citations=tuple(Citation.from_json(c) for c in data.get("citations", []) or []),  # type: ignore[arg-type, union-attr]
         scope=Scope(**scope) if isinstance(scope, dict) else None,
         standalone_question=str(data.get("standalone_question", "")),
         generated_by=str(data.get("generated_by", "extractive")),
@@ -48,10 +47,10 @@ def answer_from_json(data: dict[str, object]) -> Answer:
 
 
 class FeedbackStore:
-    """Answers and votes in the feedback file at `path`; safe to share between threads."""
+    """Answers and votes in `rows` (`open_feedback(settings)`); safe to share between threads."""
 
-    def __init__(self, path: Path) -> None:
-        self._rows = FeedbackDatabase(path)
+    def __init__(self, rows: FeedbackRows) -> None:
+        self._rows = rows
 
     def save_answer(self, answer: Answer, *, user: str = "", channel: str = "") -> str:
         """Keep an answer; returns its id (short enough for a button value)."""

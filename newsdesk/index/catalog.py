@@ -1,18 +1,26 @@
-"""The SQLite catalog (`catalog.sqlite` under the data dir), the index's source of truth.
+"""The catalog, the index's source of truth: the SQL both engines share, and the SQLite one.
 
-It holds the articles with their full text, their chunks with offsets, an FTS5 lexical index
-over the chunks, the vectors of each chunk's sentences (for the answer's sentence step), a few
-`meta` values (schema version, embedder, write generation) and the journal of chunk writes
-in progress. `Catalog` is used by `Index` alone, which keeps it consistent with Chroma.
+It holds the articles with their full text, their chunks with offsets, a lexical index over
+the chunks, the vectors of each chunk's sentences (for the answer's sentence step), a few
+`meta` values (schema version, embedder, write generation), the journal of chunk writes in
+progress and the followed feeds. `Catalog` is used by `Index` alone, which keeps it consistent
+with Chroma.
+
+`Catalog` holds every query that reads the same in SQLite and PostgreSQL (written with `?`
+placeholders; the PostgreSQL connection translates them); an engine supplies its connection,
+transactions, schema, lexical index and writer lock: `SqliteCatalog` here (`catalog.sqlite`
+under the data dir, FTS5, a file lock), `PostgresCatalog` in `pg_catalog.py`.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -22,6 +30,7 @@ import numpy as np
 from newsdesk.articles import Span, published_timestamp
 from newsdesk.index.filters import Filters, sql_where
 from newsdesk.index.records import ArticleRecord, FollowedFeed, IndexProblem, Stats, StoredChunk
+from newsdesk.private import private_file_opener
 
 if TYPE_CHECKING:
     from newsdesk.index.records import Prepared
@@ -54,6 +63,20 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 """
 
+# Copies (newsdesk/copies.py): each article's LSH band keys, and the pairs found to be copies
+# (a < b). Created in a catalog written before copies were detected too (`ensure_schema`): its
+# articles get their keys from `newsdesk reindex` (which finds every article's copies again),
+# which `doctor` asks for. PostgreSQL's catalog runs the same statements (its migration 2).
+COPIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS copy_bands (band TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copy_bands_band ON copy_bands(band);
+CREATE INDEX IF NOT EXISTS copy_bands_article ON copy_bands(article_id);
+CREATE TABLE IF NOT EXISTS copy_pairs (
+    a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL, PRIMARY KEY (a, b)
+);
+CREATE INDEX IF NOT EXISTS copy_pairs_b ON copy_pairs(b);
+"""
+
 _ARTICLE_COLUMNS = (
     "article_id title source url published published_ts lang author ingested_at content_hash "
     "n_chunks"
@@ -67,54 +90,57 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class Catalog:
-    """The catalog in the data dir `path`; one SQLite connection per thread."""
+class Catalog(ABC):
+    """What both engines share; an engine subclass supplies the abstract methods."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._local = threading.local()
-        self._connections: list[sqlite3.Connection] = []
+    # The catalog's one lexical table (one row per chunk), and how chunks are listed in order.
+    LEXICAL_TABLE = "chunks_fts"
+    CHUNK_ORDER = "rowid"
+
+    def __init__(self) -> None:
         self._stats_cache: tuple[str | None, Stats] | None = None  # (generation, stats)
 
     @property
-    def _db(self) -> sqlite3.Connection:
-        """This thread's connection: the Slack bot answers in many threads while one ingests,
-        and a SQLite connection carries one transaction at a time."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = sqlite3.connect(
-                self.path / CATALOG, timeout=60, check_same_thread=False, isolation_level=None,
-            )  # fmt: skip
-            db.execute("PRAGMA journal_mode=WAL")
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=60000")
-            self._local.db = db
-            self._connections.append(db)
-        return db
+    @abstractmethod
+    def _db(self) -> Any:
+        """This thread's connection (`execute`, `executemany` with `?` placeholders)."""
+        ...
 
+    @property
+    @abstractmethod
+    def in_transaction(self) -> bool:
+        ...
+
+    @abstractmethod
     def close(self) -> None:
-        for db in self._connections:
-            db.close()
-        self._connections.clear()
-        self._local = threading.local()
+        ...
 
+    @abstractmethod
     def ensure_schema(self) -> None:
-        """Create the tables in a new catalog; refuse one written by another schema version."""
-        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
-        if "meta" not in tables:
-            self._db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} "
-                f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); "
-                f"INSERT OR IGNORE INTO meta VALUES ('created_at', '{_now()}'); COMMIT;"
-            )
-            return
-        version = self.meta("schema_version")
-        if version != str(SCHEMA_VERSION):
-            raise IndexProblem(
-                f"the index in {self.path} was written by another version of newsdesk "
-                f"(schema {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
-                "run `newsdesk doctor` to see what to do, or move the folder aside and ingest again"
-            )
+        """Refuse a catalog of another schema version (SQLite also creates a new one)."""
+        ...
+
+    @abstractmethod
+    def transaction(self) -> AbstractContextManager[None]:
+        ...
+
+    @abstractmethod
+    def writer_lock(self, wait: bool = True) -> AbstractContextManager[bool]:
+        """The one-writer lock, across processes (and machines, for a server); yields whether it
+        was taken (always, when `wait`)."""
+        ...
+
+    @abstractmethod
+    def _index_lexical(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        """Add (chunk_id, title, text, lang) rows to the lexical index (inside a transaction)."""
+        ...
+
+    @abstractmethod
+    def lexical_search(
+        self, terms: Sequence[str], k: int, filters: Filters = Filters()
+    ) -> list[tuple[str, float]]:
+        """(chunk_id, score, higher is better) for chunks matching any of `terms`."""
+        ...
 
     # -- meta and transactions ------------------------------------------------------------
 
@@ -139,21 +165,12 @@ class Catalog:
         self.set_meta("generation", generation)
         return generation
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        self._db.execute("COMMIT")
-
     # -- the journal ----------------------------------------------------------------------
 
     def journal(self, chunk_ids: Sequence[str], action: JournalAction) -> None:
         self._db.executemany(
-            "INSERT OR REPLACE INTO journal(chunk_id, action) VALUES (?, ?)",
+            "INSERT INTO journal(chunk_id, action) VALUES (?, ?) "
+            "ON CONFLICT(chunk_id) DO UPDATE SET action = excluded.action",
             [(c, action) for c in chunk_ids],
         )
 
@@ -204,20 +221,21 @@ class Catalog:
             ),
         )  # fmt: skip
         sentence_vectors = item.sentence_vectors or [None] * len(item.chunks)
-        for chunk, vectors in zip(item.chunks, sentence_vectors, strict=True):
-            self._db.execute(
-                'INSERT INTO chunks(chunk_id, article_id, idx, start, "end", text, sentences, '
-                "sentence_vectors) VALUES (?,?,?,?,?,?,?,?)",
+        self._db.executemany(
+            'INSERT INTO chunks(chunk_id, article_id, idx, start, "end", text, sentences, '
+            "sentence_vectors) VALUES (?,?,?,?,?,?,?,?)",
+            [
                 (
                     chunk.chunk_id, article.article_id, chunk.index, chunk.start, chunk.end,
                     chunk.text, json.dumps([[s.start, s.end] for s in chunk.sentences]),
                     None if vectors is None else np.asarray(vectors, np.float16).tobytes(),
-                ),
-            )  # fmt: skip
-            self._db.execute(
-                "INSERT INTO chunks_fts(chunk_id, title, text) VALUES (?,?,?)",
-                (chunk.chunk_id, article.title, chunk.text),
-            )
+                )
+                for chunk, vectors in zip(item.chunks, sentence_vectors, strict=True)
+            ],
+        )  # fmt: skip
+        self._index_lexical(
+            [(chunk.chunk_id, article.title, chunk.text, article.lang) for chunk in item.chunks]
+        )
         return old
 
     def delete_article(self, article_id: str) -> list[str]:
@@ -228,10 +246,77 @@ class Catalog:
                 "SELECT chunk_id FROM chunks WHERE article_id = ?", (article_id,)
             )
         ]
-        self._db.executemany("DELETE FROM chunks_fts WHERE chunk_id = ?", [(c,) for c in old])
+        self._db.executemany(
+            f"DELETE FROM {self.LEXICAL_TABLE} WHERE chunk_id = ?", [(c,) for c in old]
+        )
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_bands WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_pairs WHERE a = ? OR b = ?", (article_id, article_id))
         return old
+
+    # -- copies (the rule is newsdesk/copies.py; `Index` applies it) --------------------------
+
+    def copy_candidates(self, article_id: str, bands: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, text) of the other articles sharing an LSH band key with `bands`."""
+        if not bands:
+            return []
+        marks = ",".join("?" * len(bands))
+        rows = self._db.execute(
+            f"SELECT article_id, text FROM articles WHERE article_id IN (SELECT DISTINCT "
+            f"article_id FROM copy_bands WHERE band IN ({marks})) AND article_id != ?",
+            [*bands, article_id],
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def store_copies(
+        self, article_id: str, bands: Sequence[str], copies: Sequence[tuple[str, float]]
+    ) -> None:
+        """Record an article's band keys and the (other id, similarity) it is a copy of, in
+        place of what was recorded for it (inside a transaction)."""
+        self._db.execute("DELETE FROM copy_bands WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_pairs WHERE a = ? OR b = ?", (article_id, article_id))
+        self._db.executemany(
+            "INSERT INTO copy_bands(band, article_id) VALUES (?, ?)",
+            [(band, article_id) for band in bands],
+        )
+        self._db.executemany(
+            "INSERT INTO copy_pairs(a, b, similarity) VALUES (?, ?, ?) "
+            "ON CONFLICT(a, b) DO UPDATE SET similarity = excluded.similarity",
+            [(min(article_id, other), max(article_id, other), sim) for other, sim in copies],
+        )
+
+    def clear_copies(self) -> None:
+        """Forget every band key and copy pair (inside a transaction), to find them again."""
+        self._db.execute("DELETE FROM copy_bands")
+        self._db.execute("DELETE FROM copy_pairs")
+
+    def copy_pairs(self, article_ids: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        """Every copy pair, or those of the groups `article_ids` are in (followed pair to pair)."""
+        if article_ids is None:
+            return [(a, b) for a, b in self._db.execute("SELECT a, b FROM copy_pairs")]
+        pairs: set[tuple[str, str]] = set()
+        seen, todo = set(article_ids), list(article_ids)
+        while todo:
+            part, todo = todo[:400], todo[400:]
+            marks = ",".join("?" * len(part))
+            for a, b in self._db.execute(
+                f"SELECT a, b FROM copy_pairs WHERE a IN ({marks}) OR b IN ({marks})", part * 2
+            ):
+                pairs.add((a, b))
+                for x in (a, b):
+                    if x not in seen:
+                        seen.add(x)
+                        todo.append(x)
+        return sorted(pairs)
+
+    def without_copy_keys(self) -> list[str]:
+        """Ids of the articles with text but no band keys (stored before copies were detected)."""
+        rows = self._db.execute(
+            "SELECT article_id FROM articles WHERE text != '' AND article_id NOT IN "
+            "(SELECT article_id FROM copy_bands) ORDER BY ingested_at, article_id"
+        )
+        return [row[0] for row in rows]
 
     def drop_sentence_vectors(self) -> None:
         self._db.execute("UPDATE chunks SET sentence_vectors = NULL")
@@ -265,6 +350,19 @@ class Catalog:
             "SELECT * FROM articles WHERE article_id = ?", (article_id,)
         ).fetchone()
         return _article(row, True) if row else None
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Articles (without their text) by id, oldest published first (undated last)."""
+        found: list[ArticleRecord] = []
+        for start in range(0, len(article_ids), 500):
+            part = list(article_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS_WITHOUT_TEXT} FROM articles WHERE article_id IN ({marks})", part
+            )
+            found.extend(_article(row, False) for row in rows)
+        return sorted(found, key=lambda r: (r.published_ts is None, r.published_ts or 0.0,
+                                            r.article_id))  # fmt: skip
 
     def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
         """See `Index.find_articles`."""
@@ -319,10 +417,11 @@ class Catalog:
         return out
 
     def all_chunk_ids(self) -> list[str]:
-        return [row[0] for row in self._db.execute("SELECT chunk_id FROM chunks ORDER BY rowid")]
+        rows = self._db.execute(f"SELECT chunk_id FROM chunks ORDER BY {self.CHUNK_ORDER}")
+        return [row[0] for row in rows]
 
     def lexical_ids(self) -> list[str]:
-        rows = self._db.execute("SELECT chunk_id FROM chunks_fts ORDER BY rowid")
+        rows = self._db.execute(f"SELECT chunk_id FROM {self.LEXICAL_TABLE} ORDER BY chunk_id")
         return [row[0] for row in rows]
 
     def stats(self, filters: Filters = Filters()) -> Stats:
@@ -331,27 +430,163 @@ class Catalog:
             where, params = sql_where(filters)
             articles, chunks, first, last = self._db.execute(
                 "SELECT count(*), coalesce(sum(a.n_chunks), 0), min(nullif(a.published, '')), "
-                f"max(nullif(a.published, '')) FROM articles a WHERE 1{where}",
+                f"max(nullif(a.published, '')) FROM articles a WHERE 1 = 1{where}",
                 params,
             ).fetchone()
             return Stats(articles, chunks, first, last)
         generation = self.generation()
         cached = self._stats_cache
-        if cached is not None and cached[0] == generation and not self._db.in_transaction:
+        if cached is not None and cached[0] == generation and not self.in_transaction:
             return cached[1]
         articles, first, last = self._db.execute(
             "SELECT count(*), min(published), max(published) FROM articles"
         ).fetchone()
         chunks = self._db.execute("SELECT count(*) FROM chunks").fetchone()[0]
         stats = Stats(articles=articles, chunks=chunks, first_published=first, last_published=last)
-        if not self._db.in_transaction:
+        if not self.in_transaction:
             self._stats_cache = (generation, stats)
         return stats
+
+    def without_sentence_vectors(self) -> int:
+        """How many chunks have no sentence vectors."""
+        return self._db.execute(
+            "SELECT count(*) FROM chunks WHERE sentence_vectors IS NULL"
+        ).fetchone()[0]
+
+    # -- followed feeds: here, so the bot's poller, `/news follow` and the CLI agree ---------
+
+    FEEDS_TABLE = (
+        "CREATE TABLE IF NOT EXISTS followed_feeds (url TEXT PRIMARY KEY, added_by TEXT NOT NULL, "
+        "added_at TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL, "
+        "seen TEXT NOT NULL, polled_at TEXT)"
+    )  # SQLite creates it on first use: catalogs written before feeds existed need no migration
+
+    def _ensure_feeds_table(self) -> None:
+        """Nothing to do where the schema has the table from the start."""
+
+    def followed_feeds(self) -> list[FollowedFeed]:
+        """Every followed feed, oldest followed first."""
+        self._ensure_feeds_table()
+        rows = self._db.execute(
+            "SELECT url, added_by, added_at, etag, last_modified, seen, polled_at "
+            "FROM followed_feeds ORDER BY added_at, url"
+        )
+        return [FollowedFeed(*row[:5], tuple(json.loads(row[5])), row[6]) for row in rows]
+
+    def save_feed(self, feed: FollowedFeed) -> None:
+        """Follow `feed`, or store its state after a poll (validators, entries seen)."""
+        self._ensure_feeds_table()
+        with self.transaction():
+            self._db.execute(
+                "INSERT INTO followed_feeds VALUES (?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET added_by = excluded.added_by, "
+                "added_at = excluded.added_at, etag = excluded.etag, "
+                "last_modified = excluded.last_modified, seen = excluded.seen, "
+                "polled_at = excluded.polled_at",
+                (feed.url, feed.added_by, feed.added_at or _now(), feed.etag, feed.last_modified,
+                 json.dumps(list(feed.seen)), feed.polled_at),
+            )  # fmt: skip
+
+    def unfollow_feed(self, url: str) -> bool:
+        """Stop following `url`; whether it was followed."""
+        self._ensure_feeds_table()
+        with self.transaction():
+            return self._db.execute("DELETE FROM followed_feeds WHERE url = ?", (url,)).rowcount > 0
+
+
+class SqliteCatalog(Catalog):
+    """The embedded catalog in the data dir `path`: one SQLite connection per thread, FTS5
+    BM25, a file lock for the writer."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """This thread's connection: the Slack bot answers in many threads while one ingests,
+        and a SQLite connection carries one transaction at a time."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite3.connect(
+                self.path / CATALOG, timeout=60, check_same_thread=False, isolation_level=None,
+            )  # fmt: skip
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA busy_timeout=60000")
+            self._local.db = db
+            self._connections.append(db)
+        return db
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._db.in_transaction
+
+    def close(self) -> None:
+        for db in self._connections:
+            db.close()
+        self._connections.clear()
+        self._local = threading.local()
+
+    def ensure_schema(self) -> None:
+        """Create the tables in a new catalog; refuse one written by another schema version."""
+        tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
+        if "meta" not in tables:
+            self._db.executescript(
+                f"BEGIN IMMEDIATE; {_SCHEMA} {COPIES_SCHEMA} "
+                f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); "
+                f"INSERT OR IGNORE INTO meta VALUES ('created_at', '{_now()}'); COMMIT;"
+            )
+            return
+        version = self.meta("schema_version")
+        if version != str(SCHEMA_VERSION):
+            raise IndexProblem(
+                f"the index in {self.path} was written by another version of newsdesk "
+                f"(schema {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
+                "run `newsdesk doctor` to see what to do, or move the folder aside and ingest again"
+            )
+        if "copy_pairs" not in tables:
+            self._db.executescript(f"BEGIN IMMEDIATE; {COPIES_SCHEMA} COMMIT;")
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    @contextmanager
+    def writer_lock(self, wait: bool = True) -> Iterator[bool]:
+        """A file lock in the data dir: one writer per data dir, across processes."""
+        with open(self.path / "write.lock", "a+", opener=private_file_opener) as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _ensure_feeds_table(self) -> None:
+        self._db.execute(self.FEEDS_TABLE)
+
+    def _index_lexical(self, rows: Sequence[tuple[str, str, str, str]]) -> None:
+        self._db.executemany(
+            "INSERT INTO chunks_fts(chunk_id, title, text) VALUES (?,?,?)",
+            [(chunk_id, title, text) for chunk_id, title, text, _ in rows],
+        )
 
     def lexical_search(
         self, terms: Sequence[str], k: int, filters: Filters = Filters()
     ) -> list[tuple[str, float]]:
-        """(chunk_id, BM25 score, higher is better) for chunks matching any of `terms`."""
+        """FTS5 BM25 over title (weight 0.5) and text (1.0), diacritics folded."""
         if not terms:
             return []
         match = " OR ".join('"' + term.replace('"', '""') + '"' for term in terms)
@@ -364,50 +599,11 @@ class Catalog:
         ).fetchall()
         return [(row[0], float(row[1])) for row in rows]
 
-    def without_sentence_vectors(self) -> int:
-        """How many chunks have no sentence vectors."""
-        return self._db.execute(
-            "SELECT count(*) FROM chunks WHERE sentence_vectors IS NULL"
-        ).fetchone()[0]
-
-    # -- followed feeds: here, so the bot's poller, `/news follow` and the CLI agree ---------
-
-    _FEEDS_TABLE = (
-        "CREATE TABLE IF NOT EXISTS followed_feeds (url TEXT PRIMARY KEY, added_by TEXT NOT NULL, "
-        "added_at TEXT NOT NULL, etag TEXT NOT NULL, last_modified TEXT NOT NULL, "
-        "seen TEXT NOT NULL, polled_at TEXT)"
-    )  # created on first use: catalogs written before feeds existed need no migration
-
-    def followed_feeds(self) -> list[FollowedFeed]:
-        """Every followed feed, oldest followed first."""
-        self._db.execute(self._FEEDS_TABLE)
-        rows = self._db.execute(
-            "SELECT url, added_by, added_at, etag, last_modified, seen, polled_at "
-            "FROM followed_feeds ORDER BY added_at, url"
-        )
-        return [FollowedFeed(*row[:5], tuple(json.loads(row[5])), row[6]) for row in rows]
-
-    def save_feed(self, feed: FollowedFeed) -> None:
-        """Follow `feed`, or store its state after a poll (validators, entries seen)."""
-        self._db.execute(self._FEEDS_TABLE)
-        with self.transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO followed_feeds VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (feed.url, feed.added_by, feed.added_at or _now(), feed.etag, feed.last_modified,
-                 json.dumps(list(feed.seen)), feed.polled_at),
-            )  # fmt: skip
-
-    def unfollow_feed(self, url: str) -> bool:
-        """Stop following `url`; whether it was followed."""
-        self._db.execute(self._FEEDS_TABLE)
-        with self.transaction():
-            return self._db.execute("DELETE FROM followed_feeds WHERE url = ?", (url,)).rowcount > 0
 
 
-def catalog_counts(data_dir: Path) -> dict[str, int]:
-    """Rows in the catalog's articles, chunks and journal tables, read-only and without waiting
-    for a writer (zeros before the catalog and its tables exist): for watching an ingest that
-    another process runs. `journal` holds rows only while a batch is half written."""
+def sqlite_counts(data_dir: Path) -> dict[str, int]:
+    """`store.catalog_counts` for the SQLite catalog in `data_dir`: read-only, without waiting
+    for a writer (WAL)."""
     path = Path(data_dir) / CATALOG
     counts = dict.fromkeys(("articles", "chunks", "journal"), 0)
     if not path.exists():

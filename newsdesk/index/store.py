@@ -2,20 +2,21 @@
 
 Two stores:
 
-- the SQLite catalog (`catalog.py`): articles with their full text, chunks with offsets, an
-  FTS5 lexical index and each chunk's sentence vectors;
-- the Chroma collection (`vectors.py`) with one vector per chunk.
+- the catalog: articles with their full text, chunks with offsets, a lexical index and each
+  chunk's sentence vectors; SQLite in the data dir (`catalog.py`), or PostgreSQL shared by every
+  process of a deployment when `NEWSDESK_DATABASE_URL` is set (`pg_catalog.py`);
+- the Chroma collection (`vectors.py`) with one vector per chunk, embedded or a Chroma server.
 
-SQLite is the source of truth. A write puts new chunk ids in a journal, writes them to Chroma,
-then swaps the catalog rows in one transaction and journals the replaced ids for deletion. A
-crash at any point leaves journal rows that the next writer clears, so Chroma never keeps a
-chunk the catalog does not know and the catalog never names a chunk Chroma lacks. Writers take
-an exclusive file lock; readers never wait for it.
+The catalog is the source of truth. A write puts new chunk ids in a journal, writes them to
+Chroma, then swaps the catalog rows in one transaction and journals the replaced ids for
+deletion. A crash at any point leaves journal rows that the next writer clears (in a
+transaction), so Chroma never keeps a chunk the catalog does not know and the catalog never
+names a chunk Chroma lacks. Writers take the catalog's writer lock (a file lock, or a
+PostgreSQL advisory lock across machines); readers never wait for it.
 """
 
 from __future__ import annotations
 
-import fcntl
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,12 +24,13 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from newsdesk.copies import COPY_THRESHOLD, band_keys, groups, similarity, words
 from newsdesk.embeddings import Embedder, embedder_for
-from newsdesk.index.catalog import Catalog, JournalAction
+from newsdesk.index.catalog import Catalog, JournalAction, SqliteCatalog, sqlite_counts
 from newsdesk.index.filters import Filters
 from newsdesk.index.records import IndexProblem, WriteStatus
 from newsdesk.index.vectors import Vectors, chunk_metadata
-from newsdesk.private import private_dir, private_file_opener, secure_data_dir
+from newsdesk.private import private_dir, secure_data_dir
 from newsdesk.settings import Settings
 
 if TYPE_CHECKING:
@@ -45,7 +47,7 @@ class Index:
         self.settings = settings
         self.embedder = embedder
         self.path = private_dir(settings.data_dir)
-        self._catalog = Catalog(self.path)
+        self._catalog = open_catalog(settings)
         self._vectors = Vectors(settings, self.path, self._catalog.generation)
         self._catalog.ensure_schema()
         secure_data_dir(self.path)
@@ -77,18 +79,10 @@ class Index:
 
     @contextmanager
     def _writer_lock(self, wait: bool = True) -> Iterator[bool]:
-        """The writer lock (one writer per data dir, across processes); yields whether it was
+        """The writer lock (one writer per index, across processes); yields whether it was
         taken (always, when `wait`)."""
-        with open(self.path / "write.lock", "a+", opener=private_file_opener) as lock:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-            except BlockingIOError:
-                yield False
-                return
-            try:
-                yield True
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with self._catalog.writer_lock(wait) as taken:
+            yield taken
 
     @contextmanager
     def writing(self) -> Iterator[None]:
@@ -145,12 +139,29 @@ class Index:
             self._bump_generation()
             for item in todo:
                 replaced.extend(self._catalog.replace_article(item))
+                record_copies(self._catalog, item.article.article_id, item.article.text)
             keep = set(new_ids)
             replaced = [c for c in replaced if c not in keep]
             self._catalog.clear_journal(new_ids)
             self._catalog.journal(replaced, "removing")
         self._remove_vectors(replaced)
         return statuses
+
+    def detect_copies(self) -> int:
+        """Find every article's copies again, from the stored text (for `reindex`, which
+        repairs a catalog written before copies were detected; call inside `writing()`);
+        returns how many articles were compared."""
+        with self._catalog.transaction():
+            self._bump_generation()
+            self._catalog.clear_copies()
+        todo = [record.article_id for record in self.articles()]
+        for start in range(0, len(todo), 200):
+            with self._catalog.transaction():
+                for article_id in todo[start : start + 200]:
+                    record = self._catalog.article(article_id)
+                    if record is not None:
+                        record_copies(self._catalog, article_id, record.text)
+        return len(todo)
 
     def _vector_space(self, batch: Sequence[Prepared]) -> tuple[str, int]:
         if self.embedder is None:
@@ -246,6 +257,21 @@ class Index:
         """Chunks by id, in the order asked (unknown ids are skipped)."""
         return self._catalog.chunks(chunk_ids)
 
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Articles (without their text) by id, oldest published first (undated last)."""
+        return self._catalog.articles_by_id(article_ids)
+
+    def copy_groups(self, article_ids: Sequence[str] | None = None) -> list[list[str]]:
+        """Groups of articles that are copies of one another (`newsdesk.copies`), each sorted
+        by id: all of them, or those holding one of `article_ids`. An article with no copy is
+        in no group."""
+        return groups(self._catalog.copy_pairs(article_ids))
+
+    def copies_of(self, article_id: str) -> list[ArticleRecord]:
+        """The other articles in `article_id`'s copy group, oldest published first."""
+        group = next(iter(self.copy_groups([article_id])), [])
+        return self.articles_by_id([a for a in group if a != article_id])
+
     def article_chunks(self, article_id: str) -> list[StoredChunk]:
         return self.chunks(self._catalog.article_chunk_ids(article_id))
 
@@ -300,6 +326,37 @@ class Index:
         """Chunk writes begun and not finished: (chunk_id, "adding" or "removing")."""
         return self._catalog.journal_entries()
 
+    def locations(self) -> list[str]:
+        """Where the two stores are, one line each (for `doctor`; no password shown)."""
+        url = self.settings.database_url.get_secret_value()
+        if url:
+            from newsdesk.index.postgres import where
+
+            catalog = f"catalog: PostgreSQL at {where(url)}"
+        else:
+            catalog = f"catalog: SQLite in {self.path}"
+        if self.settings.chroma_host:
+            host, port = self.settings.chroma_host, self.settings.chroma_port
+            vectors = f"vectors: Chroma server at {host}:{port}"
+        else:
+            vectors = f"vectors: embedded Chroma in {self.path / 'chroma'}"
+        return [catalog, f"{vectors}, collection {self.settings.chroma_collection}"]
+
+    def unreachable(self) -> list[str]:
+        """The servers this index cannot reach, each a sentence saying what to check (the
+        catalog's server was reached when the index opened)."""
+        if not self.settings.chroma_host:
+            return []
+        try:
+            self._vectors.count()
+        except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the doctor
+            host, port = self.settings.chroma_host, self.settings.chroma_port
+            return [
+                f"the Chroma server at {host}:{port} cannot be read ({type(exc).__name__}: "
+                f"{exc}); start it, or check NEWSDESK_CHROMA_HOST and NEWSDESK_CHROMA_PORT"
+            ]
+        return []
+
     def check(self) -> list[str]:
         """Problems found in the index, each a sentence; empty when it is healthy."""
         problems = []
@@ -321,6 +378,9 @@ class Index:
         missing = self._catalog.without_sentence_vectors()
         if missing:
             problems.append(f"{missing} chunks have no sentence vectors")
+        unchecked = len(self._catalog.without_copy_keys())
+        if unchecked:
+            problems.append(f"{unchecked} articles were stored before copies were detected")
         return problems
 
     # -- followed feeds ---------------------------------------------------------------------
@@ -336,6 +396,63 @@ class Index:
     def unfollow_feed(self, url: str) -> bool:
         """Stop following `url`; whether it was followed. Its articles stay in the index."""
         return self._catalog.unfollow_feed(url)
+
+
+def open_catalog(settings: Settings) -> Catalog:
+    """The catalog these settings name: PostgreSQL when `database_url` is set, else SQLite."""
+    url = settings.database_url.get_secret_value()
+    if url:
+        from newsdesk.index.pg_catalog import PostgresCatalog
+
+        return PostgresCatalog(url)
+    return SqliteCatalog(private_dir(settings.data_dir))
+
+
+def migrate_catalog(settings: Settings) -> str:
+    """Create or upgrade the catalog's schema (`newsdesk migrate`); says what was done."""
+    url = settings.database_url.get_secret_value()
+    if not url:
+        catalog = open_catalog(settings)
+        try:
+            catalog.ensure_schema()
+        finally:
+            catalog.close()
+        return f"the SQLite catalog in {settings.data_dir} is ready (it needs no migrations)"
+    from newsdesk.index.postgres import migrate, where
+
+    before, after = migrate(url)
+    if before == after:
+        return f"the catalog at {where(url)} is up to date (schema {after})"
+    return f"migrated the catalog at {where(url)} from schema {before} to {after}"
+
+
+def catalog_counts(settings: Settings) -> dict[str, int]:
+    """Rows in the catalog's articles, chunks and journal tables, without waiting for a writer
+    (zeros before the catalog and its tables exist): for watching an ingest that another
+    process runs. `journal` holds rows only while a batch is half written."""
+    url = settings.database_url.get_secret_value()
+    if url:
+        from newsdesk.index.pg_catalog import counts
+
+        return counts(url)
+    return sqlite_counts(settings.data_dir)
+
+
+def record_copies(catalog: Catalog, article_id: str, text: str) -> int:
+    """Record which stored articles this one is a copy of (`newsdesk.copies`), in place of
+    what was recorded for it; call inside the transaction that writes the article, so an
+    article and its copies are stored together or not at all. Returns how many candidates were
+    compared word by word (bench/copies.py: it must not grow with the index)."""
+    own = words(text)
+    bands = band_keys(own)
+    candidates = catalog.copy_candidates(article_id, bands)
+    copies = []
+    for other, other_text in candidates:
+        score = similarity(own, words(other_text))
+        if score >= COPY_THRESHOLD:
+            copies.append((other, round(score, 4)))
+    catalog.store_copies(article_id, bands, copies)
+    return len(candidates)
 
 
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:

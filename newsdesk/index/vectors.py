@@ -19,7 +19,6 @@ from newsdesk.index.filters import Described, Filters, chroma_where, filterable
 from newsdesk.private import secure_tree
 from newsdesk.settings import Settings
 
-COLLECTION = "newsdesk_chunks"
 _BATCH = 1000  # ids per Chroma call (Chroma caps a batch)
 
 
@@ -38,7 +37,9 @@ def chroma_client(settings: Settings) -> Any:
 
 def open_collection(settings: Settings) -> Any:
     return chroma_client(settings).get_or_create_collection(
-        COLLECTION, configuration={"hnsw": {"space": "cosine"}}, embedding_function=None
+        settings.chroma_collection,
+        configuration={"hnsw": {"space": "cosine"}},
+        embedding_function=None,
     )
 
 
@@ -154,7 +155,7 @@ class Vectors:
         """Delete the whole collection (absent already: nothing to drop)."""
         client = chroma_client(self.settings)
         try:
-            client.delete_collection(COLLECTION)
+            client.delete_collection(self.settings.chroma_collection)
         except Exception:  # noqa: BLE001 - absent already: nothing to drop
             pass
         self._collection = None

@@ -16,7 +16,7 @@ from bot.runtime import Runtime
 from bot.slack import blocks
 from bot.slack.cli import run_feedback
 from bot.slack.feedback import FeedbackStore
-from newsdesk.index.feedback import feedback_path
+from newsdesk.index.feedback import FeedbackDatabase, open_feedback
 from newsdesk.settings import Settings
 from tests import fake_slack
 from tests.fake_slack import FakeSlackAPI, FakeSocketMode
@@ -56,7 +56,7 @@ def test_show_passage_opens_a_modal_and_votes_are_stored(
 
     url = click(api, socket_server, button(call.params["blocks"], "vote_down"), user="U_CAROL")
     responded(api, url)
-    votes = FeedbackStore(feedback_path(settings.data_dir)).votes()
+    votes = FeedbackStore(open_feedback(settings)).votes()
     mine = [v for v in votes if v.user == "U_CAROL"]
     assert len(mine) == 1 and mine[0].vote == "down"
     assert mine[0].question == QUESTION and mine[0].chunk_ids
@@ -64,7 +64,7 @@ def test_show_passage_opens_a_modal_and_votes_are_stored(
 
 
 def test_feedback_store_keeps_one_vote_per_user(tmp_path: Path) -> None:
-    store = FeedbackStore(tmp_path / "f.sqlite")
+    store = FeedbackStore(FeedbackDatabase(tmp_path / "f.sqlite"))
     answer = Answer(question="q", answer="a [1]", language="en", abstained=False,
                     citations=(citation(1),))  # fmt: skip
     answer_id = store.save_answer(answer, user="U1", channel="C1")
@@ -80,7 +80,7 @@ def test_feedback_command_lists_votes(tmp_path: Path, capsys: pytest.CaptureFixt
     args = argparse.Namespace(limit=50, vote=None, json=False)
     assert run_feedback(args, Runtime(settings)) == 0
     assert "No votes yet" in capsys.readouterr().out
-    store = FeedbackStore(feedback_path(settings.data_dir))
+    store = FeedbackStore(open_feedback(settings))
     answer = Answer(question=QUESTION, answer="In Kursk [1].", language="en", abstained=False,
                     citations=(citation(1),))  # fmt: skip
     store.vote(store.save_answer(answer, user="U1", channel="C1"), "U2", "down")

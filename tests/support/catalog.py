@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from newsdesk.index import Index
-from newsdesk.index.catalog import Catalog
+from newsdesk.index import Index, open_catalog
+from newsdesk.settings import Settings
 from tests.support.settings import make_settings
 
 
 def snapshot(data_dir: Path, **settings: object) -> dict[str, Any]:
     """Everything stored, on both sides: articles, chunks, the lexical index, sentence vectors,
-    chunk vectors and the journal. `settings` must name the embedder the index was built with."""
+    chunk vectors and the journal. `settings` must name the embedder the index was built with
+    (and the servers, for an index on them)."""
     index = Index(make_settings(data_dir, **settings))
     try:
         chunk_ids = index.all_chunk_ids()
@@ -31,11 +32,22 @@ def snapshot(data_dir: Path, **settings: object) -> dict[str, Any]:
         index.close()
 
 
-def stamp_schema_version(data_dir: Path, version: str) -> None:
-    """Make the catalog in `data_dir` look written by another schema version of newsdesk."""
-    catalog = Catalog(Path(data_dir))
+def stamp_schema_version(settings: Settings, version: str) -> None:
+    """Make the catalog these settings name look written by another schema version."""
+    catalog = open_catalog(settings)
     try:
         with catalog.transaction():
             catalog.set_meta("schema_version", version)
+    finally:
+        catalog.close()
+
+
+def forget_copy_detection(data_dir: Path) -> None:
+    """Make the catalog in `data_dir` look written before copies were detected (no band keys,
+    no pairs)."""
+    catalog = open_catalog(make_settings(Path(data_dir)))
+    try:
+        with catalog.transaction():
+            catalog.clear_copies()
     finally:
         catalog.close()
