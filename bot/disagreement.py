@@ -32,6 +32,11 @@ from newsdesk.articles import ArticleRef
 
 SameWord = Callable[[str, str], bool]
 
+# The answer types (`bot.answer_type`) of questions that ask for a figure: "how many …",
+# "câți …", "combien …". Any other question asks for something else, and the figures its quote
+# holds are beside the point ("From which port were the soldiers moved?" quotes "1,500 soldiers
+# had been moved from Chongjin", which other reports' troop numbers do not contradict).
+ASKS_FIGURES = ("count",)
 FRAME = 6  # content words either side of a figure that say what it is about
 UNIT_WINDOW = 5  # tokens after a number in which its unit is looked for
 MAX_FIGURES = 4  # distinct values shown side by side

@@ -30,7 +30,13 @@ import numpy as np
 from bot.answer_type import answer_type
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citation
 from bot.copies import repeats
-from bot.disagreement import SameWord, differing_figures, lexical_same, side_by_side
+from bot.disagreement import (
+    ASKS_FIGURES,
+    SameWord,
+    differing_figures,
+    lexical_same,
+    side_by_side,
+)
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import Candidate, SearchResult
@@ -396,8 +402,10 @@ def extractive_answer(
         ellipsis = "…" if len(quote) < sentence.span.end - sentence.span.start else ""
         parts.append(f"{lead}: {shown}{ellipsis} [{n}]")
     text = "\n".join(parts)
-    figures = differing_figures(picked, [*evidence, *(e for e in others if e.sentences)], similar,
-                                query_terms(searched or question))
+    figures = []
+    if answer_type(searched or question) in ASKS_FIGURES:
+        figures = differing_figures(picked, [*evidence, *(e for e in others if e.sentences)],
+                                    similar, query_terms(searched or question))
     cited = tuple(citations)
     if figures:
         shown, cited = side_by_side(language, figures, cited)
