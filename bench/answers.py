@@ -71,7 +71,7 @@ class Scored:
 
 def score(record: dict, result: SearchResult, model: QuoteModel, answerable: bool) -> Scored:
     question, language = record["question"], record["question_lang"]
-    signals = answer_signals(result, question, DEFAULT_POLICY, model)
+    signals = answer_signals(result, question, DEFAULT_POLICY, model, language=language)
     fold = fit_quote.fold_of(record.get("doc_id") or record["qid"])
     if not result.evidence:
         answer = Answer(question, "", language, abstained=True)

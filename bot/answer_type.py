@@ -224,3 +224,32 @@ def content(sentence: str, question: str) -> Content:
         if i > 0 and w[0].isupper() and f not in asked_words and f not in MONTH_WORDS
     )
     return Content(len(numbers) - len(years) + number_words, dates, names)
+
+
+@lru_cache(maxsize=64)
+def specifics(question: str) -> tuple[frozenset[str], frozenset[str]]:
+    """What pins a question to one thing: its numbers ("Super Bowl 51", "in 2016"), and its
+    names (capitalised words not first in the sentence, folded). Both are written alike in most
+    languages, so they can be looked for in a text in another language than the question."""
+    words = _WORD.findall(question)
+    names = {_fold_word(w) for i, w in enumerate(words)
+             if i > 0 and w[0].isupper() and _fold_word(w) not in MONTH_WORDS}  # fmt: skip
+    return frozenset(number_values(question)), frozenset(n for n in names if len(n) >= 2)
+
+
+def unmatched(question: str, text: str, names: bool = True) -> float:
+    """The share of the question's `specifics` that `text` does not hold (0 when it has none):
+    a text about the question's subject that lacks its number or name is about something
+    else ("Super Bowl 50" for a question about Super Bowl 51). A name matches a word with the
+    same first five letters (inflections: "Bucureștiului", "București"). `names=False` looks
+    for the numbers only: names change across languages ("North Korean", "nord-coreene")."""
+    numbers, asked_names = specifics(question)
+    asked_names = asked_names if names else frozenset()
+    if not numbers and not asked_names:
+        return 0.0
+    held = number_values(text)
+    words = set(tokens(text))
+    stems = {w[:5] for w in words if len(w) >= 5}
+    missing = sum(1 for n in numbers if n not in held)
+    missing += sum(1 for n in asked_names if n not in words and not (len(n) >= 5 and n[:5] in stems))
+    return missing / (len(numbers) + len(asked_names))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer_type import answer_type, content
+from bot.answer_type import answer_type, content, unmatched
 from bot.answers import Scope
 from bot.ask import Asker
 from bot.disagreement import disagree
@@ -213,3 +213,21 @@ def test_an_answer_does_not_say_disagree_for_numbers_of_different_things() -> No
     answer = extractive_answer("Who won the election?", "en", [older, newer], Scope(2, None, None))
     assert [c.article_id for c in answer.citations] == ["a2", "a1"]
     assert "different figures" not in answer.answer and not answer.figures_differ
+
+
+def test_a_passage_without_the_questions_number_or_name_is_unmatched() -> None:
+    text = "Super Bowl 50 was played on February 7, 2016, at Levi's Stadium in Santa Clara."
+    assert unmatched("Who won Super Bowl 50?", text) == 0.0
+    assert unmatched("Who won Super Bowl 51?", text) == pytest.approx(1 / 3)  # 51; Super, Bowl held
+    assert unmatched("Who was elected mayor of Bucharest?", text) == 1.0
+    # inflected names match on their first five letters; no numbers or names: nothing to lack
+    assert unmatched("Cine a fost ales primar al Bucureștiului?", "Primarul Bucureștiului") == 0.0
+    assert unmatched("what happened then?", text) == 0.0
+
+
+def test_names_are_not_looked_for_across_languages() -> None:
+    kursk = "Blinken a declarat că 8.000 dintre aceștia se află în regiunea Kursk."
+    assert unmatched("Where are the North Korean troops?", kursk) == 1.0
+    assert unmatched("Where are the North Korean troops?", kursk, names=False) == 0.0
+    assert unmatched("Are 12,000 North Korean troops there?", kursk, names=False) == 1.0
+    assert unmatched("Are 8,000 North Korean troops there?", kursk, names=False) == 0.0

@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from bot.ask import Asker
-from bot.extractive import DEFAULT_POLICY, article_margin, corroborating, story_margin
+from bot.extractive import (
+    DEFAULT_POLICY,
+    NO_OTHER_ARTICLE,
+    article_margin,
+    corroborating,
+    fair_score,
+    margin_over,
+    story_margin,
+)
+from bot.retrieval import Candidate, SearchResult
 from ingest.pipeline import ingest
 from ingest.sources import read_sources
 from newsdesk.articles import Article
@@ -89,3 +98,19 @@ def test_make_runs_corpus_answers_the_brief_question_with_the_kursk_sentence(
 def test_make_runs_corpus_still_refuses_what_it_does_not_hold(run_asker: Asker) -> None:
     answer = run_asker.ask("What is the capital of Mars?")
     assert answer.abstained, answer.answer
+
+
+def test_passages_in_other_languages_are_compared_without_word_overlap() -> None:
+    # the top passage (Romanian) against an English one that only word overlap lifts close to it
+    top = Candidate("c1", "ro-article", lang="ro", dense=-0.11, sentence_cosine=-0.135,
+                    sentence=-0.135, score=-0.233)  # fmt: skip
+    english = Candidate("c2", "en-article", lang="en", dense=-0.185, sentence_cosine=-0.117,
+                        sentence=-0.084, score=-0.253)  # fmt: skip
+    result = SearchResult([], [top, english])
+    assert margin_over(result) == pytest.approx(fair_score(top) - fair_score(english))
+    assert margin_over(result) > top.score - english.score
+    # in one language, the full scores (word overlap included) are compared
+    same = Candidate("c3", "ro-other", lang="ro", dense=-0.185, sentence_cosine=-0.117,
+                     sentence=-0.084, score=-0.253)  # fmt: skip
+    assert margin_over(SearchResult([], [top, same])) == pytest.approx(top.score - same.score)
+    assert margin_over(SearchResult([], [top])) == NO_OTHER_ARTICLE
