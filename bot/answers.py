@@ -105,6 +105,7 @@ class Answer:
     standalone_question: str = ""  # the question after follow-up rewriting, when it changed
     generated_by: str = "extractive"  # or the LLM's name
     notes: tuple[str, ...] = field(default=())  # e.g. why an LLM answer was replaced
+    figures_differ: bool = False  # the articles give different values, shown side by side
 
     def as_json(self) -> dict[str, object]:
         return {

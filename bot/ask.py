@@ -28,9 +28,11 @@ import numpy as np
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
 from bot.copies import cite_copies, collapse
-from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, scope_of
+from bot.disagreement import EmbeddedWords
+from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, confidence, scope_of
 from bot.followup import standalone_question
 from bot.language import detect_language, warm_up
+from bot.recency import dated, recency_moment
 from bot.retrieval import (
     DEFAULT_PARAMS,
     LanguageMeans,
@@ -40,6 +42,14 @@ from bot.retrieval import (
     search,
 )
 from bot.text import asks_recent, query_terms
+from bot.timeline import (
+    STORY_PASSAGES,
+    asks_timeline,
+    names,
+    story_of,
+    subject,
+    timeline_answer,
+)
 from newsdesk.embedder import Embedder
 from newsdesk.embeddings import embedder_for
 from newsdesk.index import Filters, Index
@@ -79,6 +89,7 @@ class Asker:
         self._means: LanguageMeans | None = None
         self._directions: dict | None = None
         self._means_lock = threading.Lock()
+        self.similar_words = EmbeddedWords(self.embedder.embed_queries)
 
     # -- retrieval ---------------------------------------------------------------------------
 
@@ -111,14 +122,21 @@ class Asker:
         """Ranked evidence with the signals behind it (for abstention and the benchmarks).
 
         A question about the present ("the latest", "this week") weighs recency as of
-        `filters.until` (`--as-of`/`--until`), or as of now."""
+        `filters.until` (`--as-of`/`--until`), else as of the newest article of the story the
+        question finds without it (`bot.recency.recency_moment`, `bot.timeline.story_of`)."""
         k = k or self.settings.top_k
         vector = self.query_vector(query) if self.params.use_dense or self.params.use_sentences else None
         means = self.language_means() if vector is not None else None
-        as_of = None
-        if asks_recent(query):
-            as_of = filters.until if filters.until is not None else time.time()
-        return search(self.index, vector, query_terms(query), k, filters, self.params, means,
+        terms = query_terms(query)
+        if not asks_recent(query):
+            return search(self.index, vector, terms, k, filters, self.params, means,
+                          context_articles)  # fmt: skip
+        as_of = filters.until
+        if as_of is None:  # the story's newest article: found by a search without recency
+            found = search(self.index, vector, terms, max(k, STORY_PASSAGES), filters,
+                           self.params, means, context_articles)  # fmt: skip
+            as_of = recency_moment(story_of(found.evidence, names(query)), time.time())
+        return search(self.index, vector, terms, k, filters, self.params, means,
                       context_articles, as_of)  # fmt: skip
 
     def search(self, query: str, k: int | None = None, filters: Filters = Filters()) -> list[Evidence]:
@@ -153,18 +171,43 @@ class Asker:
         standalone = self.rewrite(question, history) if history else question
         # a follow-up: the previous answer's articles are its context
         context = cited_before(history) if standalone != question else frozenset()
-        result = self.search_result(standalone, k, filters, context)
-        copies = self.index.copy_groups([c.article_id for c in result.candidates])
-        result = collapse(result, copies)
+        rewritten = standalone if standalone != question else ""
+        moment = filters.until if filters.until is not None else time.time()
+        recent = asks_recent(standalone)
+        if asks_timeline(standalone):
+            timeline = self._timeline(question, standalone, history, filters, context)
+            if timeline is not None:
+                return dated(replace(timeline, standalone_question=rewritten), recent, moment)
+        k = k or self.settings.top_k
+        # the passages after the first k cost nothing more (retrieval ranks the sentences of
+        # `RetrievalParams.rerank` passages anyway): other articles' figures are looked for there
+        found = self.search_result(standalone, max(k, STORY_PASSAGES), filters, context)
+        copies = self.index.copy_groups([c.article_id for c in found.candidates])
+        result = collapse(SearchResult(found.evidence[:k], found.candidates), copies)
+        others = collapse(SearchResult(found.evidence[k:], found.candidates), copies).evidence
         # after the search: the language model finishes loading in the background meanwhile
         language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
-        rewritten = standalone if standalone != question else ""
-        answer = answer_from(question, language, result, scope, filters, self.policy, standalone)
+        answer = answer_from(question, language, result, scope, filters, self.policy, standalone,
+                             similar=self.similar_words, others=others)  # fmt: skip
         answer = replace(answer, standalone_question=rewritten)
-        if not answer.abstained and self.llm is not None:
+        # figures that differ are shown side by side as they are: not rewritten by the LLM
+        if not answer.abstained and self.llm is not None and not answer.figures_differ:
             answer = self._with_llm(question, language, result.evidence, answer, on_text)
-        return cite_copies(answer, self.index, copies)
+        return dated(cite_copies(answer, self.index, copies), recent, moment)
+
+    def _timeline(
+        self, question: str, standalone: str, history: Sequence[Turn], filters: Filters,
+        context: frozenset[str],
+    ) -> Answer | None:  # fmt: skip
+        """The timeline of the story the question names (`bot.timeline`), or None when the
+        index holds no such story (then the question is answered as any other)."""
+        result = self.search_result(subject(standalone), STORY_PASSAGES, filters, context)
+        if not np.isfinite(confidence(result, self.policy)):
+            return None
+        language = detect_language(question, previous=language_before(history))
+        return timeline_answer(question, language, result.evidence, scope_of(self.index, filters),
+                               standalone)  # fmt: skip
 
     def _with_llm(
         self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,

@@ -10,9 +10,8 @@ Without an LLM this is the answer; with one it is what the LLM answer falls back
 - A quote in another language than the question is introduced as such ("in Romanian:") and
   shown in its original words.
 - A second sentence is added when another article's best sentence scores almost as well
-  (`AnswerPolicy.second_margin`). The newer article comes first; when both sentences give a
-  number of the same thing (`quantities`) with no value in common, the answer says the
-  sources disagree.
+  (`AnswerPolicy.second_margin`). The newer article comes first. When articles give different
+  values for a figure of the quote, the values follow side by side (`bot.disagreement`).
 - When the index is unlikely to answer (`answer_confidence`, below `answer_above`), the
   answer says nothing was found and what was searched: how many articles, which dates, which
   filters.
@@ -28,13 +27,20 @@ from functools import lru_cache
 
 import numpy as np
 
-from bot.answer_type import answer_type, is_year, unmatched
+from bot.answer_type import answer_type, unmatched
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citation
 from bot.copies import repeats
+from bot.disagreement import (
+    ASKS_FIGURES,
+    SameWord,
+    differing_figures,
+    lexical_same,
+    side_by_side,
+)
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import Candidate, SearchResult
-from bot.text import NUMBER, STOPWORDS, number_value, query_terms, term_overlap, tokens
+from bot.text import query_terms, term_overlap
 from newsdesk.index import Filters, Index
 
 
@@ -291,33 +297,6 @@ def quote_of(evidence: Evidence, sentence: ScoredSentence, max_chars: int) -> st
     return cut[: cut.rfind(" ")] if " " in cut else cut
 
 
-_PARTITIVE = frozenset("dintre among entre unter tra fra circa about around approximately".split())
-
-
-def quantities(text: str) -> dict[str, set[str]]:
-    """What each number in `text` counts: the first content word after it (its first four
-    letters, so "soldiers" and "soldați" agree), mapped to the values given for it.
-
-    Years are not quantities ("in 2016 ...").
-    """
-    found: dict[str, set[str]] = {}
-    for match in NUMBER.finditer(text):
-        if is_year(match.group()):
-            continue
-        value = number_value(match.group())
-        after = [w for w in tokens(text[match.end() : match.end() + 60]) if not w.isdigit()]
-        unit = next((w for w in after[:4] if w not in STOPWORDS and w not in _PARTITIVE), None)
-        if unit is not None and len(unit) >= 3:
-            found.setdefault(unit[:4], set()).add(value)
-    return found
-
-
-def disagree(a: str, b: str) -> bool:
-    """Both sentences give a number of the same thing, and no value in common for it."""
-    qa, qb = quantities(a), quantities(b)
-    return any(not (qa[unit] & qb[unit]) for unit in qa.keys() & qb.keys())
-
-
 def same_topic(a: Evidence, sa: ScoredSentence, b: Evidence, sb: ScoredSentence,
                threshold: float) -> bool:  # fmt: skip
     """Whether two sentences say about the same thing (their stored vectors are close).
@@ -395,11 +374,16 @@ def extractive_answer(
     searched: str = "",
     model: QuoteModel | None = None,
     choice: Choice | None = None,
+    similar: SameWord = lexical_same,
+    others: Sequence[Evidence] = (),
 ) -> Answer:
     """The answer quoting the best sentence(s) of `evidence` (which must not be empty).
 
     `searched` is the question as searched (a follow-up made standalone); it picks the quote
-    (`choice`, when the caller already made it for these evidence).
+    (`choice`, when the caller already made it for these evidence). When the articles of
+    `evidence` (and `others`, passages ranked after them) give different values for a figure
+    of the quote, they follow side by side (`bot.disagreement`; `similar` says which words are
+    the same).
     """
     picked = pick_quotes(evidence, policy, searched or question, model, choice)
     if not picked:
@@ -427,11 +411,17 @@ def extractive_answer(
         ellipsis = "…" if len(quote) < sentence.span.end - sentence.span.start else ""
         parts.append(f"{lead}: {shown}{ellipsis} [{n}]")
     text = "\n".join(parts)
-    if len(picked) > 1 and disagree(citations[0].quote, citations[1].quote):
-        text += "\n" + phrase(language, "disagree")
+    figures = []
+    if answer_type(searched or question) in ASKS_FIGURES:
+        figures = differing_figures(picked, [*evidence, *(e for e in others if e.sentences)],
+                                    similar, query_terms(searched or question))
+    cited = tuple(citations)
+    if figures:
+        shown, cited = side_by_side(language, figures, cited)
+        text += "\n" + shown
     return Answer(
         question=question, answer=text, language=language, abstained=False,
-        citations=tuple(citations), scope=scope,
+        citations=cited, scope=scope, figures_differ=bool(figures),
     )  # fmt: skip
 
 
@@ -444,6 +434,8 @@ def answer_from(
     policy: AnswerPolicy = DEFAULT_POLICY,
     searched: str = "",
     model: QuoteModel | None = None,
+    similar: SameWord = lexical_same,
+    others: Sequence[Evidence] = (),
 ) -> Answer:
     """The extractive answer to a search, or the abstention when the evidence is too weak."""
     searched = searched or question
@@ -452,4 +444,5 @@ def answer_from(
     likely = answer_confidence(result, searched, policy, model, choice=choice, language=language)
     if likely < policy.answer_above:
         return abstention(question, language, scope, filters)
-    return extractive_answer(question, language, ranked, scope, policy, searched, model, choice)
+    return extractive_answer(question, language, ranked, scope, policy, searched, model, choice,
+                             similar, others)

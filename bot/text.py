@@ -86,17 +86,18 @@ def word_overlap(terms: Sequence[str], words: set[str] | frozenset[str]) -> floa
     return hits / len(terms)
 
 
-# Words and phrases with which a question asks about the present ("latest", "this week"): then
-# retrieval weighs how recent a passage is (`bot.retrieval`). Folded, en ro fr de it es. Words
-# as ambiguous as "new" (New York, a new law in 2021) or "last" (the last emperor) are left out.
+# Words and phrases with which a question asks about the present ("latest", "still", "this
+# week"): then retrieval weighs how recent a passage is (`bot.retrieval`) and an answer from old
+# evidence says so (`bot.recency`). Folded, en ro fr de it es. Words as ambiguous as "new" (New
+# York, a new law in 2021) or "last" (the last emperor) are left out.
 RECENT_WORDS = frozenset(
     """
-    now today yesterday tonight latest recent recently current currently nowadays
-    acum azi astazi ieri recent recente recenta recentul ultimele actual actuala actualul
-    maintenant aujourd hier recemment recent recente actuel actuelle actuellement
-    jetzt heute gestern kurzlich neulich neueste neuesten aktuell aktuelle aktuellen derzeit
-    adesso oggi recente recenti recentemente attuale attualmente
-    ahora hoy ayer reciente recientes recientemente actual actualmente
+    now today yesterday tonight latest recent recently current currently nowadays still
+    acum azi astazi ieri recent recente recenta recentul ultimele actual actuala actualul inca
+    maintenant aujourd hier recemment recent recente actuel actuelle actuellement toujours encore
+    jetzt heute gestern kurzlich neulich neueste neuesten aktuell aktuelle aktuellen derzeit noch
+    adesso oggi recente recenti recentemente attuale attualmente ancora
+    ahora hoy ayer reciente recientes recientemente actual actualmente todavia aun
     """.split()
 )
 RECENT_PHRASES = frozenset(
@@ -108,6 +109,8 @@ RECENT_PHRASES = frozenset(
     diese woche|diesen monat|dieses jahr|letzte woche|vergangene woche|im moment
     questa settimana|settimana scorsa|questo mese|quest anno|in questo momento
     esta semana|semana pasada|este mes|este ano|en este momento
+    dernieres nouvelles|derniere nouvelle|ultime notizie|ultima notizia|ultimas noticias
+    ultima noticia|ultimele stiri|ultima stire
     """.replace("\n", "|").split("|")
     if phrase.strip()
 )

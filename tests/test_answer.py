@@ -9,7 +9,8 @@ import pytest
 
 from bot.answers import Answer, Evidence, Scope
 from bot.ask import Asker
-from bot.extractive import AnswerPolicy, abstention, disagree, extractive_answer, pick_quotes
+from bot.disagreement import disagree
+from bot.extractive import AnswerPolicy, abstention, extractive_answer, pick_quotes
 from bot.language import detect_language
 from newsdesk.index import Filters
 from tests.answering_corpus import (
@@ -140,7 +141,9 @@ def test_disagreeing_sources_newer_first_older_shown() -> None:
     assert lines[0].startswith("According to an article of 5 Nov 2024: “About 8,000")
     assert lines[0].endswith("[1]")
     assert lines[1].startswith("An earlier article, of 2 Oct 2024, said: “About 3,000")
-    assert "do not agree" in answer.answer
+    assert lines[2:] == ["The sources give different figures (newest first):",
+                         "• 8,000 — Agerpres, 5 Nov 2024 [1]", "• 3,000 — Agerpres, 2 Oct 2024 [2]"]
+    assert answer.figures_differ
     assert disagree("8.000 soldați", "8,000 soldiers") is False
 
 

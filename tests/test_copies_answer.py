@@ -147,7 +147,9 @@ def test_the_llm_reads_one_copy_and_its_answer_cites_the_story_once(story_asker:
     (evidence,) = read
     assert len({e.chunk.article.article_id for e in evidence} & WIRE) == 1
     assert_cited_once_with_its_copies(answer)
-    assert wire_citations(answer) and answer.answer.endswith(f"Chongjin [{answer.citations[0].n}].")
+    first, dated = answer.answer.split("\n")  # the LLM's answer, then its date added in code
+    assert wire_citations(answer) and first.endswith(f"Chongjin [{answer.citations[0].n}].")
+    assert dated == f"As of 18 Oct 2024, per {answer.citations[0].source} [1]."
 
 
 def test_a_citation_without_copies_reads_as_before(tmp_path: Path) -> None:

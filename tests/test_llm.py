@@ -738,7 +738,9 @@ def test_the_asker_takes_the_answerer_and_keeps_citations_exact(
         assert answer.generated_by == "scripted", answer.notes
         (first,) = answer.citations
         assert first.article_id == SAMPLE_ID and first.n == 1 and first.quote == words
-        assert first.quote in first.passage and answer.answer.endswith("Kursk region [1].")
+        lines = answer.answer.split("\n")  # the LLM's answer, then the date added in code
+        assert first.quote in first.passage and lines[0].endswith("Kursk region [1].")
+        assert lines[-1] == f"As of Nov 2024, per {first.source} [1].", lines
         assert drafts and drafts[-1].startswith("According to an article")  # the ANSWER part
         refused = asker.ask(QUESTION)
         assert refused.generated_by == "extractive" and "LLM answer not used" in refused.notes[-1]
