@@ -14,8 +14,9 @@ after each claim, or exactly "I don't know"; a reply may also come labelled
 - every quoted span („…”, "…", «…», “…”) of the answer is verbatim in the passage it cites
   (whitespace and apostrophe variants aside), so a quote can never put words in a source's
   mouth (the QUOTE line is a working step, not shown: it only lends its words when verbatim);
-- every number the answer states is in a passage it cites (or the question, or an article's
-  date): the model cannot add figures;
+- every number the answer states in digits is in a passage it cites (or the question, or an
+  article's date), in digits or in words ("unsprezece" states 11): the model cannot add
+  figures (a number it writes in words is not checked: "one of them" is no figure);
 - the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
   with the process's language identifier, `newsdesk.language_id`, when the text is long enough
@@ -37,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers import Citation, Evidence, citation
-from bot.text import NUMBER, fold, number_value
+from bot.text import NUMBER, fold, number_value, spelled_numbers
 from newsdesk import language_id
 
 # -- parsing the model's reply ------------------------------------------------------------------
@@ -260,9 +261,11 @@ def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> s
 # -- numbers -------------------------------------------------------------------------------------
 
 def numbers_in(text: str) -> set[str]:
-    """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000"."""
+    """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000";
+    so are "opt mii" and "8 mii" (`spelled_numbers`)."""
     out = set(re.findall(r"\d+", text))  # "2024-11", "3.5": the parts count too
     out.update(number_value(m) for m in NUMBER.findall(text))
+    out.update(spelled_numbers(text))
     return out
 
 
