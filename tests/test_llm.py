@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 import prompts
 from bot.answers import Answer, Evidence, citation
@@ -35,6 +37,7 @@ from bot.llm.generate import (
     excerpts,
     generate_answer,
     language_name,
+    retry_messages,
     rewrite_followup,
     rewrite_messages,
 )
@@ -115,6 +118,7 @@ def test_every_prompt_loads_and_renders_strictly() -> None:
     for name in (
         "answer_system",
         "answer_user",
+        "answer_retry",
         "answer_passage",
         "rewrite_followup",
         "rewrite_followup_system",
@@ -419,9 +423,6 @@ def test_replies_that_obey_an_article_are_refused() -> None:
 
 
 def scripted(*replies: str) -> object:
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
     return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]), name="scripted")
 
 
@@ -447,6 +448,39 @@ def test_generate_answer_shows_the_extractive_answer_for_dont_know_and_bad_repli
     assert check_contract(first, extractive, sample, "scripted") == "answered"
     assert first.answer == "They are in the Kursk region [1]."  # the marker where readers look
     assert good.answer == "They are in the Kursk region [1]." and good.language == "en"
+
+
+def test_a_reply_that_fails_a_check_is_sent_back_once_with_what_was_wrong(
+    sample: list[Evidence],
+) -> None:
+    extractive = extractive_for(QUESTION, sample)
+    wrong, right = "ANSWER: 50 soldiers are in Kursk [1].", "ANSWER: About 8,000 soldiers are in Kursk [1]."
+    made = generate_answer(QUESTION, "en", sample, extractive, scripted(wrong, right))
+    assert check_contract(made.answer, extractive, sample, "scripted") == "answered"
+    assert made.answer.answer == "About 8,000 soldiers are in Kursk [1]."
+    assert made.first is not None and made.first.text == wrong
+    assert made.retried == ("the answer states numbers its passages do not: 50",)
+    # Only once: a second failure shows the extractive answer with the second reply's problem.
+    replies = iter([AIMessage(wrong), AIMessage("ANSWER: 60 soldiers are in Kursk [1]."), AIMessage(right)])
+    model = GenericFakeChatModel(messages=replies, name="scripted")
+    twice = generate_answer(QUESTION, "en", sample, extractive, model)
+    assert check_contract(twice.answer, extractive, sample, "scripted") == "fallback"
+    assert twice.answer.notes[-1].endswith("numbers its passages do not: 60")
+    assert next(replies).content == right  # never asked for
+    # "I don't know" is an answer, not a mistake; and a caller may turn the retry off.
+    for replies_, retry in (("I don't know", True), (wrong, False)):
+        once = generate_answer(QUESTION, "en", sample, extractive, scripted(replies_, right), retry=retry)
+        assert once.first is None and once.answer.generated_by == "extractive"
+
+
+def test_the_retry_shows_the_model_its_reply_and_why_it_was_refused(sample: list[Evidence]) -> None:
+    items = excerpts(sample, extractive_for(QUESTION, sample))
+    first = answer_messages(QUESTION, "ro", items)
+    messages = retry_messages(first, " [1] 50 de soldați. ", ["the answer states numbers its passages do not: 50"], "ro")
+    assert messages[: len(first)] == first  # the same start: the model's prompt cache keeps it
+    assert messages[-2].type == "ai" and messages[-2].content == "[1] 50 de soldați."
+    assert messages[-1].type == "human"
+    assert "numbers its passages do not: 50" in messages[-1].content and "Romanian" in messages[-1].content
 
 
 # -- loading models ------------------------------------------------------------------------------------
