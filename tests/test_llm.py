@@ -254,8 +254,8 @@ def test_only_cited_passages_become_citations(sample: list[Evidence]) -> None:
             "ANSWER: The United States won the 2022 World Cup [1].",
             "numbers its passages do not: 2022",
         ),
-        ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "no words of its own"),
-        ("ANSWER: 10.000 [2]", "no words of its own"),
+        ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "it needs a sentence of its own"),
+        ("ANSWER: 10.000 [2]", "it needs a sentence of its own"),
         (
             (
                 "ANSWER: Potrivit unui articol din noiembrie 2024, aproximativ 8.000 de soldați nord-coreeni "
@@ -388,11 +388,18 @@ def test_dont_know_in_several_languages_is_an_abstention(sample: list[Evidence])
         "ANSWER: I do not know.",
         "QUOTE:\nANSWER: Nu știu.",
         "**I don’t know**",
+        # the same said at length, which would otherwise pass every check as an answer
+        "The passage does not provide information about North Korean troops [1].",
+        "[1] The passages do not mention where the troops are.",
+        "There is no information about the troops.",
+        "Pasajul nu oferă informații despre trupe [1].",
     ):
         assert verify(reply, QUESTION, "en", sample).dont_know, reply
-    assert not verify(
-        "ANSWER: I know the troops are in Kursk [1].", QUESTION, "en", sample
-    ).dont_know
+    for answer in (
+        "ANSWER: I know the troops are in Kursk [1].",
+        "The passage says the troops are in the Kursk region [1].",
+    ):
+        assert not verify(answer, QUESTION, "en", sample).dont_know
 
 
 def test_a_cut_off_reply_is_refused(sample: list[Evidence]) -> None:

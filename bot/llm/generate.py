@@ -332,11 +332,14 @@ class Generated:
     retried: tuple[str, ...] = ()
 
 
-# A reply that fails a check gets one more chance, told what was wrong (prompts/answer_retry.md),
-# when the first reply came soon enough for a second to fit in the time an answer may take: the
-# model then reads only its reply and the correction (the prompt cache keeps the rest).
-RETRY_WITHIN = 8.0  # seconds the first reply may have taken
-RETRY_MAX_TOKENS = 160
+# A reply that fails a check gets one more chance, told what was wrong (prompts/answer_retry.md).
+# The model then reads only its reply and the correction (the prompt cache keeps the rest), so a
+# retry costs about what writing the first reply did: only a short first reply is retried (64
+# tokens take 8 s at the 8 tokens/s of 2 idle cores; a median reply 20 tokens, 2-3 s), which
+# keeps a warm answer within 20 s. Deciding by tokens, not seconds, gives the same answer on a
+# busy machine as on an idle one (only later).
+RETRY_IF_WRITTEN = 64  # tokens the first reply may have had
+RETRY_MAX_TOKENS = 96
 
 
 def retry_messages(
@@ -353,6 +356,12 @@ def retry_messages(
             )
         ),
     ]
+
+
+def _short(reply: Reply) -> bool:
+    """Whether `reply` was short enough to be written again within the time an answer has."""
+    written = reply.output_tokens if reply.output_tokens is not None else len(reply.text) // 3
+    return written <= RETRY_IF_WRITTEN and not reply.truncated
 
 
 def _ask(
@@ -386,9 +395,9 @@ def generate_answer(
     language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
     the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
     gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
-    returns `extractive`, with a note. A reply that fails a check is sent back once with what
-    was wrong (`retry`, when the first reply took at most RETRY_WITHIN seconds); the second
-    reply is checked the same way, and not streamed (a display only ever appends).
+    returns `extractive`, with a note. A short reply that fails a check is sent back once with
+    what was wrong (`retry`; see RETRY_IF_WRITTEN); the second reply is checked the same way,
+    and not streamed (a display only ever appends).
 
     Returned with the reply's text and costs (for the benchmark and the logs): `.answer` is
     the answer to show."""
@@ -416,7 +425,7 @@ def generate_answer(
     verdict = check(reply)
     first: Reply | None = None
     retried: tuple[str, ...] = ()
-    if retry and not verdict.ok and not verdict.dont_know and reply.seconds <= RETRY_WITHIN:
+    if retry and not verdict.ok and not verdict.dont_know and _short(reply):
         log.info("LLM answer retried: %s", "; ".join(verdict.problems))
         again = retry_messages(messages, reply.text, verdict.problems, code)
         try:

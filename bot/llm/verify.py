@@ -53,7 +53,12 @@ _DONT_KNOW = re.compile(
     r"^(?:i\s+(?:do\s*not|don[’'`]?t)\s+know"
     r"|nu\s+(?:ș|ş|s)tiu|je\s+ne\s+sais\s+pas|no\s+(?:lo\s+)?s[ée]|non\s+lo\s+so"
     r"|ich\s+wei(?:ß|ss)\s+(?:es\s+)?nicht|n[ãa]o\s+sei|ik\s+weet\s+(?:het\s+)?niet"
-    r"|nie\s+wiem|не\s+знаю)\b",
+    r"|nie\s+wiem|не\s+знаю"
+    # The same said at length: "The passage does not provide information about ...".
+    r"|(?:the\s+)?(?:given\s+)?(?:passages?|texts?|articles?|context)\s+(?:does|do)\s+not"
+    r"\s+(?:provide|mention|say|state|contain|specify|give|include|answer)"
+    r"|there\s+is\s+no\s+(?:information|mention)"
+    r"|(?:pasajul|textul|articolul)\s+nu\s+(?:ofer|men[țţt]ion|spune|con[țţt]ine|preciz)\w*)\b",
     re.I,
 )
 
@@ -434,7 +439,7 @@ def verify(
             f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}"
         )
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)*", prose_of(answer))) < MIN_WORDS:
-        problems.append("the answer has no words of its own besides quotes and markers")
+        problems.append("the answer is only a name, number or quote: it needs a sentence of its own")
     if answer and (problem := language_problem(answer, language)):
         problems.append(problem)
     if answer and (demand := echoed_demand(answer, question, evidence)):
