@@ -14,7 +14,12 @@ corpus language as filter) over the cached bench index (bench/common.py). The LL
 for questions the extractive answer does not abstain on; of those calls, the table gives the
 share whose reply passed every check of `bot.llm.verify` (and so was shown), the share of those
 in the question's language (py3langid over the answer's own words), the model's refusals ("I
-don't know", replaced by the extractive answer) and why the rest were refused.
+don't know", replaced by the extractive answer), how many replies were sent back once with what
+was wrong (and then passed), and why the rest were refused. The first token is the first
+reply's; the LLM time counts both replies of a retried answer.
+
+The rows with their text (questions, replies, why refused) go to bench/.cache/NAME-rows.json,
+which git ignores (XQuAD's text stays out of the repository).
 
 Results depend on the machine's load: the load average is recorded beside every figure.
 """

@@ -474,8 +474,10 @@ def test_a_reply_that_fails_a_check_is_sent_back_once_with_what_was_wrong(
     assert check_contract(twice.answer, extractive, sample, "scripted") == "fallback"
     assert twice.answer.notes[-1].endswith("numbers its passages do not: 60")
     assert next(replies).content == right  # never asked for
-    # "I don't know" is an answer, not a mistake; and a caller may turn the retry off.
-    for replies_, retry in (("I don't know", True), (wrong, False)):
+    # "I don't know" is an answer, not a mistake; a long reply would take too long to write
+    # again (RETRY_IF_WRITTEN); and a caller may turn the retry off.
+    long = "ANSWER: 50 soldiers are in Kursk [1]. " + "They came from North Korea to Russia [1]. " * 6
+    for replies_, retry in (("I don't know", True), (long, True), (wrong, False)):
         once = generate_answer(QUESTION, "en", sample, extractive, scripted(replies_, right), retry=retry)
         assert once.first is None and once.answer.generated_by == "extractive"
 
