@@ -30,6 +30,7 @@ from bot.llm import bundled, models
 from bot.llm.factory import LLMAnswerer, LLMRewriter, answerer_from_settings, rewriter_from_settings
 from bot.llm.generate import (
     EXCERPT_CHARS,
+    WIDE_EXCERPT_CHARS,
     Excerpt,
     answer_messages,
     check_rewrite,
@@ -474,12 +475,28 @@ def test_a_reply_that_fails_a_check_is_sent_back_once_with_what_was_wrong(
     assert check_contract(twice.answer, extractive, sample, "scripted") == "fallback"
     assert twice.answer.notes[-1].endswith("numbers its passages do not: 60")
     assert next(replies).content == right  # never asked for
-    # "I don't know" is an answer, not a mistake; a long reply would take too long to write
-    # again (RETRY_IF_WRITTEN); and a caller may turn the retry off.
+    # A long reply would take too long to write again (RETRY_IF_WRITTEN); a caller may turn
+    # the retry off.
     long = "ANSWER: 50 soldiers are in Kursk [1]. " + "They came from North Korea to Russia [1]. " * 6
-    for replies_, retry in (("I don't know", True), (long, True), (wrong, False)):
+    for replies_, retry in ((long, True), (wrong, False), ("I don't know", False)):
         once = generate_answer(QUESTION, "en", sample, extractive, scripted(replies_, right), retry=retry)
         assert once.first is None and once.answer.generated_by == "extractive"
+
+
+def test_i_dont_know_is_asked_again_over_wider_excerpts(sample: list[Evidence]) -> None:
+    """The extractive answer quotes one sentence of KURSK; the model that finds no answer in
+    it reads the passage's next sentence too, and may answer from it (checked the same way)."""
+    extractive = extractive_for(QUESTION, sample[:1])
+    narrow = excerpts(sample[:1], extractive)
+    wide = excerpts(sample[:1], extractive, WIDE_EXCERPT_CHARS)
+    assert len(wide[0].text) > len(narrow[0].text) and narrow[0].text in wide[0].text
+    later = "ANSWER: Blinken expects the troops to fight Ukrainian forces in the coming days [1]."
+    made = generate_answer(QUESTION, "en", sample[:1], extractive, scripted("I don't know", later))
+    assert check_contract(made.answer, extractive, sample[:1], "scripted") == "answered"
+    assert made.retried == ("no answer in the excerpts",) and made.excerpts[0].text == wide[0].text
+    # A second "I don't know" stands: the extractive answer is shown, with the note.
+    twice = generate_answer(QUESTION, "en", sample[:1], extractive, scripted("I don't know", "I don't know"))
+    assert twice.answer.notes[-1] == "LLM answer not used: the LLM found no answer in the passages"
 
 
 def test_the_retry_shows_the_model_its_reply_and_why_it_was_refused(sample: list[Evidence]) -> None:

@@ -138,17 +138,20 @@ def excerpt_of(ev: Evidence, quote: str = "", budget: int = EXCERPT_CHARS) -> st
     return text[spans[lo].start : spans[hi].end].strip()
 
 
-def excerpts(evidence: Sequence[Evidence], extractive: Answer) -> list[Excerpt]:
+def excerpts(
+    evidence: Sequence[Evidence], extractive: Answer, budget: int = EXCERPT_CHARS
+) -> list[Excerpt]:
     """The passages the extractive answer cites, in its numbering, each cut to its quoted
-    sentence and neighbours; the best passage alone when it cites none of `evidence`."""
+    sentence and neighbours (`budget` characters); the best passage alone when it cites none of
+    `evidence`."""
     by_chunk = {ev.chunk.chunk_id: ev for ev in evidence}
     out = [
-        Excerpt(by_chunk[c.chunk_id], excerpt_of(by_chunk[c.chunk_id], c.quote))
+        Excerpt(by_chunk[c.chunk_id], excerpt_of(by_chunk[c.chunk_id], c.quote, budget))
         for c in extractive.citations
         if c.chunk_id in by_chunk
     ]
     if not out and evidence:
-        out = [Excerpt(evidence[0], excerpt_of(evidence[0]))]
+        out = [Excerpt(evidence[0], excerpt_of(evidence[0], budget=budget))]
     return out
 
 
@@ -340,6 +343,11 @@ class Generated:
 # busy machine as on an idle one (only later).
 RETRY_IF_WRITTEN = 64  # tokens the first reply may have had
 RETRY_MAX_TOKENS = 96
+# A model that finds no answer in the excerpts reads more of the same passages, once: the
+# extractive answer passed the answer threshold, but the sentence it quotes is not always the
+# one that answers, and a neighbour often is. Three times the excerpt costs about 5 s more
+# reading on 2 idle cores.
+WIDE_EXCERPT_CHARS = 3 * EXCERPT_CHARS
 
 
 def retry_messages(
@@ -395,9 +403,10 @@ def generate_answer(
     language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
     the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
     gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
-    returns `extractive`, with a note. A short reply that fails a check is sent back once with
-    what was wrong (`retry`; see RETRY_IF_WRITTEN); the second reply is checked the same way,
-    and not streamed (a display only ever appends).
+    returns `extractive`, with a note. With `retry`, a short reply that fails a check is sent
+    back once with what was wrong (see RETRY_IF_WRITTEN), and an "I don't know" is asked again
+    over wider excerpts of the same passages (WIDE_EXCERPT_CHARS); the second reply is checked
+    the same way, and not streamed (a display only ever appends).
 
     Returned with the reply's text and costs (for the benchmark and the logs): `.answer` is
     the answer to show."""
@@ -408,7 +417,7 @@ def generate_answer(
     limit = _timeout_of(model, timeout)
     messages = answer_messages(question, code, items)
 
-    def check(reply: Reply) -> Verdict:
+    def check(reply: Reply, items: Sequence[Excerpt]) -> Verdict:
         return verify(
             reply.text, question, code, [item.evidence for item in items],
             truncated=reply.truncated, passages=[item.text for item in items],
@@ -422,7 +431,7 @@ def generate_answer(
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the safe answer
         log.warning("LLM call failed: %s: %s", type(exc).__name__, str(exc)[:200])
         return Generated(_fallback(extractive, f"the LLM call failed ({type(exc).__name__})"))
-    verdict = check(reply)
+    verdict = check(reply, items)
     first: Reply | None = None
     retried: tuple[str, ...] = ()
     if retry and not verdict.ok and not verdict.dont_know and _short(reply):
@@ -433,7 +442,17 @@ def generate_answer(
         except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
             log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
         else:
-            first, retried, reply, verdict = reply, verdict.problems, second, check(second)
+            first, retried, reply, verdict = reply, verdict.problems, second, check(second, items)
+    wide = tuple(excerpts(evidence, extractive, WIDE_EXCERPT_CHARS))
+    if retry and verdict.dont_know and first is None and wide != items:
+        log.info("LLM found no answer; asked again with wider excerpts")
+        try:
+            second = _ask(model, answer_messages(question, code, wide), limit, None)
+        except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
+            log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
+        else:
+            first, retried, reply, items = reply, ("no answer in the excerpts",), second, wide
+            verdict = check(second, wide)
     costs: dict[str, Any] = {"reply": reply, "excerpts": items, "first": first, "retried": retried}
     if verdict.dont_know:
         # The extractive answer handed in is confident: `Asker` only asks the model once the
