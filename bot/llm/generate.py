@@ -443,8 +443,10 @@ def generate_answer(
             log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
         else:
             first, retried, reply, verdict = reply, verdict.problems, second, check(second, items)
-    wide = tuple(excerpts(evidence, extractive, WIDE_EXCERPT_CHARS))
-    if retry and verdict.dont_know and first is None and wide != items:
+    if (
+        retry and verdict.dont_know and first is None
+        and (wide := tuple(excerpts(evidence, extractive, WIDE_EXCERPT_CHARS))) != items
+    ):  # fmt: skip
         log.info("LLM found no answer; asked again with wider excerpts")
         try:
             second = _ask(model, answer_messages(question, code, wide), limit, None)
