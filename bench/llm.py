@@ -14,7 +14,12 @@ corpus language as filter) over the cached bench index (bench/common.py). The LL
 for questions the extractive answer does not abstain on; of those calls, the table gives the
 share whose reply passed every check of `bot.llm.verify` (and so was shown), the share of those
 in the question's language (py3langid over the answer's own words), the model's refusals ("I
-don't know", replaced by the extractive answer) and why the rest were refused.
+don't know", replaced by the extractive answer), how many replies were sent back once with what
+was wrong (and then passed), and why the rest were refused. The first token is the first
+reply's; the LLM time counts both replies of a retried answer.
+
+The rows with their text (questions, replies, why refused) go to bench/.cache/NAME-rows.json,
+which git ignores (XQuAD's text stays out of the repository).
 
 Results depend on the machine's load: the load average is recorded beside every figure.
 """
@@ -22,6 +27,7 @@ Results depend on the machine's load: the load average is recorded beside every 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -48,7 +54,7 @@ SAMPLE_QUESTIONS = (
     "What did Antony Blinken say about the North Korean soldiers?",
 )
 PAIRS = ("en-ro", "en-en")
-XQUAD_TEXT = ("question", "gold", "answer", "reply", "refused")
+XQUAD_TEXT = ("question", "gold", "answer", "reply", "refused", "first_reply", "retried_because")
 
 
 def load() -> str:
@@ -92,16 +98,22 @@ def cold_ask(spec: str, settings_env: dict[str, str], question: str) -> dict:
 
 
 def call_figures(made: Generated) -> dict:
+    """The call's costs: prompt tokens, time to the first token shown (the first reply's) and
+    the whole LLM time (both replies when the first failed a check and was retried)."""
     reply = made.reply
     if reply is None:
         return {}
+    first = made.first or reply
     writing = reply.seconds - (reply.first_token or 0.0)
     return {
-        "prompt_tokens": reply.prompt_tokens, "cached_tokens": reply.cached_tokens,
-        "ttft_s": round(reply.first_token or 0.0, 2), "llm_s": round(reply.seconds, 2),
+        "prompt_tokens": first.prompt_tokens, "cached_tokens": first.cached_tokens,
+        "ttft_s": round(first.first_token or 0.0, 2),
+        "llm_s": round(reply.seconds + (made.first.seconds if made.first else 0.0), 2),
         "output_tokens": reply.output_tokens,
         "tokens_per_s": round((reply.output_tokens or 0) / writing, 2) if writing > 0 else None,
         "excerpt_chars": sum(len(e.text) for e in made.excerpts),
+        "retried": bool(made.retried), "retry_prompt_tokens": reply.prompt_tokens if made.first else None,
+        "retry_cached_tokens": reply.cached_tokens if made.first else None,
     }  # fmt: skip
 
 
@@ -160,6 +172,8 @@ def run_pairs(index, model, limit: int) -> list[dict]:  # noqa: ANN001
                 assert made is not None and made.reply is not None
                 note = next((n for n in reversed(answer.notes) if n.startswith("LLM answer not used")), "")
                 row.update(call_figures(made), reply=made.reply.text, refused=note,
+                           first_reply=made.first.text if made.first else None,
+                           retried_because="; ".join(made.retried),
                            passed=answer.generated_by != "extractive",
                            dont_know="found no answer" in note,
                            in_language=answer.generated_by != "extractive"
@@ -186,11 +200,14 @@ def summary(rows: list[dict]) -> dict:
         "passed_share": round(len(passed) / len(called), 3) if called else None,
         "passed_in_language_share": round(len(ok) / len(called), 3) if called else None,
         "dont_know": sum(1 for r in called if r["dont_know"]),
+        "retried": sum(1 for r in called if r.get("retried")),
+        "passed_after_retry": sum(1 for r in passed if r.get("retried")),
         "median_prompt_tokens": med("prompt_tokens", called),
         "max_prompt_tokens": max((r["prompt_tokens"] or 0 for r in called), default=None),
         "median_new_prompt_tokens": med("new_prompt_tokens", called),
         "median_ttft_s": med("ttft_s", called), "max_ttft_s": max((r["ttft_s"] for r in called), default=None),
         "median_llm_s": med("llm_s", called), "median_wall_s": med("wall_s", called),
+        "max_wall_s": max((r["wall_s"] for r in called), default=None),
         "median_tokens_per_s": med("tokens_per_s", called), "refused_because": dict(refusals),
     }  # fmt: skip
 
@@ -247,17 +264,26 @@ def main(argv: list[str] | None = None) -> int:
     s = result["summary"]
     table = [
         "| pair | LLM calls | passed checks | passed, in the question's language | \"I don't know\" "
-        "| prompt tokens (median, max) | first token (median, max) | LLM time | tokens/s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| retried (then passed) | prompt tokens (median, max) | first token (median, max) "
+        "| LLM time | whole answer (median, max) | tokens/s |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ] + [
         f"| {p} | {s[p]['llm_calls']}/{s[p]['questions']} | {s[p]['passed_share']} "
         f"| {s[p]['passed_in_language_share']} | {s[p]['dont_know']} "
+        f"| {s[p]['retried']} ({s[p]['passed_after_retry']}) "
         f"| {s[p]['median_prompt_tokens']}, {s[p]['max_prompt_tokens']} "
         f"| {s[p]['median_ttft_s']} s, {s[p]['max_ttft_s']} s | {s[p]['median_llm_s']} s "
+        f"| {s[p]['median_wall_s']} s, {s[p]['max_wall_s']} s "
         f"| {s[p]['median_tokens_per_s']} |"
         for p in (*PAIRS, "all")
     ]  # fmt: skip
     common.save_result(args.name, result, table)
+    # The rows with their text (questions, replies, why refused), to read the failures: in
+    # bench/.cache, which git ignores, as XQuAD's licence asks.
+    common._ensure_ignored()
+    (common.CACHE / f"{args.name}-rows.json").write_text(
+        json.dumps(rows, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     print(f"\nload {load()}; model loaded in {load_s:.1f} s; cold ask: {cold}")
     for row in sample:
         print(row)

@@ -57,6 +57,128 @@ def number_value(written: str) -> str:
     return re.sub(_GROUP, "", written)
 
 
+# Numbers written as words, in the languages of STOPWORDS (folded): a passage that says
+# "unsprezece" or "two thousand" states 11 and 2000 as surely as one that says "11".
+_UNITS = {
+    "en": "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen"
+    " fifteen sixteen seventeen eighteen nineteen",
+    "ro": "zero unu doi trei patru cinci sase sapte opt noua zece unsprezece doisprezece"
+    " treisprezece paisprezece cincisprezece saisprezece saptesprezece optsprezece nouasprezece",
+    "fr": "zero un deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze"
+    " quinze seize",
+    "de": "null eins zwei drei vier funf sechs sieben acht neun zehn elf zwolf dreizehn"
+    " vierzehn funfzehn sechzehn siebzehn achtzehn neunzehn",
+    "es": "cero uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce"
+    " quince dieciseis diecisiete dieciocho diecinueve",
+    "it": "zero uno due tre quattro cinque sei sette otto nove dieci undici dodici tredici"
+    " quattordici quindici sedici diciassette diciotto diciannove",
+}
+_TENS = {
+    "en": "twenty thirty forty fifty sixty seventy eighty ninety",
+    "ro": "douazeci treizeci patruzeci cincizeci saizeci saptezeci optzeci nouazeci",
+    "fr": "vingt trente quarante cinquante soixante septante huitante nonante",
+    "de": "zwanzig dreissig vierzig funfzig sechzig siebzig achtzig neunzig",
+    "es": "veinte treinta cuarenta cincuenta sesenta setenta ochenta noventa",
+    "it": "venti trenta quaranta cinquanta sessanta settanta ottanta novanta",
+}
+_OTHER_WORDS = {  # other forms, and the pieces compounds are made of ("einundzwanzig", "ventitre")
+    "una": 1, "uno": 1, "une": 1, "ein": 1, "eine": 1, "doua": 2, "douasprezece": 12,
+    "vingts": 20, "veinti": 20, "vent": 20, "trent": 30, "quarant": 40, "cinquant": 50,
+    "sessant": 60, "settant": 70, "ottant": 80, "novant": 90,
+    "hundred": 100, "suta": 100, "sute": 100, "cent": 100, "cents": 100, "hundert": 100,
+    "cien": 100, "ciento": 100, "cientos": 100, "cento": 100, "quinientos": 500,
+    "setecientos": 700, "novecientos": 900,
+    "thousand": 1000, "mie": 1000, "mii": 1000, "mille": 1000, "tausend": 1000, "mil": 1000,
+    "mila": 1000,
+    "million": 10**6, "millions": 10**6, "milion": 10**6, "milioane": 10**6, "millionen": 10**6,
+    "millon": 10**6, "millones": 10**6, "milione": 10**6, "milioni": 10**6,
+    "billion": 10**9, "billions": 10**9, "miliard": 10**9, "miliarde": 10**9,
+    "milliard": 10**9, "milliards": 10**9, "milliarde": 10**9, "milliarden": 10**9,
+    "miliardo": 10**9, "miliardi": 10**9,
+}
+NUMBER_WORD_VALUES: dict[str, int] = {
+    **{w: v for words in _UNITS.values() for v, w in enumerate(words.split())},
+    **{w: 10 * v for words in _TENS.values() for v, w in enumerate(words.split(), start=2)},
+    **{w.strip(): v for w, v in _OTHER_WORDS.items()},
+}
+# Articles that are a number only before a hundred, thousand...: "a thousand", "o sută".
+_ARTICLES = frozenset("a an o".split())
+_JOINERS = frozenset("and si et und y e de".split())  # "twenty and one", "douazeci de mii"
+_PIECE = re.compile(
+    "|".join(sorted((re.escape(w) for w in NUMBER_WORD_VALUES if len(w) >= 3), key=len, reverse=True))
+    + "|und"
+)
+
+
+def _word_values(token: str) -> list[int] | None:
+    """The number words `token` is made of ("einundzwanzig" → [1, 20]), or None."""
+    if token in NUMBER_WORD_VALUES:
+        return [NUMBER_WORD_VALUES[token]]
+    pieces, at = [], 0
+    while at < len(token):
+        piece = _PIECE.match(token, at)
+        if piece is None:
+            return None
+        pieces.append(piece.group())
+        at = piece.end()
+    values = [NUMBER_WORD_VALUES[p] for p in pieces if p in NUMBER_WORD_VALUES]
+    return values if len(values) >= 2 else None
+
+
+def _combine(values: list[int]) -> int:
+    """The number a run of number words says: [2, 1000, 3, 100, 20, 5] is 2325 ("two thousand
+    three hundred twenty-five"); [1, 20] is 21 ("einundzwanzig"); [4, 20] is 80 ("quatre-vingt")."""
+    total, current = 0, 0
+    for i, value in enumerate(values):
+        if value == 100:
+            current = (current or 1) * 100
+        elif value >= 1000:
+            total, current = total + (current or 1) * value, 0
+        elif value == 20 and i and values[i - 1] == 4 and current % 100 == 4:
+            current += 76  # quatre-vingt(s): 4 x 20
+        else:
+            current += value
+    return total + current
+
+
+def spelled_numbers(text: str) -> set[str]:
+    """The numbers `text` writes as words ("unsprezece", "two thousand", "quatre-vingt-dix"),
+    or as digits with a word ("8 mii", "2,5 million"), as digits only: "11", "2000", "90",
+    "8000", "2500000"; in English, Romanian, French, German, Spanish and Italian."""
+    found: set[str] = set()
+    words = re.findall(r"\d+(?:[.,]\d+)?|[^\W\d_]+", fold(text))
+    run: list[int] = []
+
+    def close() -> None:
+        if run:
+            found.add(str(_combine(run)))
+            run.clear()
+
+    skip = False
+    for i, word in enumerate(words):
+        scale = NUMBER_WORD_VALUES.get(words[i + 1], 0) if i + 1 < len(words) else 0
+        if skip:
+            skip = False
+        elif word[0].isdigit():
+            close()
+            if scale >= 100:  # "8 mii", "2,5 milioane": the word is read with the digits
+                whole, _, part = word.replace(",", ".").partition(".")
+                found.add(str(int(whole) * scale + int(part or 0) * scale // 10 ** len(part)))
+                skip = True
+        elif word in _ARTICLES:
+            close()
+            if scale >= 100:
+                run.append(1)
+        elif not (word in _JOINERS and run):
+            values = _word_values(word)
+            if values is None:
+                close()
+            else:
+                run.extend(values)
+    close()
+    return found
+
+
 def tokens(text: str) -> list[str]:
     """Every folded word of `text`, in order."""
     return _TOKEN.findall(fold(text))

@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
+from langchain_core.messages import AIMessage
 
 import prompts
 from bot.answers import Answer, Evidence, citation
@@ -28,6 +30,7 @@ from bot.llm import bundled, models
 from bot.llm.factory import LLMAnswerer, LLMRewriter, answerer_from_settings, rewriter_from_settings
 from bot.llm.generate import (
     EXCERPT_CHARS,
+    WIDE_EXCERPT_CHARS,
     Excerpt,
     answer_messages,
     check_rewrite,
@@ -35,6 +38,7 @@ from bot.llm.generate import (
     excerpts,
     generate_answer,
     language_name,
+    retry_messages,
     rewrite_followup,
     rewrite_messages,
 )
@@ -115,6 +119,7 @@ def test_every_prompt_loads_and_renders_strictly() -> None:
     for name in (
         "answer_system",
         "answer_user",
+        "answer_retry",
         "answer_passage",
         "rewrite_followup",
         "rewrite_followup_system",
@@ -250,8 +255,8 @@ def test_only_cited_passages_become_citations(sample: list[Evidence]) -> None:
             "ANSWER: The United States won the 2022 World Cup [1].",
             "numbers its passages do not: 2022",
         ),
-        ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "no words of its own"),
-        ("ANSWER: 10.000 [2]", "no words of its own"),
+        ("ANSWER: „aproximativ 8.000 de soldați nord-coreeni” [1]", "it needs a sentence of its own"),
+        ("ANSWER: 10.000 [2]", "it needs a sentence of its own"),
         (
             (
                 "ANSWER: Potrivit unui articol din noiembrie 2024, aproximativ 8.000 de soldați nord-coreeni "
@@ -384,11 +389,18 @@ def test_dont_know_in_several_languages_is_an_abstention(sample: list[Evidence])
         "ANSWER: I do not know.",
         "QUOTE:\nANSWER: Nu știu.",
         "**I don’t know**",
+        # the same said at length, which would otherwise pass every check as an answer
+        "The passage does not provide information about North Korean troops [1].",
+        "[1] The passages do not mention where the troops are.",
+        "There is no information about the troops.",
+        "Pasajul nu oferă informații despre trupe [1].",
     ):
         assert verify(reply, QUESTION, "en", sample).dont_know, reply
-    assert not verify(
-        "ANSWER: I know the troops are in Kursk [1].", QUESTION, "en", sample
-    ).dont_know
+    for answer in (
+        "ANSWER: I know the troops are in Kursk [1].",
+        "The passage says the troops are in the Kursk region [1].",
+    ):
+        assert not verify(answer, QUESTION, "en", sample).dont_know
 
 
 def test_a_cut_off_reply_is_refused(sample: list[Evidence]) -> None:
@@ -419,9 +431,6 @@ def test_replies_that_obey_an_article_are_refused() -> None:
 
 
 def scripted(*replies: str) -> object:
-    from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-    from langchain_core.messages import AIMessage
-
     return GenericFakeChatModel(messages=iter([AIMessage(r) for r in replies]), name="scripted")
 
 
@@ -447,6 +456,57 @@ def test_generate_answer_shows_the_extractive_answer_for_dont_know_and_bad_repli
     assert check_contract(first, extractive, sample, "scripted") == "answered"
     assert first.answer == "They are in the Kursk region [1]."  # the marker where readers look
     assert good.answer == "They are in the Kursk region [1]." and good.language == "en"
+
+
+def test_a_reply_that_fails_a_check_is_sent_back_once_with_what_was_wrong(
+    sample: list[Evidence],
+) -> None:
+    extractive = extractive_for(QUESTION, sample)
+    wrong, right = "ANSWER: 50 soldiers are in Kursk [1].", "ANSWER: About 8,000 soldiers are in Kursk [1]."
+    made = generate_answer(QUESTION, "en", sample, extractive, scripted(wrong, right))
+    assert check_contract(made.answer, extractive, sample, "scripted") == "answered"
+    assert made.answer.answer == "About 8,000 soldiers are in Kursk [1]."
+    assert made.first is not None and made.first.text == wrong
+    assert made.retried == ("the answer states numbers its passages do not: 50",)
+    # Only once: a second failure shows the extractive answer with the second reply's problem.
+    replies = iter([AIMessage(wrong), AIMessage("ANSWER: 60 soldiers are in Kursk [1]."), AIMessage(right)])
+    model = GenericFakeChatModel(messages=replies, name="scripted")
+    twice = generate_answer(QUESTION, "en", sample, extractive, model)
+    assert check_contract(twice.answer, extractive, sample, "scripted") == "fallback"
+    assert twice.answer.notes[-1].endswith("numbers its passages do not: 60")
+    assert next(replies).content == right  # never asked for
+    # A long reply would take too long to write again (RETRY_IF_WRITTEN); a caller may turn
+    # the retry off.
+    long = "ANSWER: 50 soldiers are in Kursk [1]. " + "They came from North Korea to Russia [1]. " * 6
+    for replies_, retry in ((long, True), (wrong, False), ("I don't know", False)):
+        once = generate_answer(QUESTION, "en", sample, extractive, scripted(replies_, right), retry=retry)
+        assert once.first is None and once.answer.generated_by == "extractive"
+
+
+def test_i_dont_know_is_asked_again_over_wider_excerpts(sample: list[Evidence]) -> None:
+    """The extractive answer quotes one sentence of KURSK; the model that finds no answer in
+    it reads the passage's next sentence too, and may answer from it (checked the same way)."""
+    extractive = extractive_for(QUESTION, sample[:1])
+    narrow = excerpts(sample[:1], extractive)
+    wide = excerpts(sample[:1], extractive, WIDE_EXCERPT_CHARS)
+    assert len(wide[0].text) > len(narrow[0].text) and narrow[0].text in wide[0].text
+    later = "ANSWER: Blinken expects the troops to fight Ukrainian forces in the coming days [1]."
+    made = generate_answer(QUESTION, "en", sample[:1], extractive, scripted("I don't know", later))
+    assert check_contract(made.answer, extractive, sample[:1], "scripted") == "answered"
+    assert made.retried == ("no answer in the excerpts",) and made.excerpts[0].text == wide[0].text
+    # A second "I don't know" stands: the extractive answer is shown, with the note.
+    twice = generate_answer(QUESTION, "en", sample[:1], extractive, scripted("I don't know", "I don't know"))
+    assert twice.answer.notes[-1] == "LLM answer not used: the LLM found no answer in the passages"
+
+
+def test_the_retry_shows_the_model_its_reply_and_why_it_was_refused(sample: list[Evidence]) -> None:
+    items = excerpts(sample, extractive_for(QUESTION, sample))
+    first = answer_messages(QUESTION, "ro", items)
+    messages = retry_messages(first, " [1] 50 de soldați. ", ["the answer states numbers its passages do not: 50"], "ro")
+    assert messages[: len(first)] == first  # the same start: the model's prompt cache keeps it
+    assert messages[-2].type == "ai" and messages[-2].content == "[1] 50 de soldați."
+    assert messages[-1].type == "human"
+    assert "numbers its passages do not: 50" in messages[-1].content and "Romanian" in messages[-1].content
 
 
 # -- loading models ------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from bot.cli import filters_from
 from bot.phrases import format_date
 from bot.slack.blocks import human_date
-from bot.text import NUMBER, number_value
+from bot.text import NUMBER, number_value, spelled_numbers
 from newsdesk.articles import parse_published, published_timestamp
 
 
@@ -53,6 +53,38 @@ def test_slack_shows_the_dates_answers_write(published: str | None, shown: str) 
 def test_8_000_is_one_number_however_its_thousands_are_grouped(written: str) -> None:
     assert NUMBER.findall(f"about {written} soldiers") == [written]
     assert number_value(written) == "8000"
+
+
+@pytest.mark.parametrize(
+    ("text", "numbers"),
+    [
+        ("unsprezece soldați au murit", {"11"}),
+        ("douăzeci și unu de ani", {"21"}),
+        ("o sută de oameni", {"100"}),
+        ("aproximativ 8 mii de soldați", {"8000"}),
+        ("2,5 milioane de locuitori", {"2500000"}),
+        ("two thousand three hundred and twenty-five people", {"2325"}),
+        ("a thousand miles and one more", {"1000", "1"}),
+        ("quatre-vingt-dix jours", {"90"}),
+        ("vingt et un", {"21"}),
+        ("einundzwanzig Soldaten, dreihundert Panzer", {"21", "300"}),
+        ("ventitré anni", {"23"}),
+        ("veintiuno", {"21"}),
+        ("a dog at 5 a.m. in 2024", set()),
+    ],
+)
+def test_numbers_written_as_words_are_read_as_digits(text: str, numbers: set[str]) -> None:
+    assert spelled_numbers(text) == numbers
+
+
+def test_an_answer_may_write_in_digits_what_the_passage_writes_in_words() -> None:
+    from bot.llm.verify import unsupported_numbers
+    from tests.support.evidence import evidence
+
+    passage = evidence("Au fost uciși unsprezece oameni, iar două mii de case au ars.", 1)
+    cited = [(passage, passage.chunk.text)]
+    assert unsupported_numbers("11 people were killed and 2,000 houses burned [1].", "?", cited) == []
+    assert unsupported_numbers("12 people were killed [1].", "?", cited) == ["12"]
 
 
 def test_an_answer_may_group_thousands_as_the_passage_does_not() -> None:

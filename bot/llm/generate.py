@@ -25,13 +25,13 @@ from functools import lru_cache
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
 import prompts
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn
 from bot.llm.models import model_name
-from bot.llm.verify import LABEL, parse_reply, verify
+from bot.llm.verify import LABEL, Verdict, parse_reply, verify
 from bot.text import fold, query_terms
 
 log = logging.getLogger(__name__)
@@ -138,17 +138,20 @@ def excerpt_of(ev: Evidence, quote: str = "", budget: int = EXCERPT_CHARS) -> st
     return text[spans[lo].start : spans[hi].end].strip()
 
 
-def excerpts(evidence: Sequence[Evidence], extractive: Answer) -> list[Excerpt]:
+def excerpts(
+    evidence: Sequence[Evidence], extractive: Answer, budget: int = EXCERPT_CHARS
+) -> list[Excerpt]:
     """The passages the extractive answer cites, in its numbering, each cut to its quoted
-    sentence and neighbours; the best passage alone when it cites none of `evidence`."""
+    sentence and neighbours (`budget` characters); the best passage alone when it cites none of
+    `evidence`."""
     by_chunk = {ev.chunk.chunk_id: ev for ev in evidence}
     out = [
-        Excerpt(by_chunk[c.chunk_id], excerpt_of(by_chunk[c.chunk_id], c.quote))
+        Excerpt(by_chunk[c.chunk_id], excerpt_of(by_chunk[c.chunk_id], c.quote, budget))
         for c in extractive.citations
         if c.chunk_id in by_chunk
     ]
     if not out and evidence:
-        out = [Excerpt(evidence[0], excerpt_of(evidence[0]))]
+        out = [Excerpt(evidence[0], excerpt_of(evidence[0], budget=budget))]
     return out
 
 
@@ -254,9 +257,10 @@ def call_model(
     timeout: float,
     on_text: Callable[[str], None] | None = None,
     stop: Sequence[str] = (),
+    max_tokens: int | None = None,
 ) -> Reply:
     """The model's reply, streamed, waiting at most `timeout` (+ a grace); raises TimeoutError
-    after that.
+    after that. `max_tokens` lowers the model's own limit for this call.
 
     With `on_text`, `on_text` gets the text so far (its ANSWER part) after each piece: an
     unchecked draft, to show as such and replace with the returned Answer."""
@@ -266,7 +270,8 @@ def call_model(
     def work() -> None:
         try:
             parts: list[str] = []
-            for chunk in model.stream(list(messages), stop=list(stop) or None):
+            extra = {"max_tokens": max_tokens} if max_tokens else {}
+            for chunk in model.stream(list(messages), stop=list(stop) or None, **extra):
                 piece = _content(chunk)
                 metadata = getattr(chunk, "response_metadata", {}) or {}
                 outcome["finish"] = _finish_reason(metadata) or outcome.get("finish", "")
@@ -318,11 +323,66 @@ def _fallback(extractive: Answer, reason: str) -> Answer:
 
 @dataclass(frozen=True, slots=True)
 class Generated:
-    """An answer and the model call behind it (None when the model was not called)."""
+    """An answer and the model call behind it (None when the model was not called).
+
+    `reply` is the reply the answer was checked on; when the first reply failed a check and
+    the model was asked again, `first` is that first reply and `retried` why it failed."""
 
     answer: Answer
     reply: Reply | None = None
     excerpts: tuple[Excerpt, ...] = ()
+    first: Reply | None = None
+    retried: tuple[str, ...] = ()
+
+
+# A reply that fails a check gets one more chance, told what was wrong (prompts/answer_retry.md).
+# The model then reads only its reply and the correction (the prompt cache keeps the rest), so a
+# retry costs about what writing the first reply did: only a short first reply is retried (64
+# tokens take 8 s at the 8 tokens/s of 2 idle cores; a median reply 20 tokens, 2-3 s), which
+# keeps a warm answer within 20 s. Deciding by tokens, not seconds, gives the same answer on a
+# busy machine as on an idle one (only later).
+RETRY_IF_WRITTEN = 64  # tokens the first reply may have had
+RETRY_MAX_TOKENS = 96
+# A model that finds no answer in the excerpts reads more of the same passages, once: the
+# extractive answer passed the answer threshold, but the sentence it quotes is not always the
+# one that answers, and a neighbour often is. Three times the excerpt costs about 5 s more
+# reading on 2 idle cores.
+WIDE_EXCERPT_CHARS = 3 * EXCERPT_CHARS
+
+
+def retry_messages(
+    messages: Sequence[BaseMessage], reply: str, problems: Sequence[str], language: str
+) -> list[BaseMessage]:
+    """The conversation so far, the model's reply, and what the checks found wrong with it."""
+    return [
+        *messages,
+        AIMessage(reply.strip()),
+        HumanMessage(
+            prompts.render(
+                "answer_retry", problems=_defuse("; ".join(problems)),
+                language=language_name(language),
+            )
+        ),
+    ]
+
+
+def _short(reply: Reply) -> bool:
+    """Whether `reply` was short enough to be written again within the time an answer has."""
+    written = reply.output_tokens if reply.output_tokens is not None else len(reply.text) // 3
+    return written <= RETRY_IF_WRITTEN and not reply.truncated
+
+
+def _ask(
+    model: BaseChatModel, messages: Sequence[BaseMessage], limit: float,
+    on_text: Callable[[str], None] | None, max_tokens: int | None = None,
+) -> Reply:  # fmt: skip
+    reply = call_model(model, messages, limit, on_text, ANSWER_STOP, max_tokens)
+    log.info(
+        "LLM reply in %.1f s, first token at %.1f s, %s prompt tokens (%s kept), %s written",
+        reply.seconds, reply.first_token or 0.0, reply.prompt_tokens, reply.cached_tokens,
+        reply.output_tokens,
+    )  # fmt: skip
+    return reply
 
 
 def generate_answer(
@@ -334,6 +394,7 @@ def generate_answer(
     *,
     timeout: float | None = None,
     on_text: Callable[[str], None] | None = None,
+    retry: bool = True,
 ) -> Generated:
     """The model's answer if it passes every check, else `extractive` with a note saying why.
 
@@ -342,7 +403,10 @@ def generate_answer(
     language (an ISO 639-1 code such as "en", or a name). The returned citations are only those
     the answer uses, renumbered 1..n by first use; each quotes the model's verbatim quote when it
     gave one, else the extractive answer's quote of that passage. A reply of "I don't know"
-    returns `extractive`, with a note.
+    returns `extractive`, with a note. With `retry`, a short reply that fails a check is sent
+    back once with what was wrong (see RETRY_IF_WRITTEN), and an "I don't know" is asked again
+    over wider excerpts of the same passages (WIDE_EXCERPT_CHARS); the second reply is checked
+    the same way, and not streamed (a display only ever appends).
 
     Returned with the reply's text and costs (for the benchmark and the logs): `.answer` is
     the answer to show."""
@@ -351,31 +415,54 @@ def generate_answer(
         return Generated(_fallback(extractive, "no passages to answer from"))
     code = language_code(language)
     limit = _timeout_of(model, timeout)
+    messages = answer_messages(question, code, items)
+
+    def check(reply: Reply, items: Sequence[Excerpt]) -> Verdict:
+        return verify(
+            reply.text, question, code, [item.evidence for item in items],
+            truncated=reply.truncated, passages=[item.text for item in items],
+            fallback_quotes=[c.quote for c in extractive.citations],
+        )  # fmt: skip
+
     try:
-        reply = call_model(
-            model, answer_messages(question, code, items), limit, on_text, ANSWER_STOP
-        )
+        reply = _ask(model, messages, limit, on_text)
     except TimeoutError:
         return Generated(_fallback(extractive, f"the LLM did not answer within {limit:g} s"))
     except Exception as exc:  # noqa: BLE001 - any model failure falls back to the safe answer
         log.warning("LLM call failed: %s: %s", type(exc).__name__, str(exc)[:200])
         return Generated(_fallback(extractive, f"the LLM call failed ({type(exc).__name__})"))
-    log.info(
-        "LLM reply in %.1f s, first token at %.1f s, %s prompt tokens (%s kept), %s written",
-        reply.seconds, reply.first_token or 0.0, reply.prompt_tokens, reply.cached_tokens,
-        reply.output_tokens,
-    )  # fmt: skip
-    verdict = verify(
-        reply.text, question, code, [item.evidence for item in items], truncated=reply.truncated,
-        passages=[item.text for item in items], fallback_quotes=[c.quote for c in extractive.citations],
-    )  # fmt: skip
+    verdict = check(reply, items)
+    first: Reply | None = None
+    retried: tuple[str, ...] = ()
+    if retry and not verdict.ok and not verdict.dont_know and _short(reply):
+        log.info("LLM answer retried: %s", "; ".join(verdict.problems))
+        again = retry_messages(messages, reply.text, verdict.problems, code)
+        try:
+            second = _ask(model, again, limit, None, max_tokens=RETRY_MAX_TOKENS)
+        except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
+            log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
+        else:
+            first, retried, reply, verdict = reply, verdict.problems, second, check(second, items)
+    if (
+        retry and verdict.dont_know and first is None
+        and (wide := tuple(excerpts(evidence, extractive, WIDE_EXCERPT_CHARS))) != items
+    ):  # fmt: skip
+        log.info("LLM found no answer; asked again with wider excerpts")
+        try:
+            second = _ask(model, answer_messages(question, code, wide), limit, None)
+        except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
+            log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
+        else:
+            first, retried, reply, items = reply, ("no answer in the excerpts",), second, wide
+            verdict = check(second, wide)
+    costs: dict[str, Any] = {"reply": reply, "excerpts": items, "first": first, "retried": retried}
     if verdict.dont_know:
         # The extractive answer handed in is confident: `Asker` only asks the model once the
         # index's answer confidence has passed `AnswerPolicy.answer_above` (below it the
         # extractive answer is the abstention, and stays it). The model's refusal loses to it.
-        return Generated(_fallback(extractive, "the LLM found no answer in the passages"), reply, items)
+        return Generated(_fallback(extractive, "the LLM found no answer in the passages"), **costs)
     if not verdict.ok:
-        return Generated(_fallback(extractive, "; ".join(verdict.problems)), reply, items)
+        return Generated(_fallback(extractive, "; ".join(verdict.problems)), **costs)
     notes = extractive.notes
     if verdict.borrowed_marker:
         notes = (*notes, "the LLM answer had no [n]; the one passage it leans on is cited")
@@ -385,7 +472,7 @@ def generate_answer(
         standalone_question=extractive.standalone_question, generated_by=model_name(model),
         notes=notes,
     )  # fmt: skip
-    return Generated(answer, reply, items)
+    return Generated(answer, **costs)
 
 
 # -- follow-up questions ------------------------------------------------------------------------------------

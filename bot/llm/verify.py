@@ -14,8 +14,9 @@ after each claim, or exactly "I don't know"; a reply may also come labelled
 - every quoted span („…”, "…", «…», “…”) of the answer is verbatim in the passage it cites
   (whitespace and apostrophe variants aside), so a quote can never put words in a source's
   mouth (the QUOTE line is a working step, not shown: it only lends its words when verbatim);
-- every number the answer states is in a passage it cites (or the question, or an article's
-  date): the model cannot add figures;
+- every number the answer states in digits is in a passage it cites (or the question, or an
+  article's date), in digits or in words ("unsprezece" states 11): the model cannot add
+  figures (a number it writes in words is not checked: "one of them" is no figure);
 - the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
   with the process's language identifier, `newsdesk.language_id`, when the text is long enough
@@ -37,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.answers import Citation, Evidence, citation
-from bot.text import NUMBER, fold, number_value
+from bot.text import NUMBER, fold, number_value, spelled_numbers
 from newsdesk import language_id
 
 # -- parsing the model's reply ------------------------------------------------------------------
@@ -52,7 +53,12 @@ _DONT_KNOW = re.compile(
     r"^(?:i\s+(?:do\s*not|don[’'`]?t)\s+know"
     r"|nu\s+(?:ș|ş|s)tiu|je\s+ne\s+sais\s+pas|no\s+(?:lo\s+)?s[ée]|non\s+lo\s+so"
     r"|ich\s+wei(?:ß|ss)\s+(?:es\s+)?nicht|n[ãa]o\s+sei|ik\s+weet\s+(?:het\s+)?niet"
-    r"|nie\s+wiem|не\s+знаю)\b",
+    r"|nie\s+wiem|не\s+знаю"
+    # The same said at length: "The passage does not provide information about ...".
+    r"|(?:the\s+)?(?:given\s+)?(?:passages?|texts?|articles?|context)\s+(?:does|do)\s+not"
+    r"\s+(?:provide|mention|say|state|contain|specify|give|include|answer)"
+    r"|there\s+is\s+no\s+(?:information|mention)"
+    r"|(?:pasajul|textul|articolul)\s+nu\s+(?:ofer|men[țţt]ion|spune|con[țţt]ine|preciz)\w*)\b",
     re.I,
 )
 
@@ -260,9 +266,11 @@ def echoed_demand(answer: str, question: str, evidence: Sequence[Evidence]) -> s
 # -- numbers -------------------------------------------------------------------------------------
 
 def numbers_in(text: str) -> set[str]:
-    """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000"."""
+    """The numbers of `text`, separators removed: "8.000", "8,000" and "8 000" are all "8000";
+    so are "opt mii" and "8 mii" (`spelled_numbers`)."""
     out = set(re.findall(r"\d+", text))  # "2024-11", "3.5": the parts count too
     out.update(number_value(m) for m in NUMBER.findall(text))
+    out.update(spelled_numbers(text))
     return out
 
 
@@ -431,7 +439,7 @@ def verify(
             f"the answer shares no name, number or word with passage {', '.join(f'[{n}]' for n in loose)}"
         )
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)*", prose_of(answer))) < MIN_WORDS:
-        problems.append("the answer has no words of its own besides quotes and markers")
+        problems.append("the answer is only a name, number or quote: it needs a sentence of its own")
     if answer and (problem := language_problem(answer, language)):
         problems.append(problem)
     if answer and (demand := echoed_demand(answer, question, evidence)):
