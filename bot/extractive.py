@@ -40,7 +40,7 @@ from bot.disagreement import (
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import Candidate, SearchResult
-from bot.text import query_terms, term_overlap
+from bot.text import query_terms, subject_terms, term_overlap
 from newsdesk.index import Filters, Index
 
 
@@ -168,7 +168,7 @@ def answer_signals(
     Besides retrieval's own signals (the top passage's margin, its score, their `strength`),
     what the answer would quote: how likely `bot.quote` finds its sentence to answer, whether
     it holds the expected answer type, and the share of the question's content words it
-    covers with its title and previous sentence. A topical near miss (an article on the
+    covers with its title and previous sentence (`subject_terms`: not "now" or "still"). A topical near miss (an article on the
     question's subject that does not hold its answer) scores high on retrieval and low on
     these. `type_miss` is 1 when a "how many" or "when" question would be answered by a
     quote that holds no number or date: `AbstainModel` never answers then. `unmatched`: the
@@ -193,7 +193,7 @@ def answer_signals(
     span = choice.sentence.span
     before = ev.chunk.text[max(0, span.start - 300) : span.start]
     context = f"{ev.chunk.article.title}\n{before}\n{ev.chunk.text[span.start : span.end]}"
-    coverage = term_overlap(query_terms(question), context)
+    coverage = term_overlap(subject_terms(question), context)
     by_article = min(article_margin(result), MAX_MARGIN)
     by_story = min(story_margin(result, policy.same_topic), MAX_MARGIN)
     margin = min(by_article + max(0.0, by_story - by_article) * coverage, MAX_MARGIN)

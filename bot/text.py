@@ -238,6 +238,13 @@ RECENT_PHRASES = frozenset(
 )
 
 
+def subject_terms(question: str) -> list[str]:
+    """The question's content words without those asking about time ("now", "still",
+    "latest"): what a passage must say to be about the question. When it was said is the
+    recency step's business, and no sentence writes "still"."""
+    return [term for term in query_terms(question) if term not in RECENT_WORDS]
+
+
 def asks_recent(question: str) -> bool:
     """Whether the question asks about the present ("the latest", "this week", "acum")."""
     words = tokens(question)

@@ -17,7 +17,7 @@ from bot.ask import Asker
 from bot.disagreement import EmbeddedWords, claims, differing_figures, disagree
 from bot.extractive import AnswerPolicy
 from bot.recency import dated
-from bot.text import asks_recent
+from bot.text import asks_recent, subject_terms
 from bot.timeline import asks_timeline, names, subject
 from newsdesk.articles import Article, normalise_text, published_timestamp
 from newsdesk.embeddings import Embedder
@@ -230,3 +230,29 @@ def test_an_llm_answer_is_dated_in_code_and_differing_figures_are_not_rewritten(
     assert calls and answer.generated_by == "fake" and not answer.figures_differ
     first, last = answer.answer.split("\n")
     assert first == "Yoon called a meeting [1]." and last.startswith("As of ")
+
+
+def test_a_question_about_the_present_is_not_refused_for_its_time_words(
+    stories: Asker, e5: Embedder
+) -> None:
+    # "still", "now", "latest" ask when, not what: no sentence writes them, so they must not
+    # count as question words the quote fails to cover (`bot.text.subject_terms`).
+    assert subject_terms("Are North Korean troops still in Kursk now?") == [
+        "north", "korean", "troops", "kursk"]  # fmt: skip
+    shipped = Asker(stories.settings, index=stories.index, embedder=e5)
+    for question in ("How many North Korean troops are in Kursk now?",
+                     "What is the latest on North Korean troops in Russia?"):  # fmt: skip
+        answer = shipped.ask(question)
+        assert not answer.abstained, question
+        assert answer.citations[0].article_id == "nk-first-clash", question
+
+
+def test_a_pasted_text_without_outlet_or_link_is_dated_by_its_number(stories: Asker) -> None:
+    # Its title is its first sentence: "per <that sentence>" would be no name at all.
+    answer = stories.ask("What did Blinken say about North Korean troops?")
+    pasted = replace(answer.citations[0], source="", url="", title="Blinken a declarat că…")
+    plain = Answer("q", "Text [1]", "en", False, (pasted,), Scope(1, None, None))
+    assert dated(plain, recent=False, moment=0.0).answer == "Text [1]\nAs of 31 Oct 2024 [1]."
+    undated = replace(pasted, published=None)
+    plain = Answer("q", "Text [1]", "ro", False, (undated,), Scope(1, None, None))
+    assert dated(plain, recent=False, moment=0.0).answer == "Text [1]\nFără dată [1]."
