@@ -45,20 +45,35 @@ class Evidence:
 @dataclass(frozen=True, slots=True)
 class Citation(ArticleRef):
     """One numbered source of an answer: the article it names, the passage, and `quote`, a
-    verbatim substring of `passage`."""
+    verbatim substring of `passage`. `also_in`: the other copies of the article (the same
+    story told by other outlets or under other URLs, `newsdesk.copies`), oldest first, which
+    the answer cites through this one."""
 
     n: int
     chunk_id: str
     passage: str
     quote: str
+    also_in: tuple[ArticleRef, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
             "n": self.n, "article_id": self.article_id, "title": self.title,
             "source": self.source, "url": self.url, "published": self.published,
             "lang": self.lang, "chunk_id": self.chunk_id, "passage": self.passage,
-            "quote": self.quote,
+            "quote": self.quote, "also_in": [ref.ref() for ref in self.also_in],
         }  # fmt: skip
+
+    def also_in_names(self) -> list[str]:
+        """The outlets of the copies, each once, oldest first, without this article's own (the
+        same page under two URLs); a copy without an outlet is named by its title."""
+        names = dict.fromkeys(ref.source or ref.title or ref.url for ref in self.also_in)
+        return [name for name in names if name and name != self.source]
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Citation:
+        """The citation `as_json` wrote (`also_in` absent in what older versions wrote)."""
+        also_in = tuple(ArticleRef(**ref) for ref in data.get("also_in") or ())
+        return cls(**{k: v for k, v in data.items() if k != "also_in"}, also_in=also_in)
 
 
 def citation(n: int, evidence: Evidence, quote: str) -> Citation:

@@ -7,7 +7,8 @@
 `ask` takes the conversation so far as `bot.conversation.Turn`s (the same from `chat` and
 from a Slack thread), makes a follow-up standalone (`bot.followup`), detects the question's
 language (`bot.language`), retrieves (`bot.retrieval`), abstains when the evidence is too weak or
-builds the extractive answer (`bot.extractive`), and, when an LLM answerer is given, lets it
+builds the extractive answer (`bot.extractive`) with copies of one story cited once
+(`bot.copies`), and, when an LLM answerer is given, lets it
 rewrite that answer. The answerer is any callable
 `(question, language, evidence, extractive) -> Answer`; it is expected to verify its own
 output and fall back to `extractive`, and if it raises, the extractive answer is returned with
@@ -26,6 +27,7 @@ import numpy as np
 
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
+from bot.copies import cite_copies, collapse
 from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, scope_of
 from bot.followup import standalone_question
 from bot.language import detect_language, warm_up
@@ -152,6 +154,8 @@ class Asker:
         # a follow-up: the previous answer's articles are its context
         context = cited_before(history) if standalone != question else frozenset()
         result = self.search_result(standalone, k, filters, context)
+        copies = self.index.copy_groups([c.article_id for c in result.candidates])
+        result = collapse(result, copies)
         # after the search: the language model finishes loading in the background meanwhile
         language = detect_language(question, previous=language_before(history))
         scope = scope_of(self.index, filters)
@@ -160,7 +164,7 @@ class Asker:
         answer = replace(answer, standalone_question=rewritten)
         if not answer.abstained and self.llm is not None:
             answer = self._with_llm(question, language, result.evidence, answer, on_text)
-        return answer
+        return cite_copies(answer, self.index, copies)
 
     def _with_llm(
         self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,

@@ -19,7 +19,7 @@ from newsdesk.display import printable
 from newsdesk.errors import NewsdeskError
 
 if TYPE_CHECKING:
-    from bot.answers import Answer, Evidence
+    from bot.answers import Answer, Citation, Evidence
     from bot.ask import Asker
     from bot.runtime import Runtime
     from newsdesk.cli import Commands
@@ -139,16 +139,29 @@ def render_answer(answer: Answer, out: TextIO) -> None:
     if answer.citations:
         print(f"\n{phrase(answer.language, 'sources')}:", file=out)
         for c in answer.citations:
-            print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
+            print(render_source(c.n, c.title, c.source, c.published, c.url,
+                                also_in(c, answer.language)), file=out)  # fmt: skip
             print(f"    “{printable(c.quote, lines=True)}”", file=out)
     for note in answer.notes:
         print(f"({note})", file=out)
 
 
-def render_source(n: int, title: str, source: str, published: str | None, url: str) -> str:
-    """A citation's head for a terminal (its fields shown with any control character escaped)."""
+def also_in(citation: Citation, language: str) -> str:
+    """"also in Daily Example, Example Post" (in `language`): the outlets of the citation's
+    copies, which the answer cites through it; "" when it has none."""
+    from bot.phrases import phrase
+
+    names = citation.also_in_names()
+    return f"{phrase(language, 'also_in')} {', '.join(names)}" if names else ""
+
+
+def render_source(
+    n: int, title: str, source: str, published: str | None, url: str, also: str = ""
+) -> str:
+    """A citation's head for a terminal (its fields shown with any control character escaped);
+    `also`, what `also_in` says of its copies."""
     details = ", ".join(part for part in (source, published or "undated") if part)
-    line = printable(f"[{n}] {title or '(untitled)'} — {details}")
+    line = printable(f"[{n}] {title or '(untitled)'} — {details}" + (f" — {also}" if also else ""))
     if url:
         line += f"\n    {printable(url)}"
     return line
@@ -276,7 +289,8 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
             if last is None or not last.citations:
                 print("(no sources yet)", file=out)
             for c in last.citations if last is not None else ():
-                print(render_source(c.n, c.title, c.source, c.published, c.url), file=out)
+                print(render_source(c.n, c.title, c.source, c.published, c.url,
+                                    also_in(c, last.language)), file=out)  # fmt: skip
                 print(f"    “{printable(c.quote, lines=True)}”", file=out)
                 print("    passage: " + printable(" ".join(c.passage.split())), file=out)
             continue
@@ -293,8 +307,10 @@ def chat(asker: Asker, stdin: TextIO, out: TextIO, filters: Filters | None = Non
         if answer.standalone_question:
             print(f"  (searched as: {answer.standalone_question})", file=out)
         for c in answer.citations:
+            also = also_in(c, answer.language)
             print(printable(f"  [{c.n}] {c.title or '(untitled)'} — "
                             f"{', '.join(p for p in (c.source, c.published or 'undated') if p)}"
+                            f"{' — ' + also if also else ''}"
                             f"{'  ' + c.url if c.url else ''}"), file=out)  # fmt: skip
             if c.quote not in answer.answer:  # an LLM's words: the source's own beside them
                 print(f"      “{printable(c.quote, lines=True)}”", file=out)

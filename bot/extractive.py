@@ -30,6 +30,7 @@ import numpy as np
 
 from bot.answer_type import answer_type, is_year
 from bot.answers import Answer, Citation, Evidence, Scope, ScoredSentence, citation
+from bot.copies import repeats
 from bot.phrases import format_date, language_name, phrase, quoted
 from bot.quote import WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import SearchResult
@@ -299,6 +300,8 @@ def pick_quotes(
         if ev.sentences[0].score < top_score - policy.second_margin:
             break
         if not same_topic(best, quoted_sentence, ev, ev.sentences[0], policy.same_topic):
+            continue
+        if repeats(best, first, ev, ev.sentences[0]):  # the same words: one quote is enough
             continue
         chosen.append((ev, ev.sentences[0]))
         seen.add(ev.chunk.article.article_id)

@@ -28,6 +28,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", published {first}",
         "filters": " (filters: {filters})",
         "sources": "Sources",
+        "also_in": "also in",
         "rewritten": "Searched as",
     },
     "ro": {
@@ -48,6 +49,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publicat în {first}",
         "filters": " (filtre: {filters})",
         "sources": "Surse",
+        "also_in": "și în",
         "rewritten": "Căutat ca",
     },
     "fr": {
@@ -68,6 +70,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publié en {first}",
         "filters": " (filtres : {filters})",
         "sources": "Sources",
+        "also_in": "aussi dans",
         "rewritten": "Recherché comme",
     },
     "it": {
@@ -88,6 +91,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", pubblicato a {first}",
         "filters": " (filtri: {filters})",
         "sources": "Fonti",
+        "also_in": "anche in",
         "rewritten": "Cercato come",
     },
     "de": {
@@ -108,6 +112,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", veröffentlicht {first}",
         "filters": " (Filter: {filters})",
         "sources": "Quellen",
+        "also_in": "auch in",
         "rewritten": "Gesucht als",
     },
     "es": {
@@ -128,6 +133,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "range_single": ", publicado en {first}",
         "filters": " (filtros: {filters})",
         "sources": "Fuentes",
+        "also_in": "también en",
         "rewritten": "Buscado como",
     },
 }

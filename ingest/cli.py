@@ -132,37 +132,56 @@ def _progress(disable: bool) -> Any:
 
 
 def run_sources(args: argparse.Namespace, runtime: Runtime) -> int:
-    """List the ingested articles."""
+    """List the ingested articles.
+
+    List the ingested articles, newest first. Copies of one text (the same wire story from
+    several outlets, a page under two URLs, a light rewrite) are kept apart and each names the
+    others: answers cite such a story once.
+    """
     from newsdesk.display import printable
 
-    records = runtime.reader.articles(limit=args.limit or None)
+    index = runtime.reader
+    records = index.articles(limit=args.limit or None)
+    groups = index.copy_groups()
+    group_of = {article_id: group for group in groups for article_id in group}
     if args.json:
         rows = [
             {
                 "id": r.article_id, "title": r.title, "source": r.source, "url": r.url,
                 "published": r.published, "lang": r.lang, "chunks": r.n_chunks,
                 "ingested_at": r.ingested_at,
+                "copies": [a for a in group_of.get(r.article_id, ()) if a != r.article_id],
             }
             for r in records
         ]  # fmt: skip
-        print(json.dumps({"articles": rows}, ensure_ascii=False))
+        print(json.dumps({"articles": rows, "copy_groups": groups}, ensure_ascii=False))
         return 0
     if not records:
         print("No articles yet: add some with `newsdesk ingest SOURCE`.")
         return 0
+    outlets = {r.article_id: r.source or r.title for r in records}
     for r in records:
         meta = " · ".join(x for x in (r.source, r.published or "undated", r.lang) if x)
         print(f"{printable(r.article_id)}\n    {printable(r.title)}\n    {printable(meta)} · "
               f"{r.n_chunks} chunks")  # fmt: skip
-    print(f"{len(records)} articles")
+        copies = [a for a in group_of.get(r.article_id, ()) if a != r.article_id]
+        if copies:
+            named = ", ".join(f"{a} ({outlets[a]})" if outlets.get(a) else a for a in copies)
+            print(printable(f"    copies: {named}"))
+    stories = ""
+    if groups and not args.limit:
+        count = len(records) - sum(len(group) - 1 for group in groups)
+        stories = f", {count} stories (copies counted once)"
+    print(f"{len(records)} articles{stories}")
     return 0
 
 
 def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
     """Print one article with its chunk boundaries.
 
-    Print one article: its title, outlet, date, language and link, then its text chunk by chunk,
-    each with its character offsets and chunk id (what answers cite).
+    Print one article: its title, outlet, date, language and link, its copies (the same text
+    elsewhere), then its text chunk by chunk, each with its character offsets and chunk id
+    (what answers cite).
     """
     from newsdesk.display import printable
 
@@ -171,7 +190,14 @@ def run_show(args: argparse.Namespace, runtime: Runtime) -> int:
     print(printable(record.title))
     details = (record.source, record.published, record.lang, record.url)
     print(printable(" · ".join(x for x in details if x)))
-    print(f"id: {printable(record.article_id)}\n")
+    print(f"id: {printable(record.article_id)}")
+    copies = index.copies_of(record.article_id)
+    if copies:
+        print(f"copies ({len(copies)}, cited through this one or another of them):")
+        for copy in copies:
+            about = (copy.source, copy.published or "undated", copy.url)
+            print(printable(f"  {copy.article_id} · " + " · ".join(x for x in about if x)))
+    print()
     for chunk in index.article_chunks(record.article_id):
         print(f"── chunk {chunk.index} [{chunk.start}:{chunk.end}] {chunk.chunk_id}")
         print(chunk.text)

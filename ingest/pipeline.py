@@ -37,7 +37,8 @@ class ItemResult:
 
     `relation` and `of` say that the article was kept beside another one under the same URL
     or id (a "translation" or an "excerpt" of it); `replaced_chunks` that an update replaced
-    stored text (the number of chunks it had).
+    stored text (the number of chunks it had); `copies` the stored articles it is a copy of
+    (`newsdesk.copies`: kept, and cited with it as one story).
     """
 
     status: ItemStatus
@@ -49,15 +50,22 @@ class ItemResult:
     relation: str = ""
     of: str = ""
     replaced_chunks: int = 0
+    copies: tuple[str, ...] = ()
 
     @property
     def note(self) -> str:
         """One line on what else this did, for people; "" when nothing."""
+        notes = []
         if self.relation:
-            return f"a {self.relation} of {self.of}, kept beside it as {self.article_id}"
-        if self.status == "updated":
-            return f"replaced the stored text of {self.article_id} ({self.replaced_chunks} chunks)"
-        return ""
+            notes.append(f"a {self.relation} of {self.of}, kept beside it as {self.article_id}")
+        elif self.status == "updated":
+            notes.append(
+                f"replaced the stored text of {self.article_id} ({self.replaced_chunks} chunks)"
+            )
+        if self.copies:
+            more = f" and {len(self.copies) - 3} more" if len(self.copies) > 3 else ""
+            notes.append(f"a copy of {', '.join(self.copies[:3])}{more} (cited as one story)")
+        return "; ".join(notes)
 
 
 @dataclass(slots=True)
@@ -97,6 +105,7 @@ class IngestReport:
                 {"id": i.article_id, "as": i.relation, "of": i.of}
                 for i in self.items if i.relation
             ],
+            "copies": [{"id": i.article_id, "of": list(i.copies)} for i in self.items if i.copies],
             "chunks": self.chunks,
         }  # fmt: skip
 
@@ -241,6 +250,8 @@ def _write_batch(
         prepared = prepare([i.article for _, i in todo], index.embedder, chunk_size, chunk_overlap)
         embedded = time.perf_counter()
         statuses = index.write(prepared)
+        written = [item.article.article_id for item in prepared]
+        groups = {a: g for g in index.copy_groups(written) for a in g}
     log_event(
         log, "ingest.batch", logging.DEBUG, articles=len(prepared),
         chunks=sum(len(item.chunks) for item in prepared),
@@ -254,5 +265,6 @@ def _write_batch(
             len(item.chunks) if status != "unchanged" else 0, relation=identity.relation,
             of=identity.of,
             replaced_chunks=identity.replaces.n_chunks if identity.replaces else 0,
+            copies=tuple(a for a in groups.get(article.article_id, ()) if a != article.article_id),
         )  # fmt: skip
     return [results[number] for number in range(len(articles))]

@@ -15,9 +15,12 @@ def reindex(
 ) -> int:
     """Drop all vectors, embed every stored chunk again from its stored text; return the count.
 
-    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched.
+    The catalog (articles, chunks, lexical index) is untouched, so nothing is refetched; every
+    article's copies are found again from its text (repairing a catalog written before copies
+    were detected).
     """
     with index.writing():
+        index.detect_copies()
         chunk_ids = index.all_chunk_ids()
         index.reset_vectors(embedder)
         for start in range(0, len(chunk_ids), batch):

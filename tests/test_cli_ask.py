@@ -18,7 +18,7 @@ from tests.answering_corpus import KURSK_QUESTION, SAMPLE_ID, built_data_dir
 
 QUESTION = "Where are the North Korean troops?"
 CITATION_KEYS = ["n", "article_id", "title", "source", "url", "published", "lang", "chunk_id",
-                 "passage", "quote"]  # fmt: skip
+                 "passage", "quote", "also_in"]  # fmt: skip
 RESULT_KEYS = ["rank", "chunk_id", "article_id", "title", "source", "url", "published", "lang",
                "text", "score"]  # fmt: skip
 
@@ -56,6 +56,7 @@ def test_ask_json_is_exactly_the_contract(newsdesk) -> None:
     first = data["citations"][0]
     assert first["article_id"] == SAMPLE_ID and first["lang"] == "ro" and first["published"] == "2024-11"
     assert "8.000" in first["passage"] and "Kursk" in first["quote"]
+    assert first["also_in"] == []  # the sample has no copy in the index
 
 
 def test_ask_prints_the_answer_and_a_numbered_source_list(newsdesk) -> None:

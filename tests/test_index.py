@@ -60,7 +60,7 @@ def test_ingest_twice_is_unchanged_and_duplicates_nothing(index: Index) -> None:
     second = ingest([KURSK, FLOODS], index)
     assert second.as_json() == {
         "added": 0, "updated": 0, "unchanged": 2, "failed": [], "skipped": [], "replaced": [],
-        "kept_apart": [], "chunks": 0,
+        "kept_apart": [], "copies": [], "chunks": 0,
     }  # fmt: skip
     assert chroma_ids(index) == set(index.all_chunk_ids())
     assert index.check() == []

@@ -14,8 +14,9 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from bot.answers import Answer, Citation
-from bot.phrases import format_date
+from bot.phrases import format_date, phrase
 from ingest.urls import web_url
+from newsdesk.articles import ArticleRef
 
 # Slack's limits (https://docs.slack.dev/reference/block-kit/blocks)
 SECTION_TEXT = 3000
@@ -26,6 +27,7 @@ MODAL_BLOCKS = 100
 MODAL_TITLE = 24
 BUTTON_TEXT = 75
 BUTTON_VALUE = 2000
+ACTIONS_ELEMENTS = 25  # buttons in one actions block
 FALLBACK_TEXT = 3000  # the notification text; Slack allows more, people read less
 RICH_TEXT = 3000  # per rich_text block, kept as conservative as a section
 TITLE_CHARS = 250  # a title longer than this is cut in source lines
@@ -35,6 +37,8 @@ ELLIPSIS = "…"
 
 # action_ids, shared with the listeners
 SHOW_PASSAGE = "show_passage"
+RELATED = "related_coverage"  # + "_<n>", one per cited article (unique in their actions block)
+RELATED_VIEW = "related_view"
 VOTE_UP = "vote_up"
 VOTE_DOWN = "vote_down"
 SHARE = "share_answer"
@@ -127,19 +131,40 @@ def parse_passage_value(value: str) -> tuple[str, int, int]:
         return chunk_id, -1, -1
 
 
-def source_line(citation: Citation) -> str:
-    """`*[n]* <url|Title> · Outlet · date`, escaped."""
-    parts = [link(citation.url, citation.title or citation.url or citation.article_id)]
-    if citation.source:
-        parts.append(clip(citation.source, 100))
-    when = human_date(citation.published)
+def article_line(ref: ArticleRef) -> str:
+    """`<url|Title> · Outlet · date`, escaped."""
+    parts = [link(ref.url, ref.title or ref.url or ref.article_id)]
+    if ref.source:
+        parts.append(clip(ref.source, 100))
+    when = human_date(ref.published)
     if when:
         parts.append(escape(when))
-    return f"*[{citation.n}]* " + " · ".join(parts)
+    return " · ".join(parts)
+
+
+def source_line(citation: Citation, language: str = "en") -> str:
+    """`*[n]* <url|Title> · Outlet · date · also in Outlet, Outlet`, escaped (the outlets of
+    the article's copies, which the answer cites through it; "also in" in `language`)."""
+    line = f"*[{citation.n}]* " + article_line(citation)
+    names = citation.also_in_names()
+    if names:
+        line += " · " + clip(f"{phrase(language, 'also_in')} {', '.join(names)}", 300)
+    return line
+
+
+def related_actions(citations: Sequence[Citation]) -> dict[str, Any] | None:
+    """One "Related coverage" button per cited article (its id as the value), or None."""
+    cited = [c for c in citations if c.article_id and len(c.article_id) <= BUTTON_VALUE]
+    buttons = [
+        _button("Related coverage" if len(cited) == 1 else f"Related coverage [{c.n}]",
+                f"{RELATED}_{c.n}", c.article_id)
+        for c in cited[:ACTIONS_ELEMENTS]
+    ]  # fmt: skip
+    return {"type": "actions", "block_id": "related", "elements": buttons} if buttons else None
 
 
 def citation_block(citation: Citation, answer_language: str) -> dict[str, Any]:
-    head = source_line(citation)
+    head = source_line(citation, answer_language)
     label = ""
     if citation.lang and answer_language and citation.lang != answer_language:
         label = f"_original ({escape(citation.lang)}):_\n"
@@ -205,6 +230,9 @@ def answer_blocks(
             searched = f"{searched} Searched for: “{escape(answer.question)}”".strip()
         if searched:
             footer.append(_context_mrkdwn(clip_mrkdwn(searched, CONTEXT_TEXT)))
+    related = None if answer.abstained else related_actions(answer.citations)
+    if related is not None:
+        footer.append(related)
     if answer_id:
         footer.append(feedback_actions(answer_id, shareable=shareable))
     citations = list(answer.citations)
@@ -294,6 +322,37 @@ def passage_view(
         "close": {"type": "plain_text", "text": "Close"},
         "blocks": blocks,
         "private_metadata": chunk_id[:3000],
+    }
+
+
+def related_view(article: ArticleRef, copies: Sequence[ArticleRef],
+                 same_story: Sequence[tuple[ArticleRef, Sequence[ArticleRef]]]
+                 ) -> dict[str, Any]:  # fmt: skip
+    """A modal listing an article's related coverage: its copies (the same text elsewhere),
+    then the other articles on its story (each with its own copies' outlets: "also in …"),
+    each as title (linked), outlet and date."""
+    blocks: list[dict[str, Any]] = [_section_mrkdwn(article_line(article))]
+    room = (MODAL_BLOCKS - 4) // 2
+    if copies:
+        blocks.append(_section_mrkdwn(f"*Copies of this article* ({len(copies)})"))
+        blocks.extend(_section_mrkdwn(clip_mrkdwn("• " + article_line(ref), SECTION_TEXT))
+                      for ref in copies[:room])  # fmt: skip
+    if same_story:
+        blocks.append(_section_mrkdwn(f"*Other articles on this story* ({len(same_story)})"))
+        for ref, its_copies in same_story[:room]:
+            names = list(dict.fromkeys(c.source or c.title for c in its_copies))
+            also = " · " + clip("also in " + ", ".join(names), 300) if names else ""
+            blocks.append(_section_mrkdwn(clip_mrkdwn(f"• {article_line(ref)}{also}",
+                                                      SECTION_TEXT)))  # fmt: skip
+    if not copies and not same_story:
+        blocks.append(_context("No other article in the index tells this story."))
+    return {
+        "type": "modal",
+        "callback_id": RELATED_VIEW,
+        "title": {"type": "plain_text", "text": "Related coverage"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": blocks[:MODAL_BLOCKS],
+        "private_metadata": article.article_id[:3000],
     }
 
 

@@ -373,3 +373,10 @@ class SlackBot:
     def chunk(self, chunk_id: str) -> Any:
         found = self.index.chunks([chunk_id])
         return found[0] if found else None
+
+    def related(self, article_id: str) -> Any:
+        """The article's copies and other coverage of its story (`bot.related.Coverage`), or
+        None when it is no longer in the index."""
+        from bot.related import related_coverage
+
+        return related_coverage(self.index, article_id)

@@ -38,7 +38,7 @@ def answer_from_json(data: dict[str, object]) -> Answer:
         answer=str(data.get("answer", "")),
         language=str(data.get("language", "")),
         abstained=bool(data.get("abstained", False)),
-        citations=tuple(Citation(**c) for c in data.get("citations", []) or []),  # type: ignore[arg-type, union-attr]
+        citations=tuple(Citation.from_json(c) for c in data.get("citations", []) or []),  # type: ignore[arg-type, union-attr]
         scope=Scope(**scope) if isinstance(scope, dict) else None,
         standalone_question=str(data.get("standalone_question", "")),
         generated_by=str(data.get("generated_by", "extractive")),

@@ -63,6 +63,20 @@ CREATE TABLE IF NOT EXISTS journal (
 );
 """
 
+# Copies (newsdesk/copies.py): each article's LSH band keys, and the pairs found to be copies
+# (a < b). Created in a catalog written before copies were detected too (`ensure_schema`): its
+# articles get their keys from `newsdesk reindex` (which finds every article's copies again),
+# which `doctor` asks for. PostgreSQL's catalog runs the same statements (its migration 2).
+COPIES_SCHEMA = """
+CREATE TABLE IF NOT EXISTS copy_bands (band TEXT NOT NULL, article_id TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS copy_bands_band ON copy_bands(band);
+CREATE INDEX IF NOT EXISTS copy_bands_article ON copy_bands(article_id);
+CREATE TABLE IF NOT EXISTS copy_pairs (
+    a TEXT NOT NULL, b TEXT NOT NULL, similarity REAL NOT NULL, PRIMARY KEY (a, b)
+);
+CREATE INDEX IF NOT EXISTS copy_pairs_b ON copy_pairs(b);
+"""
+
 _ARTICLE_COLUMNS = (
     "article_id title source url published published_ts lang author ingested_at content_hash "
     "n_chunks"
@@ -237,7 +251,72 @@ class Catalog(ABC):
         )
         self._db.execute("DELETE FROM chunks WHERE article_id = ?", (article_id,))
         self._db.execute("DELETE FROM articles WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_bands WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_pairs WHERE a = ? OR b = ?", (article_id, article_id))
         return old
+
+    # -- copies (the rule is newsdesk/copies.py; `Index` applies it) --------------------------
+
+    def copy_candidates(self, article_id: str, bands: Sequence[str]) -> list[tuple[str, str]]:
+        """(id, text) of the other articles sharing an LSH band key with `bands`."""
+        if not bands:
+            return []
+        marks = ",".join("?" * len(bands))
+        rows = self._db.execute(
+            f"SELECT article_id, text FROM articles WHERE article_id IN (SELECT DISTINCT "
+            f"article_id FROM copy_bands WHERE band IN ({marks})) AND article_id != ?",
+            [*bands, article_id],
+        )
+        return [(row[0], row[1]) for row in rows]
+
+    def store_copies(
+        self, article_id: str, bands: Sequence[str], copies: Sequence[tuple[str, float]]
+    ) -> None:
+        """Record an article's band keys and the (other id, similarity) it is a copy of, in
+        place of what was recorded for it (inside a transaction)."""
+        self._db.execute("DELETE FROM copy_bands WHERE article_id = ?", (article_id,))
+        self._db.execute("DELETE FROM copy_pairs WHERE a = ? OR b = ?", (article_id, article_id))
+        self._db.executemany(
+            "INSERT INTO copy_bands(band, article_id) VALUES (?, ?)",
+            [(band, article_id) for band in bands],
+        )
+        self._db.executemany(
+            "INSERT INTO copy_pairs(a, b, similarity) VALUES (?, ?, ?) "
+            "ON CONFLICT(a, b) DO UPDATE SET similarity = excluded.similarity",
+            [(min(article_id, other), max(article_id, other), sim) for other, sim in copies],
+        )
+
+    def clear_copies(self) -> None:
+        """Forget every band key and copy pair (inside a transaction), to find them again."""
+        self._db.execute("DELETE FROM copy_bands")
+        self._db.execute("DELETE FROM copy_pairs")
+
+    def copy_pairs(self, article_ids: Sequence[str] | None = None) -> list[tuple[str, str]]:
+        """Every copy pair, or those of the groups `article_ids` are in (followed pair to pair)."""
+        if article_ids is None:
+            return [(a, b) for a, b in self._db.execute("SELECT a, b FROM copy_pairs")]
+        pairs: set[tuple[str, str]] = set()
+        seen, todo = set(article_ids), list(article_ids)
+        while todo:
+            part, todo = todo[:400], todo[400:]
+            marks = ",".join("?" * len(part))
+            for a, b in self._db.execute(
+                f"SELECT a, b FROM copy_pairs WHERE a IN ({marks}) OR b IN ({marks})", part * 2
+            ):
+                pairs.add((a, b))
+                for x in (a, b):
+                    if x not in seen:
+                        seen.add(x)
+                        todo.append(x)
+        return sorted(pairs)
+
+    def without_copy_keys(self) -> list[str]:
+        """Ids of the articles with text but no band keys (stored before copies were detected)."""
+        rows = self._db.execute(
+            "SELECT article_id FROM articles WHERE text != '' AND article_id NOT IN "
+            "(SELECT article_id FROM copy_bands) ORDER BY ingested_at, article_id"
+        )
+        return [row[0] for row in rows]
 
     def drop_sentence_vectors(self) -> None:
         self._db.execute("UPDATE chunks SET sentence_vectors = NULL")
@@ -271,6 +350,19 @@ class Catalog(ABC):
             "SELECT * FROM articles WHERE article_id = ?", (article_id,)
         ).fetchone()
         return _article(row, True) if row else None
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Articles (without their text) by id, oldest published first (undated last)."""
+        found: list[ArticleRecord] = []
+        for start in range(0, len(article_ids), 500):
+            part = list(article_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT {_COLUMNS_WITHOUT_TEXT} FROM articles WHERE article_id IN ({marks})", part
+            )
+            found.extend(_article(row, False) for row in rows)
+        return sorted(found, key=lambda r: (r.published_ts is None, r.published_ts or 0.0,
+                                            r.article_id))  # fmt: skip
 
     def find_articles(self, key: str, url: str = "") -> list[ArticleRecord]:
         """See `Index.find_articles`."""
@@ -443,7 +535,7 @@ class SqliteCatalog(Catalog):
         tables = {row[0] for row in self._db.execute("SELECT name FROM sqlite_master")}
         if "meta" not in tables:
             self._db.executescript(
-                f"BEGIN IMMEDIATE; {_SCHEMA} "
+                f"BEGIN IMMEDIATE; {_SCHEMA} {COPIES_SCHEMA} "
                 f"INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}'); "
                 f"INSERT OR IGNORE INTO meta VALUES ('created_at', '{_now()}'); COMMIT;"
             )
@@ -455,6 +547,8 @@ class SqliteCatalog(Catalog):
                 f"(schema {version or 'unknown'}, this one reads {SCHEMA_VERSION}); "
                 "run `newsdesk doctor` to see what to do, or move the folder aside and ingest again"
             )
+        if "copy_pairs" not in tables:
+            self._db.executescript(f"BEGIN IMMEDIATE; {COPIES_SCHEMA} COMMIT;")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

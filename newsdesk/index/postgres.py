@@ -16,6 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from newsdesk.index.catalog import COPIES_SCHEMA
 from newsdesk.index.records import IndexProblem
 
 # ISO 639-1 codes of the languages PostgreSQL stems (its `pg_catalog` text search configs);
@@ -100,6 +101,8 @@ CREATE INDEX votes_time ON votes(voted_at);
 CREATE TABLE slack_events (key TEXT PRIMARY KEY, claimed_at TIMESTAMPTZ NOT NULL DEFAULT now());
 CREATE INDEX slack_events_time ON slack_events(claimed_at);
 """,
+    # 2: copies (newsdesk/copies.py), the same tables as SQLite's.
+    COPIES_SCHEMA,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
+from newsdesk.copies import COPY_THRESHOLD, band_keys, groups, similarity, words
 from newsdesk.embeddings import Embedder, embedder_for
 from newsdesk.index.catalog import Catalog, JournalAction, SqliteCatalog, sqlite_counts
 from newsdesk.index.filters import Filters
@@ -138,12 +139,29 @@ class Index:
             self._bump_generation()
             for item in todo:
                 replaced.extend(self._catalog.replace_article(item))
+                record_copies(self._catalog, item.article.article_id, item.article.text)
             keep = set(new_ids)
             replaced = [c for c in replaced if c not in keep]
             self._catalog.clear_journal(new_ids)
             self._catalog.journal(replaced, "removing")
         self._remove_vectors(replaced)
         return statuses
+
+    def detect_copies(self) -> int:
+        """Find every article's copies again, from the stored text (for `reindex`, which
+        repairs a catalog written before copies were detected; call inside `writing()`);
+        returns how many articles were compared."""
+        with self._catalog.transaction():
+            self._bump_generation()
+            self._catalog.clear_copies()
+        todo = [record.article_id for record in self.articles()]
+        for start in range(0, len(todo), 200):
+            with self._catalog.transaction():
+                for article_id in todo[start : start + 200]:
+                    record = self._catalog.article(article_id)
+                    if record is not None:
+                        record_copies(self._catalog, article_id, record.text)
+        return len(todo)
 
     def _vector_space(self, batch: Sequence[Prepared]) -> tuple[str, int]:
         if self.embedder is None:
@@ -238,6 +256,21 @@ class Index:
     def chunks(self, chunk_ids: Sequence[str]) -> list[StoredChunk]:
         """Chunks by id, in the order asked (unknown ids are skipped)."""
         return self._catalog.chunks(chunk_ids)
+
+    def articles_by_id(self, article_ids: Sequence[str]) -> list[ArticleRecord]:
+        """Articles (without their text) by id, oldest published first (undated last)."""
+        return self._catalog.articles_by_id(article_ids)
+
+    def copy_groups(self, article_ids: Sequence[str] | None = None) -> list[list[str]]:
+        """Groups of articles that are copies of one another (`newsdesk.copies`), each sorted
+        by id: all of them, or those holding one of `article_ids`. An article with no copy is
+        in no group."""
+        return groups(self._catalog.copy_pairs(article_ids))
+
+    def copies_of(self, article_id: str) -> list[ArticleRecord]:
+        """The other articles in `article_id`'s copy group, oldest published first."""
+        group = next(iter(self.copy_groups([article_id])), [])
+        return self.articles_by_id([a for a in group if a != article_id])
 
     def article_chunks(self, article_id: str) -> list[StoredChunk]:
         return self.chunks(self._catalog.article_chunk_ids(article_id))
@@ -345,6 +378,9 @@ class Index:
         missing = self._catalog.without_sentence_vectors()
         if missing:
             problems.append(f"{missing} chunks have no sentence vectors")
+        unchecked = len(self._catalog.without_copy_keys())
+        if unchecked:
+            problems.append(f"{unchecked} articles were stored before copies were detected")
         return problems
 
     # -- followed feeds ---------------------------------------------------------------------
@@ -400,6 +436,23 @@ def catalog_counts(settings: Settings) -> dict[str, int]:
 
         return counts(url)
     return sqlite_counts(settings.data_dir)
+
+
+def record_copies(catalog: Catalog, article_id: str, text: str) -> int:
+    """Record which stored articles this one is a copy of (`newsdesk.copies`), in place of
+    what was recorded for it; call inside the transaction that writes the article, so an
+    article and its copies are stored together or not at all. Returns how many candidates were
+    compared word by word (bench/copies.py: it must not grow with the index)."""
+    own = words(text)
+    bands = band_keys(own)
+    candidates = catalog.copy_candidates(article_id, bands)
+    copies = []
+    for other, other_text in candidates:
+        score = similarity(own, words(other_text))
+        if score >= COPY_THRESHOLD:
+            copies.append((other, round(score, 4)))
+    catalog.store_copies(article_id, bands, copies)
+    return len(candidates)
 
 
 def open_index(settings: Settings, *, with_embedder: bool = True) -> Index:

@@ -57,8 +57,10 @@ def test_mention_is_answered_in_its_thread_with_the_kursk_citation(
     assert "Kursk" in citation["text"]["text"]
     assert citation["accessory"]["action_id"] == "show_passage"
     assert "_original (ro):_" in citation["text"]["text"]  # asked in English, quoted in Romanian
-    actions = next(b for b in payload_blocks if b["type"] == "actions")
+    actions = next(b for b in payload_blocks if b.get("block_id") == "feedback")
     assert [e["action_id"] for e in actions["elements"]] == ["vote_up", "vote_down"]
+    related = next(b for b in payload_blocks if b.get("block_id") == "related")
+    assert [e["action_id"] for e in related["elements"]] == ["related_coverage_1"]
     # the thinking reaction went on the question and came off again
     added = api.wait_for("reactions.add", lambda c: c.params.get("timestamp") == event["ts"])
     removed = api.wait_for("reactions.remove", lambda c: c.params.get("timestamp") == event["ts"])

@@ -40,3 +40,14 @@ def stamp_schema_version(settings: Settings, version: str) -> None:
             catalog.set_meta("schema_version", version)
     finally:
         catalog.close()
+
+
+def forget_copy_detection(data_dir: Path) -> None:
+    """Make the catalog in `data_dir` look written before copies were detected (no band keys,
+    no pairs)."""
+    catalog = open_catalog(make_settings(Path(data_dir)))
+    try:
+        with catalog.transaction():
+            catalog.clear_copies()
+    finally:
+        catalog.close()

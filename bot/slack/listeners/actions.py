@@ -1,8 +1,10 @@
-"""Buttons on answers: "Show passage" (a modal), 👍/👎 (stored votes), "Share in channel"."""
+"""Buttons on answers: "Show passage" and "Related coverage" (modals), 👍/👎 (stored votes),
+"Share in channel"."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import App
@@ -30,6 +32,21 @@ def register(app: App, bot: SlackBot) -> None:
             published=article.published, passage=chunk.text, quote_start=start,
             quote_end=end, chunk_id=chunk_id,
         )  # fmt: skip
+        client.views_open(trigger_id=body.get("trigger_id"), view=view)
+
+    @app.action(re.compile(rf"^{blocks.RELATED}_\d+$"))
+    def related_coverage(ack: Any, body: dict[str, Any], action: dict[str, Any], client: Any,
+                         respond: Any) -> None:  # fmt: skip
+        ack()
+        coverage = bot.related(action.get("value", ""))
+        if coverage is None:
+            respond(text="That article is no longer in the index (it was removed).",
+                    response_type="ephemeral", replace_original=False)  # fmt: skip
+            return
+        log.info("slack.related copies=%d same_story=%d", len(coverage.copies),
+                 len(coverage.same_story))  # fmt: skip
+        same_story = [(told.article, told.copies) for told in coverage.same_story]
+        view = blocks.related_view(coverage.article, coverage.copies, same_story)
         client.views_open(trigger_id=body.get("trigger_id"), view=view)
 
     def vote(value: str) -> Any:

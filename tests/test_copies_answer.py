@@ -1,0 +1,158 @@
+"""One story cited once (issue 14, item 1): over bench/stories/north-korean-troops.jsonl, where
+three of six reports are one wire text, neither the extractive nor the LLM answer cites two
+copies, and the citation names the other outlets ("also in ..."); a roundup that carries the
+wire text among other items is not a copy, but no answer quotes its copied sentence twice.
+
+Before copies collapsed, every one of QUESTIONS (answered with a policy that never abstains)
+cited two copies of the wire text, and with the default policy all of them were refused: the
+copies made "several articles about equally close", which reads as no answer."""
+
+from __future__ import annotations
+
+import io
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from bot.answers import Answer, Citation, Evidence
+from bot.ask import Asker
+from bot.cli import render_answer
+from bot.extractive import AnswerPolicy
+from bot.llm.factory import LLMAnswerer
+from ingest.pipeline import ingest
+from ingest.sources import read_sources
+from newsdesk.articles import Article
+from newsdesk.copies import COPY_THRESHOLD, similarity, words
+from newsdesk.embeddings import Embedder
+from newsdesk.index import Index
+from tests.support.paths import ROOT
+from tests.support.settings import make_settings
+from tests.test_llm import scripted
+
+STORY = ROOT / "bench" / "stories" / "north-korean-troops.jsonl"
+WIRE = {"nk-nis-wire", "nk-nis-copy", "nk-nis-rewrite"}
+OUTLETS = {"nk-nis-wire": "Example Wire", "nk-nis-copy": "Daily Example",
+           "nk-nis-rewrite": "Example Post"}  # fmt: skip
+QUESTIONS = [
+    "How many North Korean troops are in Russia?",
+    "How many troops will North Korea send to help Russia?",
+    "From which port were the North Korean soldiers moved?",
+    "What were the North Korean soldiers given?",
+    "Who called an emergency security meeting?",
+    "How many soldiers had already been moved to Vladivostok?",
+    "What did South Korea's intelligence service say about North Korea?",
+    "Do Moscow and Pyongyang deny that North Korean troops take part in the war?",
+]
+NEVER_ABSTAIN = AnswerPolicy(abstain_below=float("-inf"), answer_above=float("-inf"))
+
+
+def roundup(wire: Article) -> Article:
+    """A news roundup written for this test: the wire text as one item among others, so it is
+    not a copy as a whole, but its sentences repeat the wire's word for word."""
+    others = (
+        "In France, rail workers began a two-day strike on Saturday over pay, cancelling half of "
+        "the high-speed trains between Paris and Lyon. The rail operator said most regional "
+        "services would run. In Brazil, heavy rain flooded parts of Porto Alegre for the second "
+        "time this year, and the city opened shelters for about 3,000 residents. Weather "
+        "forecasters expect more rain next week. In Kenya, the central bank cut its benchmark "
+        "interest rate by three quarters of a point to 12 percent, citing slowing inflation and "
+        "a stronger shilling. In Japan, voters go to the polls next Sunday in a snap general "
+        "election called by the new prime minister, Shigeru Ishiba."
+    )
+    return Article(text=f"World news in brief.\n\n{wire.text}\n\n{others}",
+                   title="World news in brief", source="Example Digest",
+                   url="https://digest.example/2024/10/19/brief", published="2024-10-19",
+                   lang="en", article_id="nk-roundup")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def story_asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterator[Asker]:
+    settings = make_settings(tmp_path_factory.mktemp("story") / "data")
+    index = Index(settings, e5)
+    articles = [a for a in read_sources([str(STORY)], settings) if isinstance(a, Article)]
+    wire = next(a for a in articles if a.article_id == "nk-nis-wire")
+    assert ingest([*articles, roundup(wire)], index).count("added") == 7
+    assert index.copy_groups() == [sorted(WIRE)]  # the roundup is no copy as a whole
+    asker = Asker(settings, index=index, embedder=e5)
+    yield asker
+    asker.close()
+
+
+def wire_citations(answer: Answer) -> list[Citation]:
+    return [c for c in answer.citations if c.article_id in WIRE]
+
+
+def assert_cited_once_with_its_copies(answer: Answer) -> None:
+    for a, b in itertools.combinations(answer.citations, 2):  # the roundup's copied sentences
+        assert similarity(words(a.quote), words(b.quote)) < COPY_THRESHOLD, (a.quote, b.quote)
+    cited = wire_citations(answer)
+    assert len(cited) <= 1, [c.article_id for c in answer.citations]
+    for c in cited:
+        assert {ref.article_id for ref in c.also_in} == WIRE - {c.article_id}
+        assert set(c.also_in_names()) == set(OUTLETS.values()) - {c.source}
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_no_extractive_answer_cites_two_copies(story_asker: Asker, question: str) -> None:
+    asker = Asker(story_asker.settings, index=story_asker.index, embedder=story_asker.embedder,
+                  policy=NEVER_ABSTAIN)  # fmt: skip
+    answer = asker.ask(question)
+    cited = {c.article_id for c in answer.citations}
+    assert cited & (WIRE | {"nk-roundup"}), answer.answer  # every question is on the wire text
+    assert_cited_once_with_its_copies(answer)
+
+
+def test_the_well_covered_story_is_answered_not_refused(story_asker: Asker) -> None:
+    """The issue's example: refused while the three copies counted as three close articles."""
+    answer = story_asker.ask("How many North Korean troops are in Russia?")
+    assert not answer.abstained, answer.answer
+    assert_cited_once_with_its_copies(answer)
+
+
+def test_the_sources_say_also_in_and_json_carries_the_copies(story_asker: Asker) -> None:
+    answer = story_asker.ask("How many soldiers had already been moved to Vladivostok?")
+    (cited,) = wire_citations(answer)
+    out = io.StringIO()
+    render_answer(answer, out)
+    others = sorted(set(OUTLETS.values()) - {cited.source})
+    assert f"— also in {', '.join(n for n in cited.also_in_names())}" in out.getvalue()
+    assert sorted(cited.also_in_names()) == others
+    data = answer.as_json()["citations"][0]  # type: ignore[index]
+    assert {ref["article_id"] for ref in data["also_in"]} == WIRE - {cited.article_id}
+    assert Citation.from_json(data) == cited  # what the Slack feedback store reads back
+
+
+def test_the_llm_reads_one_copy_and_its_answer_cites_the_story_once(story_asker: Asker) -> None:
+    question = "From which port were the North Korean soldiers moved?"
+    extractive = story_asker.ask(question)
+    (cited,) = wire_citations(extractive)
+    quote = "from the North Korean port of Chongjin"
+    n = cited.n
+    reply = (f'QUOTE: "{quote}" [{n}]\nANSWER: The soldiers were moved from the North Korean '
+             f"port of Chongjin [{n}].")  # fmt: skip
+    read: list[Sequence[Evidence]] = []
+    real = LLMAnswerer(scripted(reply), 30)  # type: ignore[arg-type]
+
+    def answerer(q: str, language: str, evidence: Sequence[Evidence], fallback: Answer) -> Answer:
+        read.append(evidence)  # what the real answerer is handed, recorded
+        return real(q, language, evidence, fallback)
+
+    asker = Asker(story_asker.settings, index=story_asker.index, embedder=story_asker.embedder,
+                  llm=answerer)  # fmt: skip
+    answer = asker.ask(question)
+    assert answer.generated_by == "scripted", answer.notes
+    (evidence,) = read
+    assert len({e.chunk.article.article_id for e in evidence} & WIRE) == 1
+    assert_cited_once_with_its_copies(answer)
+    assert wire_citations(answer) and answer.answer.endswith(f"Chongjin [{answer.citations[0].n}].")
+
+
+def test_a_citation_without_copies_reads_as_before(tmp_path: Path) -> None:
+    plain = Citation(article_id="a", title="t", source="S", url="", published=None, lang="en",
+                     n=1, chunk_id="a-0", passage="p", quote="p")  # fmt: skip
+    assert plain.also_in_names() == []
+    old = {k: v for k, v in plain.as_json().items() if k != "also_in"}  # as older versions wrote
+    assert Citation.from_json(old) == plain == replace(plain, also_in=())
