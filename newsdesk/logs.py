@@ -26,6 +26,7 @@ import os
 import re
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -38,7 +39,7 @@ MIN_SECRET_LENGTH = 6
 SECRET_VARIABLES = (
     "SLACK_BOT_TOKEN", "NEWSDESK_SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "NEWSDESK_SLACK_APP_TOKEN",
     "SLACK_SIGNING_SECRET", "NEWSDESK_SLACK_SIGNING_SECRET", "NEWSDESK_LLM_API_KEY",
-    "OPENAI_API_KEY", "ANTHROPIC_API_KEY",
+    "OPENAI_API_KEY", "ANTHROPIC_API_KEY", "NEWSDESK_DATABASE_URL",
 )  # fmt: skip
 _TOKEN_SHAPES = re.compile(
     r"\b(?:"
@@ -58,12 +59,21 @@ DATE_FORMAT = "%Y-%m-%dT%H:%M:%S"
 def secret_values(settings: Any = None) -> list[str]:
     """The secrets to hide: those in the settings and in the environment."""
     values = [os.environ.get(name, "") for name in SECRET_VARIABLES]
-    for name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "llm_api_key"):
+    for name in ("slack_bot_token", "slack_app_token", "slack_signing_secret", "llm_api_key",
+                 "database_url"):  # fmt: skip
         value = getattr(settings, name, None)
         if value is not None:
             secret = getattr(value, "get_secret_value", None)
             values.append(secret() if callable(secret) else str(value))
-    return values
+    # A database URL's password alone, too: a driver's message may quote it without the URL.
+    return values + [_password(value) for value in values if "://" in value]
+
+
+def _password(url: str) -> str:
+    try:
+        return urllib.parse.urlsplit(url).password or ""
+    except ValueError:
+        return ""
 
 
 class Redactor:

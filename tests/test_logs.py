@@ -130,6 +130,15 @@ def test_the_slack_bot_puts_the_same_filter_on_handlers_it_did_not_make(tmp_path
     assert BOT_TOKEN not in stream.getvalue() and "x" * 6 not in stream.getvalue()
 
 
+def test_the_database_url_and_its_password_are_secrets(tmp_path: Path) -> None:
+    settings = make_settings(
+        tmp_path / "data", database_url="postgresql://newsdesk:pg-s3cret-pw@db:5432/news"
+    )
+    said = redact("connecting to postgresql://newsdesk:pg-s3cret-pw@db:5432/news", settings)
+    assert "pg-s3cret-pw" not in said and "newsdesk:" not in said
+    assert redact("password=pg-s3cret-pw failed", settings) == "password=[redacted] failed"
+
+
 def test_redact_reads_the_environment_when_there_are_no_settings(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

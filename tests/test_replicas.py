@@ -4,8 +4,8 @@ data dir of its own (as on three machines), share one index on PostgreSQL + a Ch
 - 20 questions, spread over both replicas, are answered while the worker ingests 200 articles;
 - a Slack event delivered to one replica and redelivered to the other is answered once;
 - the worker is killed (-9) mid-ingest, twice; the next run finishes, and what is stored
-  satisfies the crash test's checks: no journal rows, a vector and a lexical row for every
-  chunk and nothing more, sentence vectors everywhere, every article once;
+  passes the crash test's checks: no journal rows, a vector and a lexical row for every chunk
+  and nothing more, sentence vectors everywhere, and the same as one clean run stores;
 - an article the worker added is answered at once by both replicas.
 
 Small English model on every side (fast enough to ingest 200 articles in a test); texts from
@@ -124,8 +124,8 @@ def wait_until(condition: Callable[[], bool], what: str) -> None:
 
 @pytest.mark.slow
 def test_two_replicas_and_a_worker_share_one_index(
-    tmp_path: Path, minilm: Embedder, replicas: tuple[Settings, FakeSlackAPI, FakeSocketMode,
-                                                      list[subprocess.Popen[str]]],
+    tmp_path: Path, minilm: Embedder, servers: Servers,
+    replicas: tuple[Settings, FakeSlackAPI, FakeSocketMode, list[subprocess.Popen[str]]],
 ) -> None:  # fmt: skip
     settings, api, socket_server, serving = replicas
     initial_path, ingest_path, initial = write_corpora(tmp_path / "corpora")
@@ -174,6 +174,12 @@ def test_two_replicas_and_a_worker_share_one_index(
     assert stored["vectors"] == chunk_ids, "no orphans, no missing vectors"
     assert stored["fts"] == chunk_ids
     assert len(stored["articles"]) == total
+    # and what one clean run of the same ingests stores, on a database and collection of its own
+    clean = make_settings(tmp_path / "clean", embedder=EMBEDDER, **servers.settings_fields())
+    build_initial_index(clean, minilm, initial_path)
+    out, err = worker(clean, ingest_path).communicate(timeout=TIMEOUT)
+    assert json.loads(out or "{}").get("added") == INGESTED, err[-3000:]
+    assert stored == snapshot(clean.data_dir, **fields(clean))
 
     # an article the worker added: both replicas answer it at once, citing it
     record = json.loads(ingest_path.read_text("utf-8").splitlines()[-1])

@@ -140,12 +140,3 @@ def counts(url: str) -> dict[str, int]:
             found[table] = connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
     return found
 
-
-def connection_problem(url: str) -> str | None:
-    """Why the catalog cannot be used (unreachable, not migrated), or None (for `doctor`)."""
-    try:
-        with connect(url) as connection:
-            require_schema(url, connection)
-    except Exception as exc:  # noqa: BLE001 - reported, not raised: this is the doctor
-        return str(exc)
-    return None
