@@ -101,9 +101,9 @@ QUESTIONS: list[dict] = [
 ]  # fmt: skip
 
 
-def flores_records() -> list[dict]:
-    """The first FLORES passages in each language, with the map's title and url."""
-    passages = list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:FLORES_PASSAGES]
+def flores_records(count: int = FLORES_PASSAGES) -> list[dict]:
+    """The first `count` FLORES passages in each language."""
+    passages = list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:count]
     by_id = {r["id"]: r for lang in FLORES_LANGS
              for r in common.read_jsonl(NEWS / f"flores_wikinews_{lang}.jsonl")}  # fmt: skip
     return [dict(by_id[p[lang]], source=f"Wikinews ({lang})") for p in passages for lang in FLORES_LANGS]
@@ -121,14 +121,15 @@ def corpus_records() -> list[dict]:
     return records + flores_records()
 
 
-def articles() -> list:
+def articles(records: list[dict] | None = None) -> list:
+    """`records` (by default the corpus's) as articles."""
     from newsdesk.articles import Article, normalise_text
 
     return [
         Article(text=normalise_text(r["text"]), title=r["title"], source=r.get("source") or "",
                 url=r.get("url") or "", published=r.get("published"), lang=r["lang"],
                 article_id=r["id"])  # fmt: skip
-        for r in corpus_records()
+        for r in (corpus_records() if records is None else records)
     ]
 
 
