@@ -17,6 +17,8 @@ answers that quote Wikinews (attribution in the README) and not of those quoting
 
 What is measured (the labels are in `QUESTIONS` below):
 - duplicate share: answers citing two articles of one copy group (target 0), over every answer;
+  and the articles answers cite through a copy ("also in"), of which false merges: an article
+  "also in" that is not a copy (target 0);
 - disagreement precision and recall: `Answer.figures_differ` against whether the story's
   sources give different values for what the question asks;
 - recency accuracy: a question about the present ("latest", "now", "still", in four languages)
@@ -146,6 +148,12 @@ def cites_a_copy_twice(cited: list[str], groups: dict[str, int]) -> bool:
     return len(seen) != len(set(seen))
 
 
+def false_merges(answer, groups: dict[str, int]) -> list[list[str]]:  # noqa: ANN001
+    """The (cited, also in) pairs of articles the answer takes for copies that are not."""
+    return [[c.article_id, ref.article_id] for c in answer.citations for ref in c.also_in
+            if groups.get(ref.article_id, ref.article_id) != groups.get(c.article_id, c.article_id)]  # fmt: skip
+
+
 def flores_questions() -> list[dict]:
     """One question per FLORES passage, from its English title: each passage is told in four
     languages, so an answer citing two of them cites one story twice."""
@@ -198,6 +206,9 @@ def run(answer_everything: bool) -> dict:
                         "abstained": answer.abstained, "cited": cited,
                         "figures_differ": answer.figures_differ, "dated": is_dated(answer),
                         "stale": says_stale(answer), "copy_twice": cites_a_copy_twice(cited, groups),
+                        "also_in": [[c.article_id, ref.article_id] for c in answer.citations
+                                    for ref in c.also_in],
+                        "false_merges": false_merges(answer, groups),
                         "timeline": timeline_of(answer),
                         "story": item.get("story")})  # fmt: skip
     seconds = time.perf_counter() - started
@@ -228,6 +239,8 @@ def run(answer_everything: bool) -> dict:
         "questions": len(records), "answered": len(answered), "seconds": round(seconds, 1),
         "duplicate_share": round(sum(r["copy_twice"] for r in answered) / max(1, len(answered)), 3),
         "duplicate_answers": sum(r["copy_twice"] for r in answered),
+        "false_merges": sum(len(r["false_merges"]) for r in records),
+        "cited_through_a_copy": sum(len(r["also_in"]) for r in records),
         "disagreement": {"questions": len(dis), "tp": tp, "fp": fp, "fn": fn,
                          "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3),
                          "abstained": sum(r["abstained"] for r in dis)},
@@ -258,6 +271,8 @@ def main() -> None:
         "| measure | value |",
         "| --- | --- |",
         f"| answers citing a copy twice | {result['duplicate_share']:.1%} ({result['duplicate_answers']}) |",
+        f"| articles cited through a copy (also in) / of another text | "
+        f"{result['cited_through_a_copy']} / {result['false_merges']} |",
         f"| disagreement precision / recall | {d['precision']:.2f} / {d['recall']:.2f} "
         f"(tp {d['tp']}, fp {d['fp']}, fn {d['fn']}; {d['abstained']} abstained) |",
         f"| recency accuracy | {r['accuracy']:.2f} ({r['questions']} questions, {r['abstained']} abstained) |",

@@ -263,3 +263,14 @@ def test_what_translation_keeps_must_agree() -> None:
     assert translated(en, ro, TRANSLATION_COSINE)
     assert not translated(en, ro, TRANSLATION_NUMBERS)
     assert figures("8.000 soldiers, 8,000 troops, 8 000 men in 2024") == {"8000", "2024"}
+
+
+def test_a_timeline_names_the_copies_of_the_articles_it_lists(story_asker: Asker) -> None:
+    answer = story_asker.ask("How did the deployment of North Korean troops to Russia develop?")
+    assert answer.answer.startswith(phrase("en", "timeline")), answer.answer
+    cited = {c.article_id for c in answer.citations}
+    wire = wire_citations(answer)
+    assert wire, answer.answer
+    for c in wire:  # the copies it does not list itself, which its line names
+        assert {ref.article_id for ref in c.also_in} == WIRE - cited, answer.answer
+        assert c.also_in
