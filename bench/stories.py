@@ -11,7 +11,8 @@ The corpus, ingested together through the real pipeline (cached under bench/.cac
 - the 315 shared Wikinews articles (CC BY 2.5), several stories told over many dated articles
   (Hong Kong's 2019 protests, Bernie Sanders' 2020 campaign, Puerto Rico's governors, COVID-19);
 - the first `FLORES_PASSAGES` FLORES-200 Wikinews passages in en/ro/fr/it (CC BY-SA 4.0): each
-  passage is one story in four languages, so its four articles are copies of one another.
+  passage is one story in four languages, so its four articles are copies of one another (and
+  of the Wikinews article it is an excerpt of, when that is among the 315: two are).
 The shared files are read from ../shared/news, not copied; the results file keeps the text of
 answers that quote Wikinews (attribution in the README) and not of those quoting FLORES.
 
@@ -138,8 +139,11 @@ def articles(records: list[dict] | None = None) -> list:
 def copy_groups() -> dict[str, int]:
     """Article id → its copy group's number, for articles that have copies."""
     groups = [set(g) for g in WRITTEN_COPIES]
+    by_url = {r["url"]: r["id"] for r in common.read_jsonl(NEWS / "wikinews_en_full.jsonl")}
     for p in list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:FLORES_PASSAGES]:
-        groups.append({p[lang] for lang in FLORES_LANGS})
+        # a FLORES passage is an excerpt of a Wikinews article, which the corpus may hold whole
+        whole = {by_url[p["url"]]} if p["url"] in by_url else set()
+        groups.append({p[lang] for lang in FLORES_LANGS} | whole)
     return {article: n for n, group in enumerate(groups) for article in group}
 
 

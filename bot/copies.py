@@ -10,7 +10,8 @@ ten outlets is not "ten articles about equally close" to the question.
 A translation is not a copy by its words, so it is found here, at answer time, among the
 passages retrieved (`with_translations`): two passages of articles in different languages are
 one text translated when their chunk vectors are very close (e5 is multilingual) and what
-translation does not change agrees: the numbers they state and, within bounds, their length.
+translation does not change agrees: the numbers they state (one's all among the other's)
+and, within bounds, their length.
 The thresholds are measured by bench/translations.py (docs/architecture.md, "Copies").
 """
 
@@ -29,12 +30,13 @@ from newsdesk.copies import groups as joined
 from newsdesk.index import Index
 
 # Two passages in different languages are one text translated when the longer is at most
-# `TRANSLATION_LENGTH` times the shorter (in characters), they state the same numbers, and their
-# chunk vectors are at this cosine or above: `TRANSLATION_NUMBERS` when they state some numbers
-# (which then agree), `TRANSLATION_COSINE` when neither states one (the vectors alone). Measured
-# by bench/translations.py on the FLORES passages in en/ro/fr/it (docs/architecture.md, "Copies"):
-# translations 0.81-0.96 (median 0.91), length ratio at most 1.47; different passages at most 0.85,
-# 0.80 when their numbers agree; two reports of one story in two languages up to 0.89.
+# `TRANSLATION_LENGTH` times the shorter (in characters), the numbers of one are all among the
+# other's (a translator may spell a number out, not change it), and their chunk vectors are at
+# this cosine or above: `TRANSLATION_NUMBERS` when both state numbers (which then agree),
+# `TRANSLATION_COSINE` when one states none (the vectors alone). Measured by
+# bench/translations.py on the FLORES passages in en/ro/fr/it (docs/architecture.md, "Copies"):
+# translations 0.81-0.96 (median 0.91), length ratio at most 1.47; different passages at most
+# 0.85, 0.80 when their numbers agree; two reports of one story in two languages up to 0.89.
 TRANSLATION_COSINE = 0.9
 TRANSLATION_NUMBERS = 0.86
 TRANSLATION_LENGTH = 1.5
@@ -54,10 +56,10 @@ def length_ratio(a: str, b: str) -> float:
 def translated(a: str, b: str, cosine: float) -> bool:
     """Whether passages `a` and `b`, of articles in different languages whose chunk vectors
     are at `cosine`, are one text translated."""
-    numbers = figures(a)
-    if length_ratio(a, b) > TRANSLATION_LENGTH or figures(b) != numbers:
+    fa, fb = figures(a), figures(b)
+    if length_ratio(a, b) > TRANSLATION_LENGTH or not (fa <= fb or fb <= fa):
         return False
-    return cosine >= (TRANSLATION_NUMBERS if numbers else TRANSLATION_COSINE)
+    return cosine >= (TRANSLATION_NUMBERS if fa and fb else TRANSLATION_COSINE)
 
 
 def with_translations(

@@ -251,10 +251,11 @@ def test_another_report_on_the_story_is_no_translation(port_asker: Asker) -> Non
 
 def test_what_translation_keeps_must_agree() -> None:
     """Vectors alone do not make a translation: another number, or a passage much longer
-    than the other, is another text; numbers that agree let the vectors be a little less
-    close."""
+    than the other, is another text (a number spelled out is not another); numbers that agree
+    let the vectors be a little less close."""
     assert translated(HARBOUR_EN, HARBOUR_RO, 1.0)
     assert not translated(HARBOUR_EN, HARBOUR_RO.replace("40 de nave", "45 de nave"), 1.0)
+    assert translated(HARBOUR_EN, HARBOUR_RO.replace("2 macarale", "două macarale"), 1.0)
     assert not translated(HARBOUR_EN, HARBOUR_RO + " " + HARBOUR_REPORT, 1.0)
     assert not translated(HARBOUR_EN, HARBOUR_RO, TRANSLATION_NUMBERS - 0.01)
     # without numbers to agree on, the vectors alone must be closer
