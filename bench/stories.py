@@ -152,10 +152,9 @@ def cites_a_copy_twice(cited: list[str], groups: dict[str, int]) -> bool:
     return len(seen) != len(set(seen))
 
 
-def false_merges(answer, groups: dict[str, int]) -> list[list[str]]:  # noqa: ANN001
-    """The (cited, also in) pairs of articles the answer takes for copies that are not."""
-    return [[c.article_id, ref.article_id] for c in answer.citations for ref in c.also_in
-            if groups.get(ref.article_id, ref.article_id) != groups.get(c.article_id, c.article_id)]  # fmt: skip
+def false_merges(also_in: list[list[str]], groups: dict[str, int]) -> list[list[str]]:
+    """The (cited, also in) pairs of articles that are not copies of one another."""
+    return [pair for pair in also_in if len({groups.get(a, a) for a in pair}) > 1]
 
 
 def flores_questions() -> list[dict]:
@@ -204,15 +203,14 @@ def run(answer_everything: bool) -> dict:
     for item in [*QUESTIONS, *flores_questions()]:
         answer = asker.ask(item["q"])
         cited = [c.article_id for c in answer.citations]
+        also_in = [[c.article_id, ref.article_id] for c in answer.citations for ref in c.also_in]
         # FLORES text is CC BY-SA: answers quoting it are left out of the results file
         shown = "" if any(a.startswith("flores200") for a in cited) else answer.answer
         records.append({**{k: v for k, v in item.items() if k != "story"}, "answer": shown,
                         "abstained": answer.abstained, "cited": cited,
                         "figures_differ": answer.figures_differ, "dated": is_dated(answer),
                         "stale": says_stale(answer), "copy_twice": cites_a_copy_twice(cited, groups),
-                        "also_in": [[c.article_id, ref.article_id] for c in answer.citations
-                                    for ref in c.also_in],
-                        "false_merges": false_merges(answer, groups),
+                        "also_in": also_in, "false_merges": false_merges(also_in, groups),
                         "timeline": timeline_of(answer),
                         "story": item.get("story")})  # fmt: skip
     seconds = time.perf_counter() - started
