@@ -11,12 +11,15 @@ The corpus, ingested together through the real pipeline (cached under bench/.cac
 - the 315 shared Wikinews articles (CC BY 2.5), several stories told over many dated articles
   (Hong Kong's 2019 protests, Bernie Sanders' 2020 campaign, Puerto Rico's governors, COVID-19);
 - the first `FLORES_PASSAGES` FLORES-200 Wikinews passages in en/ro/fr/it (CC BY-SA 4.0): each
-  passage is one story in four languages, so its four articles are copies of one another.
+  passage is one story in four languages, so its four articles are copies of one another (and
+  of the Wikinews article it is an excerpt of, when that is among the 315: two are).
 The shared files are read from ../shared/news, not copied; the results file keeps the text of
 answers that quote Wikinews (attribution in the README) and not of those quoting FLORES.
 
 What is measured (the labels are in `QUESTIONS` below):
 - duplicate share: answers citing two articles of one copy group (target 0), over every answer;
+  and the articles answers cite through a copy ("also in"), of which false merges: an article
+  "also in" that is not a copy (target 0);
 - disagreement precision and recall: `Answer.figures_differ` against whether the story's
   sources give different values for what the question asks;
 - recency accuracy: a question about the present ("latest", "now", "still", in four languages)
@@ -101,9 +104,9 @@ QUESTIONS: list[dict] = [
 ]  # fmt: skip
 
 
-def flores_records() -> list[dict]:
-    """The first FLORES passages in each language, with the map's title and url."""
-    passages = list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:FLORES_PASSAGES]
+def flores_records(count: int = FLORES_PASSAGES) -> list[dict]:
+    """The first `count` FLORES passages in each language."""
+    passages = list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:count]
     by_id = {r["id"]: r for lang in FLORES_LANGS
              for r in common.read_jsonl(NEWS / f"flores_wikinews_{lang}.jsonl")}  # fmt: skip
     return [dict(by_id[p[lang]], source=f"Wikinews ({lang})") for p in passages for lang in FLORES_LANGS]
@@ -121,28 +124,37 @@ def corpus_records() -> list[dict]:
     return records + flores_records()
 
 
-def articles() -> list:
+def articles(records: list[dict] | None = None) -> list:
+    """`records` (by default the corpus's) as articles."""
     from newsdesk.articles import Article, normalise_text
 
     return [
         Article(text=normalise_text(r["text"]), title=r["title"], source=r.get("source") or "",
                 url=r.get("url") or "", published=r.get("published"), lang=r["lang"],
                 article_id=r["id"])  # fmt: skip
-        for r in corpus_records()
+        for r in (corpus_records() if records is None else records)
     ]
 
 
 def copy_groups() -> dict[str, int]:
     """Article id → its copy group's number, for articles that have copies."""
     groups = [set(g) for g in WRITTEN_COPIES]
+    by_url = {r["url"]: r["id"] for r in common.read_jsonl(NEWS / "wikinews_en_full.jsonl")}
     for p in list(common.read_jsonl(NEWS / "flores_wikinews_parallel_map.jsonl"))[:FLORES_PASSAGES]:
-        groups.append({p[lang] for lang in FLORES_LANGS})
+        # a FLORES passage is an excerpt of a Wikinews article, which the corpus may hold whole
+        whole = {by_url[p["url"]]} if p["url"] in by_url else set()
+        groups.append({p[lang] for lang in FLORES_LANGS} | whole)
     return {article: n for n, group in enumerate(groups) for article in group}
 
 
 def cites_a_copy_twice(cited: list[str], groups: dict[str, int]) -> bool:
     seen = [groups[a] for a in dict.fromkeys(cited) if a in groups]
     return len(seen) != len(set(seen))
+
+
+def false_merges(also_in: list[list[str]], groups: dict[str, int]) -> list[list[str]]:
+    """The (cited, also in) pairs of articles that are not copies of one another."""
+    return [pair for pair in also_in if len({groups.get(a, a) for a in pair}) > 1]
 
 
 def flores_questions() -> list[dict]:
@@ -191,12 +203,14 @@ def run(answer_everything: bool) -> dict:
     for item in [*QUESTIONS, *flores_questions()]:
         answer = asker.ask(item["q"])
         cited = [c.article_id for c in answer.citations]
+        also_in = [[c.article_id, ref.article_id] for c in answer.citations for ref in c.also_in]
         # FLORES text is CC BY-SA: answers quoting it are left out of the results file
         shown = "" if any(a.startswith("flores200") for a in cited) else answer.answer
         records.append({**{k: v for k, v in item.items() if k != "story"}, "answer": shown,
                         "abstained": answer.abstained, "cited": cited,
                         "figures_differ": answer.figures_differ, "dated": is_dated(answer),
                         "stale": says_stale(answer), "copy_twice": cites_a_copy_twice(cited, groups),
+                        "also_in": also_in, "false_merges": false_merges(also_in, groups),
                         "timeline": timeline_of(answer),
                         "story": item.get("story")})  # fmt: skip
     seconds = time.perf_counter() - started
@@ -227,6 +241,8 @@ def run(answer_everything: bool) -> dict:
         "questions": len(records), "answered": len(answered), "seconds": round(seconds, 1),
         "duplicate_share": round(sum(r["copy_twice"] for r in answered) / max(1, len(answered)), 3),
         "duplicate_answers": sum(r["copy_twice"] for r in answered),
+        "false_merges": sum(len(r["false_merges"]) for r in records),
+        "cited_through_a_copy": sum(len(r["also_in"]) for r in records),
         "disagreement": {"questions": len(dis), "tp": tp, "fp": fp, "fn": fn,
                          "precision": round(tp / max(1, tp + fp), 3), "recall": round(tp / max(1, tp + fn), 3),
                          "abstained": sum(r["abstained"] for r in dis)},
@@ -257,6 +273,8 @@ def main() -> None:
         "| measure | value |",
         "| --- | --- |",
         f"| answers citing a copy twice | {result['duplicate_share']:.1%} ({result['duplicate_answers']}) |",
+        f"| articles cited through a copy (also in) / of another text | "
+        f"{result['cited_through_a_copy']} / {result['false_merges']} |",
         f"| disagreement precision / recall | {d['precision']:.2f} / {d['recall']:.2f} "
         f"(tp {d['tp']}, fp {d['fp']}, fn {d['fn']}; {d['abstained']} abstained) |",
         f"| recency accuracy | {r['accuracy']:.2f} ({r['questions']} questions, {r['abstained']} abstained) |",

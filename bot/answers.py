@@ -46,8 +46,8 @@ class Evidence:
 class Citation(ArticleRef):
     """One numbered source of an answer: the article it names, the passage, and `quote`, a
     verbatim substring of `passage`. `also_in`: the other copies of the article (the same
-    story told by other outlets or under other URLs, `newsdesk.copies`), oldest first, which
-    the answer cites through this one."""
+    story told by other outlets or under other URLs, `newsdesk.copies`, or translated,
+    `bot.copies.with_translations`), oldest first, which the answer cites through this one."""
 
     n: int
     chunk_id: str
@@ -65,8 +65,13 @@ class Citation(ArticleRef):
 
     def also_in_names(self) -> list[str]:
         """The outlets of the copies, each once, oldest first, without this article's own (the
-        same page under two URLs); a copy without an outlet is named by its title."""
-        names = dict.fromkeys(ref.source or ref.title or ref.url for ref in self.also_in)
+        same page under two URLs); a copy without an outlet is named by its title, a
+        translation (a copy in another language) with its language: "Digi24 (ro)"."""
+        names = dict.fromkeys(
+            (ref.source or ref.title or ref.url)
+            + (f" ({ref.lang})" if ref.lang and self.lang and ref.lang != self.lang else "")
+            for ref in self.also_in
+        )
         return [name for name in names if name and name != self.source]
 
     @classmethod

@@ -27,7 +27,7 @@ import numpy as np
 
 from bot.answers import Answer, Evidence
 from bot.conversation import Turn, cited_before, language_before
-from bot.copies import cite_copies, collapse
+from bot.copies import cite_copies, collapse, with_translations
 from bot.disagreement import EmbeddedWords
 from bot.extractive import DEFAULT_POLICY, AnswerPolicy, answer_from, confidence, scope_of
 from bot.followup import standalone_question
@@ -182,7 +182,7 @@ class Asker:
         # the passages after the first k cost nothing more (retrieval ranks the sentences of
         # `RetrievalParams.rerank` passages anyway): other articles' figures are looked for there
         found = self.search_result(standalone, max(k, STORY_PASSAGES), filters, context)
-        copies = self.index.copy_groups([c.article_id for c in found.candidates])
+        copies = self.copies(found)
         result = collapse(SearchResult(found.evidence[:k], found.candidates), copies)
         others = collapse(SearchResult(found.evidence[k:], found.candidates), copies).evidence
         # after the search: the language model finishes loading in the background meanwhile
@@ -206,8 +206,15 @@ class Asker:
         if not np.isfinite(confidence(result, self.policy)):
             return None
         language = detect_language(question, previous=language_before(history))
-        return timeline_answer(question, language, result.evidence, scope_of(self.index, filters),
-                               standalone)  # fmt: skip
+        answer = timeline_answer(question, language, result.evidence,
+                                 scope_of(self.index, filters), standalone)  # fmt: skip
+        return None if answer is None else cite_copies(answer, self.index, self.copies(result))
+
+    def copies(self, found: SearchResult) -> list[list[str]]:
+        """The copy groups among `found`'s articles: the index's (by words) joined by the
+        translations among its passages (`bot.copies.with_translations`)."""
+        groups = self.index.copy_groups([c.article_id for c in found.candidates])
+        return with_translations(found.evidence, self.index, groups)
 
     def _with_llm(
         self, question: str, language: str, evidence: Sequence[Evidence], extractive: Answer,

@@ -14,8 +14,9 @@ of `ROWS` values; the index stores one key per band, and only articles sharing a
 new one are compared, exactly, by their words. With 32 bands of 4 rows an article pair at
 similarity 0.6 shares a key with probability 0.99, one at 0.2 with probability 0.05.
 
-A translation is not a copy: its words differ. It is the same story, which "Related coverage"
-may show, but an answer in two languages cites both (a reader may want the one they read).
+A translation is not a copy by its words: its words differ. An answer finds it among the
+passages it retrieved, by their vectors and numbers (`bot.copies.with_translations`), and cites
+it once too.
 """
 
 from __future__ import annotations
