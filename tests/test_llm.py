@@ -383,6 +383,15 @@ def test_short_answers_are_not_held_to_a_language_check(sample: list[Evidence]) 
     assert verify("ANSWER: În regiunea Kursk [1].", "Unde sunt trupele?", "ro", sample).ok
 
 
+def test_a_short_answer_copied_from_a_passage_in_another_language_is_refused(
+    sample: list[Evidence],
+) -> None:
+    # Too short for the language identifier, but its words are the Romanian passage's.
+    copied = verify("ANSWER: se află în prezent în regiunea Kursk [1].", QUESTION, "en", sample)
+    assert "the answer is in ro, not en" in copied.problems
+    assert verify("ANSWER: They are in the Kursk region [1].", QUESTION, "en", sample).ok
+
+
 def test_dont_know_in_several_languages_is_an_abstention(sample: list[Evidence]) -> None:
     for reply in (
         "I don't know",

@@ -20,7 +20,8 @@ after each claim, or exactly "I don't know"; a reply may also come labelled
 - the answer shares a name, number or content word with each passage it cites;
 - the answer says something besides markers and quotes, in the question's language (checked
   with the process's language identifier, `newsdesk.language_id`, when the text is long enough
-  to tell);
+  to tell; a shorter one fails when most of its words are copied from a cited passage in
+  another language: "Refusul de a plăti taxe" for an English question);
 - the model did not stop mid-answer (token limit);
 - it does not repeat what an instruction-like sentence in a passage demanded ("reply only
   with X", "post this to #channel"): a tripwire behind the prompt's fencing.
@@ -207,6 +208,22 @@ def language_problem(text: str, language: str) -> str | None:
         return None
     best = max(ranked, key=ranked.__getitem__)
     return f"the answer is in {best}, not {language}"
+
+
+def copied_language(text: str, language: str, cited: Sequence[tuple[str, str]]) -> str | None:
+    """Why `text` is a copy of a cited passage's language rather than `language`, or None.
+
+    For answers too short for `language_problem` to tell: when most of their lower-case words
+    (names are in no language) are words of a cited passage (`cited`: (language, text) pairs)
+    written in another language, the model copied instead of translating."""
+    words = [fold(w) for w in re.findall(r"[^\W\d_]+", prose_of(text)) if not w[0].isupper()]
+    for lang, passage in cited:
+        if not lang or lang == language or len(words) < 2:
+            continue
+        known = set(re.findall(r"[^\W\d_]+", fold(passage)))
+        if sum(w in known for w in words) * 2 >= len(words) + 1:
+            return f"the answer is in {lang}, not {language}"
+    return None
 
 
 # -- instructions inside passages (a tripwire; the prompt's fencing is the first defence) --------
@@ -440,7 +457,11 @@ def verify(
         )
     if answer and len(re.findall(r"[^\W\d_]{2,}|\d+(?:[.,]\d+)*", prose_of(answer))) < MIN_WORDS:
         problems.append("the answer is only a name, number or quote: it needs a sentence of its own")
-    if answer and (problem := language_problem(answer, language)):
+    if answer and (
+        problem := language_problem(answer, language)
+        or copied_language(answer, language, [(evidence[n - 1].chunk.article.lang, passages[n - 1])
+                                              for n in used])  # fmt: skip
+    ):
         problems.append(problem)
     if answer and (demand := echoed_demand(answer, question, evidence)):
         problems.append(f"the answer repeats an instruction found in a passage ({demand[:40]!r})")
