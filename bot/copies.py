@@ -21,9 +21,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from itertools import combinations
 
+from bot.answer_type import number_values
 from bot.answers import Answer, Evidence, ScoredSentence
 from bot.retrieval import SearchResult
-from bot.text import NUMBER, number_value
 from newsdesk.articles import ArticleRef
 from newsdesk.copies import COPY_THRESHOLD, by_member, similarity, words
 from newsdesk.copies import groups as joined
@@ -43,9 +43,9 @@ TRANSLATION_LENGTH = 1.5
 
 
 def figures(text: str) -> frozenset[str]:
-    """The numbers `text` states, as digits ("8.000" and "8,000" are "8000", "07" is "7"): a
-    translation keeps them."""
-    return frozenset(number_value(m.group()).lstrip("0") or "0" for m in NUMBER.finditer(text))
+    """The numbers `text` states (`bot.answer_type.number_values`: "8.000" and "8,000" are
+    "8000"), without leading zeros ("07" is "7"): a translation keeps them."""
+    return frozenset(value.lstrip("0") or "0" for value in number_values(text))
 
 
 def length_ratio(a: str, b: str) -> float:

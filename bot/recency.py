@@ -55,13 +55,14 @@ def dated(answer: Answer, recent: bool, moment: float) -> Answer:
     date = format_date(newest.published, language)
     # An article with neither outlet nor link (a pasted text) is named by its number alone: its
     # title, the fallback that tells figures apart, is a whole sentence in such a text.
-    named = outlet(newest) != newest.title
+    source = outlet(newest)
+    named = source != newest.title
     if date is None:
         key = "as_of_undated" if named else "undated_unattributed"
-        lines = [phrase(language, key, source=outlet(newest), n=newest.n)]
+        lines = [phrase(language, key, source=source, n=newest.n)]
     else:
         key = "as_of" if named else "as_of_unattributed"
-        lines = [phrase(language, key, date=date[0], source=outlet(newest), n=newest.n)]
+        lines = [phrase(language, key, date=date[0], source=source, n=newest.n)]
         published = published_timestamp(newest.published) or moment
         if recent and (moment - published) / 86400.0 > STALE_AFTER_DAYS:
             lines.append(phrase(language, "stale", date=date[0]))

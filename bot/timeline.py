@@ -21,7 +21,7 @@ from bot.answers import Answer, Citation, Evidence, Scope, citation
 from bot.disagreement import outlet
 from bot.extractive import quote_of
 from bot.phrases import format_date, phrase, quoted
-from bot.text import fold, query_terms, term_overlap, tokens
+from bot.text import query_terms, term_overlap, tokens
 
 STORY_PASSAGES = 20  # passages retrieved for a timeline
 STORY_MARGIN = 0.15  # in passage score, below the best passage, an article is still the story's
@@ -112,7 +112,7 @@ def story_events(evidence: Sequence[Evidence], terms: Sequence[str] = ()) -> lis
     events: list[_Event] = []
     for ev in chosen:
         quote = quote_of(ev, ev.sentences[0], QUOTE_CHARS)
-        words = frozenset(tokens(fold(quote)))
+        words = frozenset(tokens(quote))
         original = _copy_of(words, events)
         if original is not None:
             original.copies.append(ev)

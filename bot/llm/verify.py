@@ -192,13 +192,20 @@ def prose_of(text: str) -> str:
     return re.sub(r"\s+", " ", MARKER.sub(" ", QUOTED.sub(" ", text))).strip()
 
 
+_LETTERS = re.compile(r"[^\W\d_]+")  # a word, without digits
+
+
+def language_words(words: Sequence[str]) -> list[str]:
+    """The words that tell a text's language: those in lower case. Names are in no language: a
+    list of them ("Toyota Corona Mark II, Mazda 616") was taken for Uzbek."""
+    return [w for w in words if not w[0].isupper()]
+
+
 def language_problem(text: str, language: str) -> str | None:
     """Why `text` is not in `language` (an ISO 639-1 code), or None (also when unsure)."""
     prose = prose_of(text)
-    words = re.findall(r"[^\W\d_]+", prose)
-    # Names are in no language: a list of them ("Toyota Corona Mark II, Mazda 616") was taken
-    # for Uzbek. Only the words in lower case tell the language.
-    common = [w for w in words if not w[0].isupper()]
+    words = _LETTERS.findall(prose)
+    common = language_words(words)
     if len(common) < MIN_WORDS_FOR_LANGUAGE or sum(len(w) for w in words) < MIN_LETTERS_FOR_LANGUAGE:
         return None
     if not language_id.knows(language):
@@ -216,11 +223,11 @@ def copied_language(text: str, language: str, cited: Sequence[tuple[str, str]]) 
     For answers too short for `language_problem` to tell: when most of their lower-case words
     (names are in no language) are words of a cited passage (`cited`: (language, text) pairs)
     written in another language, the model copied instead of translating."""
-    words = [fold(w) for w in re.findall(r"[^\W\d_]+", prose_of(text)) if not w[0].isupper()]
+    words = [fold(w) for w in language_words(_LETTERS.findall(prose_of(text)))]
     for lang, passage in cited:
         if not lang or lang == language or len(words) < 2:
             continue
-        known = set(re.findall(r"[^\W\d_]+", fold(passage)))
+        known = set(_LETTERS.findall(fold(passage)))
         if sum(w in known for w in words) * 2 >= len(words) + 1:
             return f"the answer is in {lang}, not {language}"
     return None
