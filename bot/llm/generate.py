@@ -385,6 +385,19 @@ def _ask(
     return reply
 
 
+def _ask_again(
+    model: BaseChatModel, messages: Sequence[BaseMessage], limit: float,
+    max_tokens: int | None = None,
+) -> Reply | None:  # fmt: skip
+    """A retry's reply (not streamed), or None when the call fails: the first reply's verdict
+    then stands."""
+    try:
+        return _ask(model, messages, limit, None, max_tokens)
+    except Exception as exc:  # noqa: BLE001 - a failed retry changes nothing
+        log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
+        return None
+
+
 def generate_answer(
     question: str,
     language: str,
@@ -437,22 +450,16 @@ def generate_answer(
     if retry and not verdict.ok and not verdict.dont_know and _short(reply):
         log.info("LLM answer retried: %s", "; ".join(verdict.problems))
         again = retry_messages(messages, reply.text, verdict.problems, code)
-        try:
-            second = _ask(model, again, limit, None, max_tokens=RETRY_MAX_TOKENS)
-        except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
-            log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
-        else:
+        second = _ask_again(model, again, limit, max_tokens=RETRY_MAX_TOKENS)
+        if second is not None:
             first, retried, reply, verdict = reply, verdict.problems, second, check(second, items)
     if (
         retry and verdict.dont_know and first is None
         and (wide := tuple(excerpts(evidence, extractive, WIDE_EXCERPT_CHARS))) != items
     ):  # fmt: skip
         log.info("LLM found no answer; asked again with wider excerpts")
-        try:
-            second = _ask(model, answer_messages(question, code, wide), limit, None)
-        except Exception as exc:  # noqa: BLE001 - the first reply's verdict stands
-            log.warning("LLM retry failed: %s: %s", type(exc).__name__, str(exc)[:200])
-        else:
+        second = _ask_again(model, answer_messages(question, code, wide), limit)
+        if second is not None:
             first, retried, reply, items = reply, ("no answer in the excerpts",), second, wide
             verdict = check(second, wide)
     costs: dict[str, Any] = {"reply": reply, "excerpts": items, "first": first, "retried": retried}
