@@ -20,7 +20,6 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -28,7 +27,6 @@ from bot.answer_type import is_year
 from bot.answers import Citation, Evidence, ScoredSentence, citation
 from bot.phrases import format_date, phrase
 from bot.text import NUMBER, STOPWORDS, number_value, tokens, word_overlap
-from newsdesk.articles import ArticleRef
 
 SameWord = Callable[[str, str], bool]
 
@@ -222,17 +220,9 @@ def side_by_side(
             n = len(cited) + 1
             cited.append(citation(n, figure.evidence, figure.evidence.chunk.text[span.start : span.end]))
         date = format_date(article.published, language)
-        who = ", ".join(p for p in (outlet(article), date[0] if date else "") if p)
+        who = ", ".join(p for p in (article.outlet(), date[0] if date else "") if p)
         lines.append(phrase(language, "figure", value=figure.claim.written, source=who, n=n))
     return "\n".join(lines), tuple(cited)
-
-
-def outlet(article: ArticleRef) -> str:
-    """Who published an article: its source, else its web address's host, else its title."""
-    if article.source:
-        return article.source
-    host = urlsplit(article.url).hostname if article.url else None
-    return host.removeprefix("www.") if host else article.title
 
 
 WORD_SAME = 0.92  # cosine of two words' query embeddings (e5) above which they mean the same

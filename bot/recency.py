@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from bot.answers import Answer, Citation, Evidence
-from bot.disagreement import outlet
 from bot.phrases import format_date, phrase
 from newsdesk.articles import published_timestamp
 
@@ -55,7 +54,7 @@ def dated(answer: Answer, recent: bool, moment: float) -> Answer:
     date = format_date(newest.published, language)
     # An article with neither outlet nor link (a pasted text) is named by its number alone: its
     # title, the fallback that tells figures apart, is a whole sentence in such a text.
-    source = outlet(newest)
+    source = newest.outlet()
     named = source != newest.title
     if date is None:
         key = "as_of_undated" if named else "undated_unattributed"

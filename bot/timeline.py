@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from bot.answers import Answer, Citation, Evidence, Scope, citation
-from bot.disagreement import outlet
 from bot.extractive import quote_of
 from bot.phrases import format_date, phrase, quoted
 from bot.text import query_terms, term_overlap, tokens
@@ -138,9 +137,9 @@ def timeline_answer(
         date = format_date(article.published, language)
         source_lang = article.lang or language
         line = phrase(language, "timeline_line", date=date[0] if date else "", n=n,
-                      source=outlet(article), quote=quoted(event.quote, source_lang))  # fmt: skip
+                      source=article.outlet(), quote=quoted(event.quote, source_lang))  # fmt: skip
         if event.copies:
-            also = ", ".join(dict.fromkeys(outlet(c.chunk.article) for c in event.copies))
+            also = ", ".join(dict.fromkeys(c.chunk.article.outlet() for c in event.copies))
             line += phrase(language, "timeline_also", sources=also)
         lines.append(line)
     return Answer(question=question, answer="\n".join(lines), language=language,

@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Literal
+from urllib.parse import urlsplit
 
 
 def normalise_text(text: str) -> str:
@@ -53,6 +54,13 @@ class ArticleRef:
     def ref(self) -> dict[str, object]:
         """These fields alone, to make another record that names the same article."""
         return {f: getattr(self, f) for f in ArticleRef.__dataclass_fields__}
+
+    def outlet(self) -> str:
+        """Who published the article: its source, else its web address's host, else its title."""
+        if self.source:
+            return self.source
+        host = urlsplit(self.url).hostname if self.url else None
+        return host.removeprefix("www.") if host else self.title
 
 
 @dataclass(frozen=True, slots=True)
