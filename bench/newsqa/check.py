@@ -1,0 +1,149 @@
+"""Check bench/newsqa/questions.jsonl against the articles it was written over (stdlib only).
+
+Usage: python bench/newsqa/check.py [--news DIR]  (DIR defaults to ../shared/news of the repo).
+Prints every problem and exits 1 if there is one; then prints counts by language, type and
+answerability, and the share of answers that are not in the article's first sentence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+CORPORA = ("wikinews_en_full.jsonl", "flores_wikinews_ro.jsonl")
+KEPT_UNSEEN = REPO / "examples" / "articles" / "wikinews-2020.jsonl"
+LANGS = {"en", "ro", "fr"}
+SHARED_WORDS = 4  # a question may not copy this many consecutive words of its answer sentence
+# Question type by its opening words, in the three question languages (longest match first).
+TYPES = {
+    "how many/much": ("how many", "how much", "câți", "câte", "cât", "combien"),
+    "who": ("who", "cine", "qui"),
+    "when": ("when", "în ce an", "când", "quand", "en quelle année"),
+    "where": ("where", "unde", "de unde", "où", "d'où"),
+    "why/how": ("why", "how", "de ce", "cum", "pourquoi", "comment"),
+    "which": ("which", "care", "quel", "quelle", "quels", "quelles", "în ce", "pe ce", "à quel"),
+    "what": ("what", "ce", "qu'", "que", "quoi"),
+}
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    """Records of a JSON-lines file, one object a line."""
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def words(text: str) -> list[str]:
+    """Case-folded word tokens (letters and digits, any script)."""
+    return re.findall(r"\w+", text.casefold())
+
+
+def shared_run(question: str, sentence: str, n: int = SHARED_WORDS) -> str | None:
+    """The first run of `n` consecutive question words that also occurs in the sentence."""
+    q, s = words(question), words(sentence)
+    grams = {tuple(s[i : i + n]) for i in range(len(s) - n + 1)}
+    for i in range(len(q) - n + 1):
+        if tuple(q[i : i + n]) in grams:
+            return " ".join(q[i : i + n])
+    return None
+
+
+def question_type(question: str) -> str:
+    """The question's type from its first words, or 'other'."""
+    text = question.casefold().lstrip("¿¡«„\" ")
+    best = ("other", 0)
+    for kind, openers in TYPES.items():
+        for opener in openers:
+            if re.match(re.escape(opener) + r"(\b|(?<=')|$)", text) and len(opener) > best[1]:
+                best = (kind, len(opener))
+    return best[0]
+
+
+def record_problems(rec: dict, articles: dict[str, dict], excluded: set[str]) -> list[str]:
+    """What is wrong with one question record (empty if nothing)."""
+    problems: list[str] = []
+    article = articles.get(rec.get("doc_id", ""))
+    if article is None:
+        return [f"doc_id {rec.get('doc_id')!r} is in neither corpus"]
+    if article.get("url") in excluded and article["id"].startswith("wn-en-"):
+        problems.append("article is one of the 13 kept unseen (examples/articles)")
+    if rec.get("question_lang") not in LANGS:
+        problems.append(f"question_lang {rec.get('question_lang')!r} not in {sorted(LANGS)}")
+    if rec.get("corpus_lang") != article["lang"]:
+        problems.append(f"corpus_lang {rec.get('corpus_lang')!r} != article lang {article['lang']}")
+    answers, sentence = rec.get("answers"), rec.get("answer_sentence")
+    if rec.get("answerable") is False:
+        if answers or sentence:
+            problems.append("unanswerable but has answers or an answer_sentence")
+        return problems
+    if rec.get("answerable") is not True:
+        problems.append("answerable must be true or false")
+    if not isinstance(answers, list) or not 1 <= len(answers) <= 3:
+        return problems + ["answers must be a list of 1-3 strings"]
+    problems += [f"answer {a!r} not in the article" for a in answers if a not in article["text"]]
+    if not sentence or sentence not in article["text"]:
+        problems.append("answer_sentence not verbatim in the article")
+    elif not any(a in sentence for a in answers):
+        problems.append("answer_sentence holds no answer")
+    run = shared_run(rec.get("question", ""), sentence or "")
+    if run:
+        problems.append(f"question copies {SHARED_WORDS}+ words of its sentence: {run!r}")
+    return problems
+
+
+def summary(records: list[dict], articles: dict[str, dict]) -> list[str]:
+    """Count lines: languages, types, answerability, answers outside the first sentence."""
+    answerable = [r for r in records if r["answerable"]]
+    # The first sentence starts the text, so an answer sentence found later is not the lead.
+    later = [r for r in answerable if articles[r["doc_id"]]["text"].find(r["answer_sentence"]) > 0]
+    wikinews = [r for r in answerable if r["doc_id"].startswith("wn-en-")]
+    wikinews_later = [r for r in later if r["doc_id"].startswith("wn-en-")]
+
+    def show(counter: Counter) -> str:
+        return ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
+
+    return [
+        f"questions {len(records)}: answerable {len(answerable)}, "
+        f"unanswerable {len(records) - len(answerable)}; articles {len({r['doc_id'] for r in records})}",
+        "question_lang: " + show(Counter(r["question_lang"] for r in records)),
+        "pair (answerable): " + show(Counter(f"{r['question_lang']}-{r['corpus_lang']}"
+                                             for r in answerable)),
+        "pair (unanswerable): " + show(Counter(f"{r['question_lang']}-{r['corpus_lang']}"
+                                               for r in records if not r["answerable"])),
+        "type: " + show(Counter(question_type(r["question"]) for r in records)),
+        f"answer outside the first sentence: {len(later)}/{len(answerable)} "
+        f"({len(later) / max(len(answerable), 1):.0%}); Wikinews only "
+        f"{len(wikinews_later)}/{len(wikinews)} ({len(wikinews_later) / max(len(wikinews), 1):.0%})",
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--news", type=Path, default=REPO.parent / "shared" / "news",
+                        help="folder holding %s" % " and ".join(CORPORA))
+    parser.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
+    args = parser.parse_args()
+    missing = [name for name in CORPORA if not (args.news / name).is_file()]
+    if missing:
+        print(f"error: {', '.join(missing)} not in {args.news}; pass --news DIR", file=sys.stderr)
+        return 2
+    articles = {a["id"]: a for name in CORPORA for a in read_jsonl(args.news / name)}
+    excluded = {a["url"] for a in read_jsonl(KEPT_UNSEEN)} if KEPT_UNSEEN.is_file() else set()
+    records = read_jsonl(args.questions)
+    failures = [f"{r.get('qid')}: duplicate qid" for r, n in
+                ((r, sum(x.get("qid") == r.get("qid") for x in records)) for r in records) if n > 1]
+    for rec in records:
+        failures += [f"{rec.get('qid')}: {p}" for p in record_problems(rec, articles, excluded)]
+    print("\n".join(failures) if failures else "ok: every record passes")
+    if not failures:
+        print("\n".join(summary(records, articles)))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
