@@ -20,16 +20,21 @@ CORPORA = ("wikinews_en_full.jsonl", "flores_wikinews_ro.jsonl")
 KEPT_UNSEEN = REPO / "examples" / "articles" / "wikinews-2020.jsonl"
 LANGS = {"en", "ro", "fr"}
 SHARED_WORDS = 4  # a question may not copy this many consecutive words of its answer sentence
-# Question type by its opening words, in the three question languages (longest match first).
+# Question words of the three question languages by type; a question's type is that of the
+# first of its first five words found here ("In which town", "Pe cine", "À quelle distance").
 TYPES = {
-    "how many/much": ("how many", "how much", "câți", "câte", "cât", "combien"),
-    "who": ("who", "cine", "qui"),
-    "when": ("when", "în ce an", "când", "quand", "en quelle année"),
-    "where": ("where", "unde", "de unde", "où", "d'où"),
-    "why/how": ("why", "how", "de ce", "cum", "pourquoi", "comment"),
-    "which": ("which", "care", "quel", "quelle", "quels", "quelles", "în ce", "pe ce", "à quel"),
-    "what": ("what", "ce", "qu'", "que", "quoi"),
+    "quantity": {"combien", "câți", "câte", "cât"},
+    "who": {"who", "whom", "whose", "cine", "qui"},
+    "when": {"when", "când", "quand"},
+    "where": {"where", "unde", "où"},
+    "why/how": {"why", "how", "pourquoi", "comment", "cum"},
+    "which": {"which", "care", "cărei", "quel", "quelle", "quels", "quelles", "câta"},
+    "what": {"what", "ce", "que", "qu", "quoi"},
 }
+OPENERS = 5
+HOW_QUANTITY = {"many", "much", "old", "far", "deep", "long"}  # "how old" asks for a number
+DATING = {"year", "année", "anul", "date"}  # "in which year", "en quelle année"
+NAMING = {"numește", "numesc", "numeau", "appelait", "appelle", "appellent"}  # "cum se numește"
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -54,14 +59,21 @@ def shared_run(question: str, sentence: str, n: int = SHARED_WORDS) -> str | Non
 
 
 def question_type(question: str) -> str:
-    """The question's type from its first words, or 'other'."""
-    text = question.casefold().lstrip("¿¡«„\" ")
-    best = ("other", 0)
-    for kind, openers in TYPES.items():
-        for opener in openers:
-            if re.match(re.escape(opener) + r"(\b|(?<=')|$)", text) and len(opener) > best[1]:
-                best = (kind, len(opener))
-    return best[0]
+    """The question's type from its first words, or 'other' (yes/no questions)."""
+    tokens = re.findall(r"\w+", question.casefold())[:OPENERS]
+    if NAMING & set(tokens):
+        return "what"
+    if DATING & set(tokens) or "ce an" in " ".join(tokens):  # "în ce an"
+        return "when"
+    for i, token in enumerate(tokens):
+        if token == "how" and set(tokens[i + 1 : i + 2]) & HOW_QUANTITY:
+            return "quantity"
+        if token == "de" and tokens[i + 1 : i + 2] == ["ce"]:
+            return "why/how"
+        for kind, question_words in TYPES.items():
+            if token in question_words:
+                return kind
+    return "other"
 
 
 def record_problems(rec: dict, articles: dict[str, dict], excluded: set[str]) -> list[str]:
