@@ -21,7 +21,7 @@ KEPT_UNSEEN = REPO / "examples" / "articles" / "wikinews-2020.jsonl"
 LANGS = {"en", "ro", "fr"}
 SHARED_WORDS = 4  # a question may not copy this many consecutive words of its answer sentence
 # Question words of the three question languages by type; a question's type is that of the
-# first of its first five words found here ("In which town", "Pe cine", "À quelle distance").
+# first of its first eight words found here ("In which town", "Pe cine", "À quelle distance").
 TYPES = {
     "quantity": {"combien", "câți", "câte", "cât"},
     "who": {"who", "whom", "whose", "cine", "qui"},
@@ -31,7 +31,7 @@ TYPES = {
     "which": {"which", "care", "cărei", "quel", "quelle", "quels", "quelles", "câta"},
     "what": {"what", "ce", "que", "qu", "quoi"},
 }
-OPENERS = 5
+OPENERS = 8
 HOW_QUANTITY = {"many", "much", "old", "far", "deep", "long"}  # "how old" asks for a number
 DATING = {"year", "année", "anul", "date"}  # "in which year", "en quelle année"
 NAMING = {"numește", "numesc", "numeau", "appelait", "appelle", "appellent"}  # "cum se numește"
@@ -108,36 +108,42 @@ def record_problems(rec: dict, articles: dict[str, dict], excluded: set[str]) ->
     return problems
 
 
+def counts(values: list[str]) -> str:
+    """'a 3, b 1': how often each value occurs, sorted by value."""
+    return ", ".join(f"{k} {v}" for k, v in sorted(Counter(values).items()))
+
+
+def share(part: list, whole: list) -> str:
+    return f"{len(part)}/{len(whole)} ({len(part) / max(len(whole), 1):.0%})"
+
+
 def summary(records: list[dict], articles: dict[str, dict]) -> list[str]:
     """Count lines: languages, types, answerability, answers outside the first sentence."""
     answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
     # The first sentence starts the text, so an answer sentence found later is not the lead.
     later = [r for r in answerable if articles[r["doc_id"]]["text"].find(r["answer_sentence"]) > 0]
     wikinews = [r for r in answerable if r["doc_id"].startswith("wn-en-")]
     wikinews_later = [r for r in later if r["doc_id"].startswith("wn-en-")]
-
-    def show(counter: Counter) -> str:
-        return ", ".join(f"{k} {v}" for k, v in sorted(counter.items()))
-
     return [
-        f"questions {len(records)}: answerable {len(answerable)}, "
-        f"unanswerable {len(records) - len(answerable)}; articles {len({r['doc_id'] for r in records})}",
-        "question_lang: " + show(Counter(r["question_lang"] for r in records)),
-        "pair (answerable): " + show(Counter(f"{r['question_lang']}-{r['corpus_lang']}"
-                                             for r in answerable)),
-        "pair (unanswerable): " + show(Counter(f"{r['question_lang']}-{r['corpus_lang']}"
-                                               for r in records if not r["answerable"])),
-        "type: " + show(Counter(question_type(r["question"]) for r in records)),
-        f"answer outside the first sentence: {len(later)}/{len(answerable)} "
-        f"({len(later) / max(len(answerable), 1):.0%}); Wikinews only "
-        f"{len(wikinews_later)}/{len(wikinews)} ({len(wikinews_later) / max(len(wikinews), 1):.0%})",
+        (f"questions {len(records)}: answerable {len(answerable)}, unanswerable "
+         f"{len(unanswerable)}; articles {len({r['doc_id'] for r in records})}"),
+        "question_lang: " + counts([r["question_lang"] for r in records]),
+        "pair (answerable): " + counts([f"{r['question_lang']}-{r['corpus_lang']}"
+                                        for r in answerable]),
+        "pair (unanswerable): " + counts([f"{r['question_lang']}-{r['corpus_lang']}"
+                                          for r in unanswerable]),
+        "type (answerable): " + counts([question_type(r["question"]) for r in answerable]),
+        "type (unanswerable): " + counts([question_type(r["question"]) for r in unanswerable]),
+        (f"answer outside the first sentence: {share(later, answerable)}; "
+         f"Wikinews only {share(wikinews_later, wikinews)}"),
     ]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--news", type=Path, default=REPO.parent / "shared" / "news",
-                        help="folder holding %s" % " and ".join(CORPORA))
+                        help=f"folder holding {' and '.join(CORPORA)}")
     parser.add_argument("--questions", type=Path, default=HERE / "questions.jsonl")
     args = parser.parse_args()
     missing = [name for name in CORPORA if not (args.news / name).is_file()]
@@ -147,8 +153,8 @@ def main() -> int:
     articles = {a["id"]: a for name in CORPORA for a in read_jsonl(args.news / name)}
     excluded = {a["url"] for a in read_jsonl(KEPT_UNSEEN)} if KEPT_UNSEEN.is_file() else set()
     records = read_jsonl(args.questions)
-    failures = [f"{r.get('qid')}: duplicate qid" for r, n in
-                ((r, sum(x.get("qid") == r.get("qid") for x in records)) for r in records) if n > 1]
+    qids = Counter(r.get("qid") for r in records)
+    failures = [f"{r.get('qid')}: duplicate qid" for r in records if qids[r.get("qid")] > 1]
     for rec in records:
         failures += [f"{rec.get('qid')}: {p}" for p in record_problems(rec, articles, excluded)]
     print("\n".join(failures) if failures else "ok: every record passes")
