@@ -17,6 +17,37 @@ Each variant is added to `bot.quote.FEATURES` and scored exactly as fit_quote sc
 same article-grouped 5 folds, L2, adjacent-sentence rule); `--latency N` times, warm, what the
 feature would cost at query time (the question and the ~24 candidates encoded token by token)
 beside the retrieval `ask` already does. Token states are cached in bench/.cache.
+
+Result (2026-12-01, base ba3b4c3, 2,492 dev questions, 36,306 candidates; held-out share of
+questions whose quoted span holds an answer, and questions won/lost against the base):
+
+    base     en-en .867         ro-ro .841         en-ro .742         ro-en .737
+    ms       en-en .872 (+3/-0)   ro-ro .841 (+2/-2)   en-ro .746 (+3/-0)   ro-en .735 (+1/-2)
+    ms_idf   en-en .867 (+3/-3)   ro-ro .843 (+3/-2)   en-ro .750 (+5/-0)   ro-en .734 (+3/-5)
+    ms+gap   en-en .870 (+10/-8)  ro-ro .836 (+11/-14) en-ro .756 (+18/-9)  ro-en .748 (+19/-12)
+    ms_ctx   en-en .872 (+4/-1)   ro-ro .846 (+6/-3)   en-ro .750 (+5/-0)   ro-en .742 (+6/-3)
+    all4     en-en .862 (+12/-15) ro-ro .833 (+14/-19) en-ro .766 (+23/-8)  ro-en .762 (+25/-9)
+    gap_all  en-en .873 (+10/-6)  ro-ro .836 (+10/-13) en-ro .754 (+16/-8)  ro-en .745 (+17/-12)
+    ctx+gaps en-en .867 (+10/-10) ro-ro .843 (+14/-13) en-ro .756 (+18/-9)  ro-en .746 (+21/-15)
+    gap+x    en-en .872 (+10/-7)  ro-ro .841 (+10/-10) en-ro .756 (+17/-8)  ro-en .745 (+17/-12)
+    all4+x   en-en .864 (+13/-15) ro-ro .835 (+14/-18) en-ro .772 (+26/-7)  ro-en .766 (+28/-10)
+    all4 x   en-en .873 (+5/-1)   ro-ro .841 (+4/-4)   en-ro .766 (+16/-1)  ro-en .745 (+8/-3)
+    all      en-en .862 (+11/-14) ro-ro .838 (+15/-17) en-ro .761 (+21/-9)  ro-en .756 (+21/-9)
+
+MaxSim helps the cross-lingual pairs (all four variants together: +2.4 / +2.5 points, +3.0 /
++2.9 with the cross-lingual interactions) but costs the monolingual ones (-0.5 / -0.8), where
+word overlap already carries what token alignment adds; used for cross-lingual questions only
+(`all4 x`), en-ro gains +2.4 (+16/-1) but ro-en only +0.8. No variant reaches the bar set for
+shipping (>= +1.5 on en-ro and ro-en, no pair worse).
+
+Cost (`--latency 30`, warm, torch fp32, not niced, load average 6.5-7 from three other jobs on
+the 2 cores): retrieval p50 9.7 ms; the question's token states p50 40.5 ms (p95 60); the
+candidates' (14.7 per question from 3 passages) p50 528 ms (p95 863), ~36 ms a sentence, so
+~0.9 s for 24. Today's warm `ask` p50 is 74 ms (README, 1k chunks): computed at query time the
+feature makes `ask` ~8x slower. Computed at ingest, a query pays only the question (+40 ms,
+~1.5x, and `ask` must load torch, which `QuickStartE5` avoids for one-off asks: +5-15 s cold),
+but every sentence stores its token states: 37.6 content tokens on average x 384 x fp16 =
+28.9 KB (19x its 1.5 KB sentence vector; `ms_ctx` doubles it). Not shipped.
 """
 
 from __future__ import annotations
@@ -33,21 +64,33 @@ from pathlib import Path
 import numpy as np
 
 sys.path.append(str(Path(__file__).resolve().parent))
-import common  # noqa: E402
-import fit_quote  # noqa: E402
-from retrieval import Bench  # noqa: E402
+import common
+import fit_quote
+from retrieval import Bench
 
-from bot.evaluate import contains_answer  # noqa: E402
-from bot.quote import FEATURES, Candidate, candidates  # noqa: E402
-from newsdesk.articles import Span  # noqa: E402
-from newsdesk.e5_engine import PASSAGE_PREFIX, QUERY_PREFIX, TorchE5Embedder, open_torch  # noqa: E402
+from bot.evaluate import contains_answer
+from bot.quote import FEATURES, Candidate, candidates
+from newsdesk.articles import Span
+from newsdesk.e5_engine import PASSAGE_PREFIX, QUERY_PREFIX, TorchE5Embedder, open_torch
 
 BATCH = 32
+# Column sets added to fit_quote's features; `_x_cross` is the column times 1 when the question
+# and the passage are in different languages (MaxSim for cross-lingual questions only).
+VARIANTS = {
+    "ms": ["ms"], "ms_idf": ["ms_idf"], "ms+gap": ["ms", "ms_gap"], "ms_ctx": ["ms_ctx"],
+    "all4": ["ms", "ms_idf", "ms_gap", "ms_ctx"], "gap_all": ["ms", "ms_gap", "ms_gap_all"],
+    "ctx+gaps": ["ms_ctx", "ctx_gap", "ms_gap"],
+    "gap+x": ["ms", "ms_gap", "ms_gap_all", "ms_gap_x_cross", "ms_gap_all_x_cross"],
+    "all4+x": ["ms", "ms_idf", "ms_gap", "ms_ctx", "ms_x_cross", "ms_idf_x_cross",
+               "ms_gap_x_cross", "ms_ctx_x_cross"],
+    "all4 x": ["ms_x_cross", "ms_idf_x_cross", "ms_gap_x_cross", "ms_ctx_x_cross"],
+    "all": ["ms", "ms_idf", "ms_gap", "ms_gap_all", "ms_ctx", "ctx_gap"],
+}  # fmt: skip
 
 
 @dataclass(slots=True)
 class Question:
-    """One question's candidates: their sentence texts, previous sentences, labels."""
+    """One question's candidates, their sentence texts and the sentence before each."""
 
     record: dict
     evidence: list
@@ -71,11 +114,12 @@ class TokenStates:
         self.path = common.CACHE / f"maxsim-{name}.npz"
         self.states: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         if self.path.exists():
-            with np.load(self.path) as data:
-                ends = np.cumsum(data["lengths"])
-                for text, end, n in zip(data["texts"].tolist(), ends, data["lengths"],
-                                        strict=True):  # fmt: skip
-                    self.states[text] = (data["states"][end - n : end], data["ids"][end - n : end])
+            with np.load(self.path) as data:  # each data[key] reads the whole array again
+                texts, lengths = data["texts"].tolist(), data["lengths"]
+                states, ids = data["states"], data["ids"]
+            ends = np.cumsum(lengths)
+            for text, end, n in zip(texts, ends, lengths, strict=True):
+                self.states[text] = (states[end - n : end], ids[end - n : end])
 
     def get(self, texts: Sequence[str]) -> list[np.ndarray]:
         missing = sorted({t for t in texts if t not in self.states})
@@ -158,7 +202,8 @@ def idf_table(states: TokenStates, texts: Sequence[str]) -> np.ndarray:
     return np.log((n + 1) / (df + 1)) + 1.0
 
 
-def columns(qs: list[Question], passages: TokenStates, queries: TokenStates) -> dict[str, np.ndarray]:
+def columns(qs: list[Question], passages: TokenStates, queries: TokenStates
+            ) -> dict[str, np.ndarray]:  # fmt: skip
     """The MaxSim variants of every candidate row (fit_quote's row order)."""
     sentences = sorted({t for q in qs for t in q.texts})
     in_context = sorted({f"{p} {t}".strip() for q in qs for p, t in zip(q.previous, q.texts,
@@ -167,7 +212,9 @@ def columns(qs: list[Question], passages: TokenStates, queries: TokenStates) -> 
     passages.get(in_context)
     queries.get([q.record["question"] for q in qs])
     idf = idf_table(passages, sentences)
-    out: dict[str, list[float]] = {"ms": [], "ms_idf": [], "ms_gap": [], "ms_ctx": []}
+    out: dict[str, list[float]] = {
+        k: [] for k in ("ms", "ms_idf", "ms_gap", "ms_gap_all", "ms_ctx", "ctx_gap", "cross")
+    }
     for q in qs:
         text = q.record["question"]
         qv = queries.get([text])[0]
@@ -177,14 +224,20 @@ def columns(qs: list[Question], passages: TokenStates, queries: TokenStates) -> 
         out["ms"] += plain
         out["ms_idf"] += [maxsim(qv, s, weights) for s in svs]
         for i, c in enumerate(q.found):
-            others = [plain[j] for j, o in enumerate(q.found) if o.evidence == c.evidence and j != i]
+            others = [plain[j] for j, o in enumerate(q.found)
+                      if o.evidence == c.evidence and j != i]  # fmt: skip
             out["ms_gap"].append(plain[i] - max(others, default=plain[i]))
+        out["ms_gap_all"] += [v - max(plain) for v in plain]
         ctx = passages.get([f"{p} {t}".strip() for p, t in zip(q.previous, q.texts, strict=True)])
-        out["ms_ctx"] += [maxsim(qv, s) for s in ctx]
+        in_ctx = [maxsim(qv, s) for s in ctx]
+        out["ms_ctx"] += in_ctx
+        out["ctx_gap"] += [v - max(in_ctx) for v in in_ctx]
+        cross = float(q.record["question_lang"] != q.record["corpus_lang"])
+        out["cross"] += [cross] * len(plain)
     return {k: np.array(v) for k, v in out.items()}
 
 
-def held_out(qs: list[Question], rows: fit_quote.Rows, x: np.ndarray) -> dict[str, float]:
+def held_out(qs: list[Question], rows: fit_quote.Rows, x: np.ndarray) -> dict[str, np.ndarray]:
     """fit_quote.held_out_rates for any feature matrix: the held-out model's quoted span
     (best sentence, plus an adjacent one at >= `second`) holds an answer, per pair."""
     models = fit_quote.fold_models(replace(rows, x=x))
@@ -200,7 +253,8 @@ def held_out(qs: list[Question], rows: fit_quote.Rows, x: np.ndarray) -> dict[st
             pick = q.found[best]
             span = pick.span
             near = [(probs[j], c) for j, c in enumerate(q.found)
-                    if c.evidence == pick.evidence and abs(c.position - pick.position) == 1]  # fmt: skip
+                    if c.evidence == pick.evidence
+                    and abs(c.position - pick.position) == 1]  # fmt: skip
             if near:
                 p_next, nxt = max(near, key=lambda pc: pc[0])
                 if p_next >= model.second:
@@ -210,30 +264,42 @@ def held_out(qs: list[Question], rows: fit_quote.Rows, x: np.ndarray) -> dict[st
         start += n
         pair = f"{q.record['question_lang']}-{q.record['corpus_lang']}"
         hits.setdefault(pair, []).append(hit)
-    return {pair: round(float(np.mean(v)), 3) for pair, v in hits.items()}
+    return {pair: np.array(v) for pair, v in hits.items()}
+
+
+def summary(hits: dict[str, np.ndarray], base: dict[str, np.ndarray]) -> str:
+    """Per pair: the held-out rate, and questions won / lost against the base features."""
+    return "  ".join(f"{p} {v.mean():.3f} (+{(v & ~base[p]).sum()}/-{(~v & base[p]).sum()})"
+                     for p, v in hits.items())  # fmt: skip
 
 
 def latency(bench: Bench, qs: list[Question], engine: TorchE5Embedder, count: int) -> dict:
-    """Warm ms per question: retrieval as `ask` does it vs token states of question + candidates."""
+    """Warm ms per question, uncached: retrieval as `ask` runs it, the question's token states
+    (all a query would compute if sentence states were stored at ingest), the candidates'."""
     from bot.retrieval import DEFAULT_PARAMS
 
     fresh_p = TokenStates(engine, PASSAGE_PREFIX, "latency-unused")
     fresh_q = TokenStates(engine, QUERY_PREFIX, "latency-unused")
-    search_ms, states_ms, sizes = [], [], []
-    for q in qs[:3] + qs[:count]:  # three warm-up questions first
-        started = time.perf_counter()
-        bench.result(q.record, DEFAULT_PARAMS, fit_quote.ASK_K)
-        search_ms.append(1000 * (time.perf_counter() - started))
-        started = time.perf_counter()
-        fresh_q.encode([q.record["question"]])
-        fresh_p.encode(q.texts)
-        states_ms.append(1000 * (time.perf_counter() - started))
-        sizes.append(len(q.texts))
-    keep = slice(3, None)
-    return {"questions": count, "candidates_mean": float(np.mean(sizes[keep])),
-            "search_ms_p50": float(np.median(search_ms[keep])),
-            "token_states_ms_p50": float(np.median(states_ms[keep])),
-            "token_states_ms_p95": float(np.percentile(states_ms[keep], 95))}  # fmt: skip
+    times: dict[str, list[float]] = {"search": [], "question": [], "candidates": []}
+    steps = {
+        "search": lambda q: bench.result(q.record, DEFAULT_PARAMS, fit_quote.ASK_K),
+        "question": lambda q: fresh_q.encode([q.record["question"]]),
+        "candidates": lambda q: fresh_p.encode(q.texts),
+    }
+    for n, q in enumerate(qs[:3] + qs[:count]):  # three warm-up questions first
+        for name, step in steps.items():
+            started = time.perf_counter()
+            step(q)
+            if n >= 3:
+                times[name].append(1000 * (time.perf_counter() - started))
+    out: dict[str, float] = {
+        "questions": count,
+        "candidates_mean": float(np.mean([len(q.texts) for q in qs[:count]])),
+    }
+    for name, ms in times.items():
+        out[f"{name}_ms_p50"] = round(float(np.median(ms)), 1)
+        out[f"{name}_ms_p95"] = round(float(np.percentile(ms, 95)), 1)
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,21 +313,22 @@ def main(argv: list[str] | None = None) -> int:
     qs = questions(rows)
     assert sum(len(q.found) for q in qs) == len(rows.y)
     engine = open_torch("fp32", 16)
+    if args.latency:
+        print(json.dumps(latency(bench, qs, engine, args.latency)))
+        return 0
     tag = hashlib.sha1(engine.path.as_posix().encode()).hexdigest()[:6]
     passages = TokenStates(engine, PASSAGE_PREFIX, f"passages-{tag}")
     queries = TokenStates(engine, QUERY_PREFIX, f"queries-{tag}")
     extra = columns(qs, passages, queries)
     results = {"base": held_out(qs, rows, rows.x)}
-    variants = {"ms": ["ms"], "ms_idf": ["ms_idf"], "ms+gap": ["ms", "ms_gap"],
-                "ms_ctx": ["ms_ctx"], "all": ["ms", "ms_idf", "ms_gap", "ms_ctx"]}  # fmt: skip
-    for name, cols in variants.items():
+    for name in ("ms", "ms_idf", "ms_gap", "ms_gap_all", "ms_ctx"):
+        extra[f"{name}_x_cross"] = extra[name] * extra["cross"]
+    for name, cols in VARIANTS.items():
         x = np.column_stack([rows.x, *(extra[c] for c in cols)])
         results[name] = held_out(qs, rows, x)
     print(f"{len(qs)} questions, {len(rows.y)} candidates, features {len(FEATURES)} + MaxSim")
-    for name, rates in results.items():
-        print(f"{name:8s} " + json.dumps(rates))
-    if args.latency:
-        print(json.dumps(latency(bench, qs, engine, args.latency)))
+    for name, hits in results.items():
+        print(f"{name:8s} " + summary(hits, results["base"]))
     return 0
 
 
