@@ -113,7 +113,8 @@ def at(scored: list[Scored], threshold: float) -> list[evaluate.AnswerOutcome]:
 
 def without_gold(bench: Bench, record: dict) -> View:
     """The whole index without the record's gold article and its translations."""
-    view = View(bench.index, lambda a, keep=evaluate.translations_of(record["doc_id"]): not keep(a))
+    gold = evaluate.translations_of(record["doc_id"])
+    view = View(bench.index, lambda article_id: not gold(article_id))
     view._by_key = bench.view._by_key
     return view
 
