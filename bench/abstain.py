@@ -314,10 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             table.append(f"| {name} | {point} | {threshold:.3f} | "
                          + " | ".join(f"{row[c]:.3f}" for c in COLUMNS) + " |")  # fmt: skip
     result["seconds"] = round(time.perf_counter() - started, 1)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print("\n".join(table))
-    print(f"\nwritten to {args.out} ({result['seconds']} s)")
+    common.write_result(args.out, result, table)
     return 0
 
 
