@@ -28,6 +28,7 @@ import argparse
 import json
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -110,35 +111,58 @@ def at(scored: list[Scored], threshold: float) -> list[evaluate.AnswerOutcome]:
     return out
 
 
-def without_gold(bench: Bench, record: dict) -> SearchResult:
-    view = View(bench.index, lambda a, keep=evaluate.translations_of(record["doc_id"]): not keep(a))
+def without_gold(bench: Bench, record: dict) -> View:
+    """The whole index without the record's gold article and its translations."""
+    gold = evaluate.translations_of(record["doc_id"])
+    view = View(bench.index, lambda article_id: not gold(article_id))
     view._by_key = bench.view._by_key
-    q = record["question"]
-    return search(view, bench.vectors[q], bench.terms[q], ASK_K,  # type: ignore[arg-type]
-                  Filters(), DEFAULT_PARAMS, bench.means)  # fmt: skip
+    return view
 
 
-def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
-    """Scored answers per row: the four pairs, the two mixed rows, the unanswerable sets."""
-    rows: dict[str, list[Scored]] = {}
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One question asked of one index: the row it counts in, what was searched (`view` with
+    `filters`), what was found, and the sentence model that scores it (held out)."""
+
+    row: str
+    record: dict
+    result: SearchResult
+    model: QuoteModel
+    answerable: bool
+    view: View
+    filters: Filters
+
+
+def cases(bench: Bench, models: dict[int, QuoteModel]) -> Iterator[Case]:
+    """The questions of every row: the four pairs, the two mixed rows, the unanswerable sets."""
     for pair in common.PAIRS:
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
             result = bench.result(r, DEFAULT_PARAMS, ASK_K)
-            rows.setdefault(pair, []).append(score(r, result, model, True))
+            yield Case(pair, r, result, model, True, bench.view, Filters(lang=r["corpus_lang"]))
     for pair in ("en-ro", "ro-en"):
         for r in bench.sets[pair]:
             model = models[fit_quote.fold_of(r["doc_id"])]
             result = bench.result(r, DEFAULT_PARAMS, ASK_K, mixed=True)
-            rows.setdefault(f"{pair} mixed", []).append(score(r, result, model, True))
+            view = bench.mixed_views[(r["question_lang"], r["corpus_lang"], r["doc_id"])]
+            yield Case(f"{pair} mixed", r, result, model, True, view, Filters())
     distinct = {r["question"]: r for pair in ("en-ro", "ro-en") for r in bench.sets[pair]}
     for r in distinct.values():
         model = models[fit_quote.fold_of(r["doc_id"])]
-        name = f"{r['question_lang']} without gold"
-        rows.setdefault(name, []).append(score(r, without_gold(bench, r), model, False))
+        view = without_gold(bench, r)
+        result = search(view, bench.vectors[r["question"]], bench.terms[r["question"]], ASK_K,  # type: ignore[arg-type]
+                        Filters(), DEFAULT_PARAMS, bench.means)  # fmt: skip
+        yield Case(f"{r['question_lang']} without gold", r, result, model, False, view, Filters())
     for r in bench.unanswerable:
         result = bench.result(r, DEFAULT_PARAMS, ASK_K, filtered=False)
-        rows.setdefault("unanswerable.jsonl", []).append(score(r, result, models[0], False))
+        yield Case("unanswerable.jsonl", r, result, models[0], False, bench.view, Filters())
+
+
+def run(bench: Bench, models: dict[int, QuoteModel]) -> dict[str, list[Scored]]:
+    """Scored answers per row (`cases`)."""
+    rows: dict[str, list[Scored]] = {}
+    for c in cases(bench, models):
+        rows.setdefault(c.row, []).append(score(c.record, c.result, c.model, c.answerable))
     return rows
 
 

@@ -83,6 +83,14 @@ def save_result(name: str, result: dict, table: list[str]) -> Path:
     return out
 
 
+def write_result(out: Path, result: dict, table: list[str]) -> None:
+    """Write `result` to `out` (JSON), print `table` (markdown lines) and where it was written."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    print("\n".join(table))
+    print(f"\nwritten to {out} ({result['seconds']} s)")
+
+
 def bench_settings(data_dir: Path, **overrides: object):
     from newsdesk.settings import Settings
 

@@ -27,7 +27,6 @@ every distinct XQuAD question over the RTQA index, none of which the other index
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import time
@@ -222,10 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     for name, row in answers.items():
         share = row.get("answered", row.get("abstained"))
         table.append(f"| {name} | {row['n']} | {share:.3f} | {row.get('AC', '')} |")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print("\n".join(table))
-    print(f"\nwritten to {args.out} ({result['seconds']} s)")
+    common.write_result(args.out, result, table)
     return 0
 
 
