@@ -111,7 +111,7 @@ def collect(rtqa: Path, sample: int, limit: int = 0) -> list[Row]:
     xquad_index = common.xquad_index()
     embedder = common.CachedQueries(xquad_index.embedder)
     bench = Bench(xquad_index, embedder, "dev", limit)
-    models = fit_quote.fold_models(fit_quote.collect(bench, fit_quote.all_records(bench)))
+    models = fit_quote.fold_models(fit_quote.training_rows(bench))
     rows = [raw_row(c.row, fit_quote.group_of(c.record["doc_id"]) if "doc_id" in c.record
                     else c.record["qid"], c.record, c.result, c.model, c.answerable, c.view,
                     c.filters)

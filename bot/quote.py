@@ -174,6 +174,20 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
+STEM = 5  # letters a word is compared by: "succeeded"/"successor", "survived"/"survivor"
+
+
+def stems(words: Sequence[str] | frozenset[str]) -> frozenset[str]:
+    """Words cut to their first `STEM` letters: a stemmer for any language written with an
+    alphabet, crude but enough to match a question's verb with the sentence's noun."""
+    return frozenset(w[:STEM] for w in words)
+
+
+@lru_cache(maxsize=8192)
+def stem_set(text: str) -> frozenset[str]:
+    return stems(word_set(text))
+
+
 def starts_with_anaphor(sentence: str) -> bool:
     """Whether the sentence opens with a pronoun or demonstrative ("It is the county seat")."""
     words = tokens(sentence[:40])
@@ -240,8 +254,8 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
     chosen = pool(evidence, passages)
     best_all = max((max(scored[e].values()) for e in chosen if scored[e]), default=0.0)
     chunks = preceding(evidence, scored)
-    rarity = pool_rarity(terms, [word_set(evidence[e].chunk.text[sp.start : sp.end])
-                                 for e in chosen for sp in evidence[e].chunk.sentences])  # fmt: skip
+    rarity = pool_rarity(stems(terms), [stem_set(evidence[e].chunk.text[sp.start : sp.end])
+                                        for e in chosen for sp in evidence[e].chunk.sentences])  # fmt: skip
     out: list[Candidate] = []
     for e in chosen:
         ev = evidence[e]
@@ -280,7 +294,7 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "context_score": context_gap,
                 "refers_x_context": float(bool(words & REFERRING)) * max(context_gap, 0.0),
                 "overlap": word_overlap(terms, words),
-                "rare_overlap": sum(w for t, w in rarity.items() if t in words),
+                "rare_overlap": sum(w for t, w in rarity.items() if t in stem_set(text)),
                 "context_overlap": word_overlap(terms, around),
                 "lead": float(chunk.index == 0 and i == 0),
                 "log_chars": math.log1p(len(text)),
