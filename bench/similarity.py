@@ -34,10 +34,13 @@ import common  # noqa: E402
 import fit_quote  # noqa: E402
 from retrieval import Bench  # noqa: E402
 
+from bot.evaluate import contains_answer  # noqa: E402
 from bot.quote import candidates  # noqa: E402
 from newsdesk.articles import Span  # noqa: E402
 
-SOURCES = ("bot/quote.py", "bot/retrieval.py", "bench/fit_quote.py", "ingest/chunking.py")
+RERANK = 5  # passages re-ranked by their best sentence's learned similarity
+RERANK_WEIGHTS = (0.0, 0.01, 0.03, 0.1)  # 0: today's order (the passage score alone)
+SOURCES = ("bot/quote.py", "bot/retrieval.py", "bench/fit_quote.py", "bench/similarity.py")
 
 
 def cache_path() -> Path:
@@ -47,21 +50,38 @@ def cache_path() -> Path:
     return common.CACHE / f"similarity-rows-{digest.hexdigest()[:10]}.npz"
 
 
-def vectors(rows: fit_quote.Rows, bench: Bench) -> dict[str, np.ndarray]:
-    """Per candidate row (in `rows` order): the question's vector, the sentence's stored vector
-    and the previous sentence's (zeros for a chunk's first sentence)."""
-    q, s, prev = [], [], []
+def vectors(rows: fit_quote.Rows) -> dict[str, np.ndarray]:
+    """Per candidate row (in `rows` order): the sentence's stored vector and the previous
+    sentence's (zeros for a chunk's first sentence)."""
+    s, prev = [], []
     for record, result in zip(rows.records, rows.results, strict=True):
         for cand in candidates(record["question"], result.evidence, fit_quote.PASSAGES):
             ev = result.evidence[cand.evidence]
             raw = list(ev.chunk.sentences) or [Span(0, len(ev.chunk.text))]
             own = ev.vector_of(raw[cand.position])
             before = ev.vector_of(raw[cand.position - 1]) if cand.position else None
-            q.append(bench.vectors[record["question"]])
             s.append(own)
             prev.append(np.zeros_like(own) if before is None else before)
-    return {"q": np.array(q, np.float32), "s": np.array(s, np.float32),
-            "prev": np.array(prev, np.float32)}  # fmt: skip
+    return {"s": np.array(s, np.float32), "prev": np.array(prev, np.float32)}
+
+
+def passages(rows: fit_quote.Rows) -> dict[str, np.ndarray]:
+    """The first `RERANK` passages of every question: its index, score, whether it is a passage
+    of the gold article holding an answer; and every sentence vector with its passage."""
+    owner, score, hit, sentence_of, sentences = [], [], [], [], []
+    for q, (record, result) in enumerate(zip(rows.records, rows.results, strict=True)):
+        for ev in result.evidence[:RERANK]:
+            if ev.sentence_vectors is None:
+                continue
+            gold = ev.chunk.article.article_id == record["doc_id"]
+            sentence_of.extend([len(owner)] * len(ev.sentence_vectors))
+            sentences.extend(ev.sentence_vectors)
+            owner.append(q)
+            score.append(ev.score)
+            hit.append(float(gold and contains_answer(ev.chunk.text, record["answers"])))
+    return {"passage_question": np.array(owner), "passage_score": np.array(score),
+            "passage_hit": np.array(hit), "sentence_passage": np.array(sentence_of),
+            "sentence_vector": np.array(sentences, np.float32)}  # fmt: skip
 
 
 def load_rows() -> dict[str, np.ndarray]:
@@ -74,7 +94,8 @@ def load_rows() -> dict[str, np.ndarray]:
     bench = Bench(index, index.embedder, "dev")
     rows = fit_quote.collect(bench, fit_quote.all_records(bench))
     data = {
-        "x": rows.x, "y": rows.y, "question": rows.question, **vectors(rows, bench),
+        "x": rows.x, "y": rows.y, "question": rows.question, **vectors(rows), **passages(rows),
+        "question_vector": np.array([bench.vectors[r["question"]] for r in rows.records]),
         "fold": np.array([fit_quote.fold_of(r["doc_id"]) for r in rows.records]),
         "pair": np.array([f"{r['question_lang']}-{r['corpus_lang']}" for r in rows.records]),
     }  # fmt: skip
@@ -83,11 +104,24 @@ def load_rows() -> dict[str, np.ndarray]:
     return data
 
 
-def linear(x: np.ndarray, y: np.ndarray, train: np.ndarray, l2: float) -> np.ndarray:
-    """The logit of every row under a logistic regression fitted on the `train` rows."""
+Linear = tuple[np.ndarray, np.ndarray, np.ndarray]  # mean, scale, weights (bias first)
+
+
+def fit(x: np.ndarray, y: np.ndarray, train: np.ndarray, l2: float) -> Linear:
+    """A logistic regression fitted on the `train` rows."""
     with_bias = np.hstack([np.ones((len(x), 1)), x])
     mean, scale, w = fit_quote.logistic(with_bias[train], y[train], l2)
-    return ((with_bias - np.array(mean)) / np.array(scale)) @ np.array(w)
+    return np.array(mean), np.array(scale), np.array(w)
+
+
+def logits(model: Linear, x: np.ndarray) -> np.ndarray:
+    mean, scale, w = model
+    return ((np.hstack([np.ones((len(x), 1)), x]) - mean) / scale) @ w
+
+
+def linear(x: np.ndarray, y: np.ndarray, train: np.ndarray, l2: float) -> np.ndarray:
+    """The logit of every row under a logistic regression fitted on the `train` rows."""
+    return logits(fit(x, y, train, l2), x)
 
 
 def cross_fitted(z: np.ndarray, y: np.ndarray, folds: np.ndarray, l2: float,
@@ -100,14 +134,40 @@ def cross_fitted(z: np.ndarray, y: np.ndarray, folds: np.ndarray, l2: float,
     return out
 
 
-def picked(scores: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, float]:
-    """Per pair: how often the best-scored candidate of a question holds the answer."""
-    owner, y = data["question"], data["y"]
+def hit_rates(scores: np.ndarray, owner: np.ndarray, hit: np.ndarray,
+              data: dict[str, np.ndarray]) -> dict[str, float]:  # fmt: skip
+    """Per pair: how often the best-scored row of a question (`owner`) is a `hit`."""
     order = np.lexsort((-scores, owner))
     first = order[np.r_[True, owner[order][1:] != owner[order][:-1]]]
-    hit = np.zeros(len(data["pair"]))
-    hit[owner[first]] = y[first]
-    return {p: round(float(hit[data["pair"] == p].mean()), 3) for p in common.PAIRS}
+    won = np.zeros(len(data["pair"]))
+    won[owner[first]] = hit[first]
+    return {p: round(float(won[data["pair"] == p].mean()), 3) for p in common.PAIRS}
+
+
+def picked(scores: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, float]:
+    """Per pair: how often the best-scored candidate sentence of a question holds the answer."""
+    return hit_rates(scores, data["question"], data["y"], data)
+
+
+def best_sentences(data: dict[str, np.ndarray], l2: float) -> np.ndarray:
+    """Each of the first `RERANK` passages' best learned similarity (q⊙s) over its sentences,
+    from weights fitted on the candidate rows of the other folds."""
+    owner, sentence_of = data["passage_question"], data["sentence_passage"]
+    pairs = data["question_vector"][owner[sentence_of]] * data["sentence_vector"]
+    rows = data["question_vector"][data["question"]] * data["s"]
+    best = np.full(len(owner), -np.inf)
+    for f in range(fit_quote.FOLDS):
+        mine = data["fold"][owner[sentence_of]] == f
+        model = fit(rows, data["y"], data["fold"][data["question"]] != f, l2)
+        np.maximum.at(best, sentence_of[mine], logits(model, pairs[mine]))
+    return best
+
+
+def reranked(data: dict[str, np.ndarray], best: np.ndarray, weight: float) -> dict[str, float]:
+    """Per pair: how often the first passage holds an answer when each passage's score gets
+    `weight` times its `best_sentences` value."""
+    score = data["passage_score"] + weight * best
+    return hit_rates(score, data["passage_question"], data["passage_hit"], data)
 
 
 def quote_model(data: dict[str, np.ndarray], folds: np.ndarray,
@@ -129,13 +189,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = load_rows()
     folds = data["fold"][data["question"]]
-    z = data["q"] * data["s"]
-    if args.context:
-        z = np.hstack([z, data["q"] * data["prev"]])
+    q = data["question_vector"][data["question"]]
+    z = q * data["s"]
     result = {
         "quote model (shipped features)": picked(quote_model(data, folds), data),
-        "raw e5 cosine alone": picked(z[:, : data["q"].shape[1]].sum(axis=1), data),
+        "raw e5 cosine alone": picked(z.sum(axis=1), data),
     }
+    best = best_sentences(data, args.l2[0])
+    for weight in RERANK_WEIGHTS:
+        name = f"first passage holds an answer, re-ranked with weight {weight}, l2={args.l2[0]}"
+        result[name] = reranked(data, best, weight)
+    if args.context:
+        z = np.hstack([z, q * data["prev"]])
     for l2 in args.l2:
         learned = cross_fitted(z, data["y"], folds, l2)
         result[f"learned similarity alone, l2={l2}"] = picked(learned, data)
