@@ -17,8 +17,8 @@ the candidate signals are cached in bench/.cache, so refits take seconds. Candid
 `rare_missing` (the question's subject terms the quoted passage lacks, weighted by rarity in
 the searched index: a name or a rare word counts, "first" or "year" hardly) and `absent` (those
 no passage of the searched index holds), both 0 when the quote is in another language than the
-question (words cannot match); `peak`, how far the top passage stands above the 20th candidate. Each model is fitted with folds grouped by XQuAD article and RTQA
-quiz week (a question asked over the other domain's index falls in its own group's fold) and
+question (words cannot match); `peak`, how far the top passage stands above the 20th
+candidate. Each model is fitted with folds grouped by XQuAD article and RTQA quiz week (a question asked over the other domain's index falls in its own group's fold) and
 reported at three thresholds: XQuAD's own rule (the lowest with false answers at most 5% on
 its unanswerable sets, how `AnswerPolicy.answer_above` was set), the lowest with out-of-index
 abstention at least .95 both ways as well, and the one with 5% false abstention on news. The

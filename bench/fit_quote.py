@@ -1,6 +1,7 @@
-"""Fit the sentence scorer of `bot.quote` on the XQuAD dev questions; write bot/quote_weights.json.
+"""Fit the sentence scorer of `bot.quote` on XQuAD dev and news questions; write its weights.
 
-    python bench/fit_quote.py [--limit N] [--second P] [--runner-up S] [--news-weight W] [--no-write]
+    python bench/fit_quote.py [--limit N] [--second P] [--runner-up S] [--news-weight W]
+                               [--no-write]
 
 Every XQuAD dev question (en-en, ro-ro, en-ro, ro-en) is searched as `newsdesk ask` searches
 it (its corpus language as filter), and every answerable news question of bench/newsqa over
