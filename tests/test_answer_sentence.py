@@ -98,8 +98,9 @@ def news_asker(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> Iterat
 
 NOT_YET = pytest.mark.xfail(
     strict=True,
-    reason="not reached: the sentence model (fitted on XQuAD dev) prefers sentences that name "
-    "the troops over the one that says where 'they' are",
+    reason="not reached: the sentence model (fitted on XQuAD dev and bench/newsqa) prefers the "
+    "sentence that names the troops ('prezența trupelor nord-coreene pe teritoriul rus') over "
+    "the one that says where 'they' are",
 )
 NOT_YET_NEWS = pytest.mark.xfail(
     strict=True,
