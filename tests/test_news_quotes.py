@@ -14,7 +14,6 @@ Real models, a real index: five full Wikinews articles (../shared/news, CC BY 2.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
