@@ -55,6 +55,8 @@ bench: install
 	$(BIN)/python bench/ingest_speed.py
 	$(BIN)/python bench/encoders.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/answers.py
+	$(BIN)/python bench/news_answers.py
 	$(BIN)/python bench/stories.py
 	$(BIN)/python bench/stories.py --answer-everything
 	$(BIN)/python bench/latency.py

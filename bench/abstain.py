@@ -17,8 +17,8 @@ the candidate signals are cached in bench/.cache, so refits take seconds. Candid
 `rare_missing` (the question's subject terms the quoted passage lacks, weighted by rarity in
 the searched index: a name or a rare word counts, "first" or "year" hardly) and `absent` (those
 no passage of the searched index holds), both 0 when the quote is in another language than the
-question (words cannot match); `peak`, how far the top passage stands above the 20th candidate. Each model is fitted with folds grouped by XQuAD article and RTQA
-quiz week (a question asked over the other domain's index falls in its own group's fold) and
+question (words cannot match); `peak`, how far the top passage stands above the 20th
+candidate. Each model is fitted with folds grouped by XQuAD article and RTQA quiz week (a question asked over the other domain's index falls in its own group's fold) and
 reported at three thresholds: XQuAD's own rule (the lowest with false answers at most 5% on
 its unanswerable sets, how `AnswerPolicy.answer_above` was set), the lowest with out-of-index
 abstention at least .95 both ways as well, and the one with 5% false abstention on news. The
@@ -111,7 +111,7 @@ def collect(rtqa: Path, sample: int, limit: int = 0) -> list[Row]:
     xquad_index = common.xquad_index()
     embedder = common.CachedQueries(xquad_index.embedder)
     bench = Bench(xquad_index, embedder, "dev", limit)
-    models = fit_quote.fold_models(fit_quote.collect(bench, fit_quote.all_records(bench)))
+    models = fit_quote.fold_models(fit_quote.training_rows(bench))
     rows = [raw_row(c.row, fit_quote.group_of(c.record["doc_id"]) if "doc_id" in c.record
                     else c.record["qid"], c.record, c.result, c.model, c.answerable, c.view,
                     c.filters)

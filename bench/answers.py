@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     index = common.xquad_index()
     bench = Bench(index, index.embedder, "dev", args.limit)
-    models = fit_quote.fold_models(fit_quote.collect(bench, fit_quote.all_records(bench)))
+    models = fit_quote.fold_models(fit_quote.training_rows(bench, limit=args.limit))
     rows = run(bench, models)
     held_out_confidence(rows)
     if args.fit:

@@ -1,14 +1,18 @@
-"""Fit the sentence scorer of `bot.quote` on the XQuAD dev questions; write bot/quote_weights.json.
+"""Fit the sentence scorer of `bot.quote` on XQuAD dev and news questions; write its weights.
 
-    python bench/fit_quote.py [--limit N] [--second P] [--no-write]
+    python bench/fit_quote.py [--limit N] [--second P] [--runner-up S] [--news-weight W]
+                               [--no-write]
 
-Every dev question (en-en, ro-ro, en-ro, ro-en) is searched as `newsdesk ask` searches it (its
-corpus language as filter); every sentence of the first `QuoteModel.passages` passages is a
-row of `bot.quote.FEATURES`, labelled 1 when it belongs to the gold article and contains a gold
-answer (`bot.evaluate.contains_answer`). A logistic regression (numpy, Newton steps, L2) is
-fitted with article-grouped 5-fold cross-validation: the folds split the 48 XQuAD articles,
-and a question is always scored by a model that never saw its article in any language. The
-printed rates are held-out ones; the written weights are refitted on all questions.
+Every XQuAD dev question (en-en, ro-ro, en-ro, ro-en) is searched as `newsdesk ask` searches
+it (its corpus language as filter), and every answerable news question of bench/newsqa over
+the news index of bench/news_answers.py (no filter; each counts `--news-weight` times: they
+are fewer, and news is what the tool is for); every candidate sentence (`bot.quote.pool`) is
+a row of `bot.quote.FEATURES`, labelled 1 when it belongs to the gold article and contains a
+gold answer (`bot.evaluate.contains_answer`). A logistic regression (numpy, Newton steps, L2)
+is fitted with article-grouped 5-fold cross-validation: the folds split the articles, and a
+question is always scored by a model that never saw its article in any language. The
+printed rates are held-out ones (the quote holds an answer, with the runner-up sentence when
+one is quoted); the written weights are refitted on all questions.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ FOLDS = 5
 L2 = 1.0
 PASSAGES = 3
 SECOND = 0.25
+NEWS_WEIGHT = 4.0
+RUNNER_UP = 0.6
 ASK_K = Settings.model_fields["top_k"].default  # passages `ask` retrieves by default
 
 
@@ -57,9 +63,17 @@ class Rows:
     question: np.ndarray  # index into `records`
     records: list[dict]
     results: list  # the SearchResult of each record
+    weight: np.ndarray  # each row's weight in the fit (a question of a smaller set counts more)
+
+    def __add__(self, other: Rows) -> Rows:
+        return Rows(np.vstack([self.x, other.x]), np.concatenate([self.y, other.y]),
+                    np.concatenate([self.question, other.question + len(self.records)]),
+                    self.records + other.records, self.results + other.results,
+                    np.concatenate([self.weight, other.weight]))  # fmt: skip
 
 
-def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES) -> Rows:
+def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES,
+            weight: float = 1.0) -> Rows:  # fmt: skip
     xs: list[tuple[float, ...]] = []
     ys: list[float] = []
     owner: list[int] = []
@@ -74,14 +88,17 @@ def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES) -> 
             xs.append(cand.features)
             ys.append(float(gold and contains_answer(text, record["answers"])))
             owner.append(q)
-    return Rows(np.array(xs, np.float64), np.array(ys, np.float64), np.array(owner), list(records),
-                results)  # fmt: skip
+    return Rows(np.array(xs, np.float64), np.array(ys, np.float64), np.array(owner, int),
+                list(records), results, np.full(len(ys), weight))  # fmt: skip
 
 
-def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30
+def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30,
+             weight: np.ndarray | None = None,
              ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:  # fmt: skip
     """Logistic regression by Newton steps on standardised features; column 0 is the bias
-    (not standardised, not penalised). Returns (mean, scale, weights)."""
+    (not standardised, not penalised); `weight`: each row's (default 1). Returns (mean, scale,
+    weights)."""
+    weight = np.ones(len(y)) if weight is None else weight
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     mean[0], scale[0] = 0.0, 1.0
@@ -92,8 +109,8 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30
     penalty[0] = 0.0
     for _ in range(steps):
         p = 1.0 / (1.0 + np.exp(-(z @ w)))
-        gradient = z.T @ (p - y) + penalty * w
-        hessian = (z * (p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        gradient = z.T @ (weight * (p - y)) + penalty * w
+        hessian = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-8:
@@ -101,42 +118,54 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30
     return tuple(mean), tuple(scale), tuple(w)
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = L2) -> QuoteModel:
-    return QuoteModel(*logistic(x, y, l2), PASSAGES, SECOND)
+def fit_logistic(rows: Rows, keep: np.ndarray | None = None, l2: float = L2) -> QuoteModel:
+    """The model fitted on `rows` (those `keep` selects)."""
+    keep = np.ones(len(rows.y), bool) if keep is None else keep
+    return QuoteModel(*logistic(rows.x[keep], rows.y[keep], l2, weight=rows.weight[keep]),
+                      PASSAGES, SECOND)  # fmt: skip
 
 
-def fold_models(rows: Rows, l2: float = L2, second: float = SECOND) -> dict[int, QuoteModel]:
+def fold_models(rows: Rows, l2: float = L2, second: float = SECOND,
+                runner_up: float = RUNNER_UP) -> dict[int, QuoteModel]:  # fmt: skip
     """One model per fold, fitted on the other folds' articles."""
     folds = np.array([fold_of(rows.records[q]["doc_id"]) for q in rows.question])
     return {
-        f: replace(fit_logistic(rows.x[folds != f], rows.y[folds != f], l2), second=second)
+        f: replace(fit_logistic(rows, folds != f, l2), second=second, runner_up=runner_up)
         for f in range(FOLDS)
     }
 
 
 def held_out_rates(rows: Rows, models: dict[int, QuoteModel]) -> dict[str, dict[str, float]]:
     """Per pair: how often the quoted span (chosen by the held-out model) contains an answer,
-    how often the top passage's best sentence did (the old quote), and two-sentence share."""
-    out: dict[str, list[tuple[bool, bool, bool]]] = {}
+    how often the top passage's best sentence did (the old quote), the share of quotes of two
+    adjacent sentences, and of answers that quote a runner-up too."""
+    out: dict[str, list[tuple[bool, bool, bool, bool]]] = {}
     for record, result in zip(rows.records, rows.results, strict=True):
         model = models[fold_of(record["doc_id"])]
         choice = choose(record["question"], result.evidence, model)
-        new = old = two = False
+        new = old = two = more = False
         if choice is not None:
             ev = result.evidence[choice.evidence]
             span = choice.sentence.span
             new = contains_answer(ev.chunk.text[span.start : span.end], record["answers"])
             two = sum(1 for s in ev.chunk.sentences if span.start <= s.start < span.end) > 1
+            if choice.runner_up is not None:
+                more = True
+                other, sentence = choice.runner_up
+                text = result.evidence[other].chunk.text
+                new |= contains_answer(text[sentence.span.start : sentence.span.end],
+                                       record["answers"])  # fmt: skip
         if result.evidence and result.evidence[0].sentences:
             top = result.evidence[0]
             span = top.sentences[0].span
             old = contains_answer(top.chunk.text[span.start : span.end], record["answers"])
-        pair = f"{record['question_lang']}-{record['corpus_lang']}"
-        out.setdefault(pair, []).append((new, old, two))
+        pair = f"{record.get('set', '')} {record['question_lang']}-{record['corpus_lang']}"
+        out.setdefault(pair.strip(), []).append((new, old, two, more))
     return {
         pair: {"quote_contains_answer": float(np.mean([v[0] for v in vals])),
                "old_quote_contains_answer": float(np.mean([v[1] for v in vals])),
-               "two_sentences": float(np.mean([v[2] for v in vals]))}
+               "two_sentences": float(np.mean([v[2] for v in vals])),
+               "runner_up": float(np.mean([v[3] for v in vals]))}
         for pair, vals in out.items()
     }  # fmt: skip
 
@@ -145,31 +174,49 @@ def all_records(bench: Bench) -> list[dict]:
     return [r for pair in common.PAIRS for r in bench.sets[pair]]
 
 
+def training_rows(bench: Bench, news_weight: float = NEWS_WEIGHT, limit: int = 0) -> Rows:
+    """What every quote model is fitted on: the XQuAD dev questions of `bench` and the news
+    questions of bench/newsqa (each of those counts `news_weight` times: there are fewer, and
+    they are what the tool is for)."""
+    import news_answers as newsqa
+
+    rows = collect(bench, all_records(bench))
+    news = [r for r in newsqa.questions() if r.get("answerable", True)]
+    news = news[:limit] if limit else news
+    if not news:
+        return rows
+    return rows + collect(newsqa.NewsBench(newsqa.news_index(), news), news, weight=news_weight)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=0, help="first N questions per pair")
     parser.add_argument("--l2", type=float, default=L2)
     parser.add_argument("--second", type=float, nargs="+", default=[SECOND])
+    parser.add_argument("--runner-up", type=float, nargs="+", default=[RUNNER_UP])
+    parser.add_argument("--news-weight", type=float, default=NEWS_WEIGHT)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     index = common.xquad_index()
     bench = Bench(index, index.embedder, "dev", args.limit)
-    rows = collect(bench, all_records(bench))
+    rows = training_rows(bench, args.news_weight, args.limit)
     print(f"{len(rows.records)} questions, {len(rows.y)} candidate sentences, "
           f"{int(rows.y.sum())} answer-bearing", file=sys.stderr)  # fmt: skip
     for second in args.second:
-        rates = held_out_rates(rows, fold_models(rows, args.l2, second))
-        print(f"second >= {second}: " + json.dumps({p: {k: round(v, 3) for k, v in r.items()}
-                                                    for p, r in rates.items()}))  # fmt: skip
+        for share in args.runner_up:
+            rates = held_out_rates(rows, fold_models(rows, args.l2, second, share))
+            print(f"second >= {second}, runner-up >= {share}: "
+                  + json.dumps({p: {k: round(v, 3) for k, v in r.items()}
+                                for p, r in rates.items()}))  # fmt: skip
     if not args.no_write:
-        model = fit_logistic(rows.x, rows.y, args.l2)
+        model = fit_logistic(rows, l2=args.l2)
         old = json.loads(WEIGHTS.read_text(encoding="utf-8")) if WEIGHTS.exists() else {}
         WEIGHTS.write_text(json.dumps({**old,
-            "fitted_by": "bench/fit_quote.py", "data": "XQuAD dev, 4 pairs",
+            "fitted_by": "bench/fit_quote.py", "data": "XQuAD dev, 4 pairs; bench/newsqa",
             "features": list(FEATURES), "mean": [round(v, 6) for v in model.mean],
             "scale": [round(v, 6) for v in model.scale],
             "weights": [round(v, 6) for v in model.weights],
-            "passages": PASSAGES, "second": args.second[0],
+            "passages": PASSAGES, "second": args.second[0], "runner_up": args.runner_up[0],
         }, indent=1) + "\n", encoding="utf-8")  # fmt: skip
         print(f"written {WEIGHTS}", file=sys.stderr)
     return 0

@@ -152,7 +152,12 @@ def differing_figures(
     quote = ev0.chunk.text[s0.span.start : s0.span.end]
     in_quote = {c.value for c in claims(quote)}
     for claim in claims(quote):
-        asked = _asked(terms, quote, claim, similar)
+        # the counted thing is matched by `same_thing`; the question's other words say whose
+        # figure it is, and a quote that says none of them gives nothing to compare by
+        subject = [t for t in terms if not similar(t, claim.unit)]
+        asked = _asked(subject, quote, claim, similar, ev0.chunk.article.title)
+        if subject and not asked:
+            continue
         found = [Figure(ev0, s0, claim)]
         seen = {ev0.chunk.article.article_id}
         for ev in [ev for ev, _ in quoted[1:]] + list(evidence):
@@ -160,7 +165,7 @@ def differing_figures(
                 continue
             # a report in another language shares fewer of the question's words by spelling
             bar = asked - (1 if ev.chunk.article.lang == ev0.chunk.article.lang else 2)
-            figure = _figure_in(ev, found, similar, terms, bar, in_quote - {claim.value})
+            figure = _figure_in(ev, found, similar, subject, bar, in_quote - {claim.value})
             if figure is not None:
                 found.append(figure)
                 seen.add(ev.chunk.article.article_id)
@@ -170,10 +175,12 @@ def differing_figures(
     return best[:limit]
 
 
-def _asked(terms: Sequence[str], sentence: str, claim: Claim, similar: SameWord) -> int:
+def _asked(terms: Sequence[str], sentence: str, claim: Claim, similar: SameWord,
+           title: str = "") -> int:  # fmt: skip
     """How many of the question's content words `terms` a sentence giving `claim` says: among
-    its words (the same five first letters), or close to the figure (`similar`)."""
-    words = set(tokens(sentence))
+    its words or its article's `title` (the same five first letters: a title names whom a
+    sentence's "the mayor" or "he" is about), or close to the figure (`similar`)."""
+    words = set(tokens(sentence)) | set(tokens(title))
     near = (claim.unit, *claim.frame)
     return sum(1 for t in terms
                if word_overlap([t], words) or any(similar(t, w) for w in near))  # fmt: skip
@@ -188,7 +195,7 @@ def _figure_in(
         for claim in claims(text):
             if claim.value in agreeing or not any(same_thing(f.claim, claim, similar) for f in found):
                 continue
-            if _asked(terms, text, claim, similar) >= bar:
+            if _asked(terms, text, claim, similar, ev.chunk.article.title) >= bar:
                 return Figure(ev, sentence, claim)
     return None
 

@@ -329,13 +329,16 @@ def pick_quotes(
     if choice is not None:
         best, first = ranked[choice.evidence], choice.sentence
     chosen = [(best, first)]
+    if choice is not None and choice.runner_up is not None:
+        other, sentence = choice.runner_up
+        chosen.append((ranked[other], sentence))
     # the best-ranked stored sentence inside the quote (it may join two): what a second
     # article's sentence must be about, by their stored vectors
     quoted_sentence = next(
         (s for s in best.sentences if first.span.start <= s.span.start and s.span.end <= first.span.end),
         best.sentences[0],
     )
-    seen = {best.chunk.article.article_id}
+    seen = {ev.chunk.article.article_id for ev, _ in chosen}
     top_score = ranked[0].sentences[0].score  # retrieval's best sentence: the bar for others
     for ev in sorted(ranked, key=lambda e: -e.sentences[0].score):
         if len(chosen) >= policy.max_quotes:
@@ -354,8 +357,13 @@ def pick_quotes(
     return chosen
 
 
-def _lead(language: str, published: str | None, first: bool, older: bool) -> str:
+def _lead(language: str, published: str | None, first: bool, older: bool,
+          same: bool = False) -> str:  # fmt: skip
+    """How a quote is introduced: the first, an earlier article's, another's, or (`same`) one
+    more from the article quoted just before."""
     date = format_date(published, language)
+    if same:
+        return phrase(language, "same_article")
     if first:
         key = f"according_{date[1]}" if date else "according_undated"
     elif older:
@@ -401,7 +409,8 @@ def extractive_answer(
             and newest_ts is not None
             and article.published_ts < newest_ts
         )
-        lead = _lead(language, article.published, i == 0, older)
+        same = i > 0 and picked[i - 1][0].chunk.article.article_id == article.article_id
+        lead = _lead(language, article.published, i == 0, older, same)
         source_lang = article.lang or language
         if source_lang != language:
             lead += ", " + phrase(language, "in_language", language=language_name(source_lang, language))

@@ -1,10 +1,15 @@
 """Which sentence the answer quotes: a logistic regression over per-sentence signals.
 
-Retrieval ranks passages; inside the best few (`QuoteModel.passages`), every sentence is a
+Retrieval ranks passages; inside the best few (`QuoteModel.passages`) and every other
+retrieved passage of the first one's article (`pool`: a news article's lead ranks first for
+any question about its event, the answer is often further down), every sentence is a
 candidate, described by signals that are the same for every article and language:
 
 - its retrieval score (language-centred cosine with the question plus term overlap), and how
-  far it is from the best sentence of its passage and of all candidates; its passage's rank;
+  far it is from the best sentence of its passage and of all candidates; its passage's rank,
+  and whether it is of the first passage's article;
+- the question's words it holds, plain and weighted by how few candidates hold them
+  (`pool_rarity`: the words of the ask, not of the topic every sentence of the story shares);
 - its context: the scores of the sentences before and after it, and the share of the
   question's content words found in the title, the two sentences before it (reaching into the
   previous chunk of the article when that was retrieved too) and the sentence together, and
@@ -14,11 +19,14 @@ candidate, described by signals that are the same for every article and language
   does not already hold, "when" a date, "who" and "where" a name (and "where" a place noun);
 - whether it is the article's lead (which restates the topic and so matches every question).
 
-The weights are fitted on the XQuAD dev questions only, with article-grouped cross-validation
-(`bench/fit_quote.py`, which writes `bot/quote_weights.json`). The model's probability that the
+The weights are fitted on the XQuAD dev questions and the news questions of bench/newsqa,
+with article-grouped cross-validation (`bench/fit_quote.py`, which writes
+`bot/quote_weights.json`). The model's probability that the
 chosen sentence answers is also a signal for abstention (`bot.extractive.confidence`). When the
 sentence next to the chosen one is itself likely to answer (`QuoteModel.second`), it is quoted
-too: the answer stays a sentence or two, and stays a verbatim substring of the passage.
+too: the answer stays a sentence or two, and stays a verbatim substring of the passage. When
+another sentence is nearly as likely as the best (`QuoteModel.runner_up`), the model cannot
+tell them apart and the reader gets both, the likelier first.
 
 A dateline glued to the lead ("Monday, August 3, 2020\nOn Thursday, ...") is not part of any
 quote: a first line made only of date words and numbers is skipped.
@@ -46,10 +54,11 @@ TYPE_PAIRS = (
     ("where", "names"), ("what", "names"), ("what", "numbers"), ("what", "dates"),
 )  # fmt: skip
 FEATURES = (
-    "bias", "score", "gap_passage", "gap_all", "passage_gap", "top_passage", "prev_score",
-    "next_score", "after_best", "before_best", "anaphor", "anaphor_x_prev", "context_score",
-    "refers_x_context", "overlap", "context_overlap", "lead", "log_chars", "numbers", "dates",
-    "names", "where_x_places", *(f"{q}_x_{c}" for q, c in TYPE_PAIRS),
+    "bias", "score", "gap_passage", "gap_all", "passage_gap", "top_passage", "top_article",
+    "prev_score", "next_score", "after_best", "before_best", "anaphor", "anaphor_x_prev",
+    "context_score", "refers_x_context", "overlap", "rare_overlap", "context_overlap", "lead",
+    "log_chars", "numbers", "dates", "names", "where_x_places",
+    *(f"{q}_x_{c}" for q, c in TYPE_PAIRS),
 )  # fmt: skip
 
 
@@ -66,12 +75,14 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Choice:
-    """The quoted span (one sentence, or two adjacent ones) and how likely it answers."""
+    """The quoted span (one sentence, or two adjacent ones) and how likely it answers; and
+    `runner_up`, another sentence (evidence index, sentence) nearly as likely, quoted too."""
 
     evidence: int
     sentence: ScoredSentence
     probability: float
     fit: float  # 1.0 when the chosen sentence holds what the question's type asks for
+    runner_up: tuple[int, ScoredSentence] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +94,8 @@ class QuoteModel:
     weights: tuple[float, ...]
     passages: int = 3  # candidates come from this many passages, best first
     second: float = 0.25  # an adjacent sentence at least this likely to answer is quoted too
+    # another sentence at least this share as likely as the best is quoted after it (>1: never)
+    runner_up: float = 1.01
 
     def probabilities(self, rows: np.ndarray) -> np.ndarray:
         z = (rows - np.asarray(self.mean)) / np.asarray(self.scale)
@@ -96,7 +109,8 @@ def default_model() -> QuoteModel:
     if tuple(data["features"]) != FEATURES:
         raise ValueError(f"{WEIGHTS} was fitted on other features: run bench/fit_quote.py")
     return QuoteModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
-                      int(data["passages"]), float(data["second"]))  # fmt: skip
+                      int(data["passages"]), float(data["second"]),
+                      float(data.get("runner_up", 1.01)))  # fmt: skip
 
 
 def dateline_end(text: str) -> int:
@@ -160,6 +174,20 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(tokens(text))
 
 
+STEM = 5  # letters a word is compared by: "succeeded"/"successor", "survived"/"survivor"
+
+
+def stems(words: Sequence[str] | frozenset[str]) -> frozenset[str]:
+    """Words cut to their first `STEM` letters: a stemmer for any language written with an
+    alphabet, crude but enough to match a question's verb with the sentence's noun."""
+    return frozenset(w[:STEM] for w in words)
+
+
+@lru_cache(maxsize=8192)
+def stem_set(text: str) -> frozenset[str]:
+    return stems(word_set(text))
+
+
 def starts_with_anaphor(sentence: str) -> bool:
     """Whether the sentence opens with a pronoun or demonstrative ("It is the county seat")."""
     words = tokens(sentence[:40])
@@ -195,16 +223,42 @@ def type_fit(kind: str, sentence: str, question: str) -> float:
     return 1.0 if wanted else 0.0
 
 
+def pool(evidence: Sequence[Evidence], passages: int) -> list[int]:
+    """Which passages the quote may come from: the first `passages`, and every other retrieved
+    passage of the first one's article. A news article tells one event: its lead matches every
+    question about it and ranks first, while the answer is often a later paragraph that ranks
+    lower than other articles' leads."""
+    if not evidence:
+        return []
+    top = evidence[0].chunk.article.article_id
+    return [e for e, ev in enumerate(evidence) if e < passages or ev.chunk.article.article_id == top]
+
+
+def pool_rarity(terms: Sequence[str], sentences: Sequence[frozenset[str]]) -> dict[str, float]:
+    """Each question term's weight by how few candidate sentences hold it (inverse document
+    frequency over the pool, summing to 1): the words every sentence of a story shares name
+    its topic; the ones few share name what the question asks about it."""
+    n = len(sentences)
+    idf = {t: math.log((n + 1) / (1 + sum(t in words for words in sentences))) for t in set(terms)}
+    total = sum(idf.values())
+    return {t: w / total for t, w in idf.items()} if total > 0 else {}
+
+
 def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -> list[Candidate]:
-    """Every sentence of the first `passages` passages, with its features (order `FEATURES`)."""
+    """Every sentence of the passages in `pool`, with its features (order `FEATURES`)."""
     kind = answer_type(question)
     terms = query_terms(question)
     top_score = evidence[0].score if evidence else 0.0
+    top_article = evidence[0].chunk.article.article_id if evidence else ""
     scored = [{s.span: s.score for s in ev.sentences} for ev in evidence]
-    best_all = max((max(m.values()) for m in scored[:passages] if m), default=0.0)
+    chosen = pool(evidence, passages)
+    best_all = max((max(scored[e].values()) for e in chosen if scored[e]), default=0.0)
     chunks = preceding(evidence, scored)
+    rarity = pool_rarity(stems(terms), [stem_set(evidence[e].chunk.text[sp.start : sp.end])
+                                        for e in chosen for sp in evidence[e].chunk.sentences])  # fmt: skip
     out: list[Candidate] = []
-    for e, ev in enumerate(evidence[:passages]):
+    for e in chosen:
+        ev = evidence[e]
         chunk = ev.chunk
         raw = list(chunk.sentences) or [Span(0, len(chunk.text))]
         spans = sentence_spans(chunk.text, raw, chunk.index == 0)
@@ -230,6 +284,7 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "gap_all": scores[i] - best_all,
                 "passage_gap": ev.score - top_score,
                 "top_passage": float(e == 0),
+                "top_article": float(chunk.article.article_id == top_article),
                 "prev_score": prev_gap,
                 "next_score": scores[i + 1] - scores[i] if i + 1 < len(spans) else 0.0,
                 "after_best": float(i > 0 and scores[i - 1] == best_here),
@@ -239,6 +294,7 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
                 "context_score": context_gap,
                 "refers_x_context": float(bool(words & REFERRING)) * max(context_gap, 0.0),
                 "overlap": word_overlap(terms, words),
+                "rare_overlap": sum(w for t, w in rarity.items() if t in stem_set(text)),
                 "context_overlap": word_overlap(terms, around),
                 "lead": float(chunk.index == 0 and i == 0),
                 "log_chars": math.log1p(len(text)),
@@ -255,7 +311,10 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
 def choose(
     question: str, evidence: Sequence[Evidence], model: QuoteModel | None = None
 ) -> Choice | None:
-    """The span to quote: the likeliest sentence, plus an adjacent one that is likely too."""
+    """The span to quote: the likeliest sentence, plus an adjacent one that is likely too;
+    and a runner-up elsewhere when the model can hardly tell it from the best (a news lead
+    restates the event every question is about, and often scores as high as the sentence
+    holding the answer: the reader then sees both, the likelier first)."""
     model = model or default_model()
     found = candidates(question, evidence, model.passages)
     if not found:
@@ -275,4 +334,22 @@ def choose(
     chunk = evidence[pick.evidence].chunk
     kind = answer_type(question)
     fit = type_fit(kind, chunk.text[span.start : span.end], question)
-    return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit)
+    return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit,
+                  runner_up(found, probs, pick, span, model.runner_up))  # fmt: skip
+
+
+def runner_up(found: Sequence[Candidate], probs: np.ndarray, pick: Candidate, span: Span,
+              share: float) -> tuple[int, ScoredSentence] | None:  # fmt: skip
+    """The likeliest candidate that is neither in the quoted span nor next to it, when it is
+    at least `share` as likely as the best."""
+    best = float(probs.max())
+    others = [
+        (float(p), c) for p, c in zip(probs, found, strict=True)
+        if not (c.evidence == pick.evidence
+                and (abs(c.position - pick.position) <= 1 or c.span.start < span.end
+                     and span.start < c.span.end))
+    ]  # fmt: skip
+    if not others:
+        return None
+    p, other = max(others, key=lambda pc: pc[0])
+    return (other.evidence, ScoredSentence(other.span, other.score)) if p >= share * best else None
