@@ -361,9 +361,9 @@ def _lead(language: str, published: str | None, first: bool, older: bool,
           same: bool = False) -> str:  # fmt: skip
     """How a quote is introduced: the first, an earlier article's, another's, or (`same`) one
     more from the article quoted just before."""
-    date = format_date(published, language)
     if same:
         return phrase(language, "same_article")
+    date = format_date(published, language)
     if first:
         key = f"according_{date[1]}" if date else "according_undated"
     elif older:

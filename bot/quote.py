@@ -110,7 +110,7 @@ def default_model() -> QuoteModel:
         raise ValueError(f"{WEIGHTS} was fitted on other features: run bench/fit_quote.py")
     return QuoteModel(tuple(data["mean"]), tuple(data["scale"]), tuple(data["weights"]),
                       int(data["passages"]), float(data["second"]),
-                      float(data.get("runner_up", 1.01)))  # fmt: skip
+                      float(data["runner_up"]))  # fmt: skip
 
 
 def dateline_end(text: str) -> int:
@@ -346,8 +346,8 @@ def runner_up(found: Sequence[Candidate], probs: np.ndarray, pick: Candidate, sp
     others = [
         (float(p), c) for p, c in zip(probs, found, strict=True)
         if not (c.evidence == pick.evidence
-                and (abs(c.position - pick.position) <= 1 or c.span.start < span.end
-                     and span.start < c.span.end))
+                and (abs(c.position - pick.position) <= 1
+                     or (c.span.start < span.end and span.start < c.span.end)))
     ]  # fmt: skip
     if not others:
         return None
