@@ -231,7 +231,8 @@ def pool(evidence: Sequence[Evidence], passages: int) -> list[int]:
     if not evidence:
         return []
     top = evidence[0].chunk.article.article_id
-    return [e for e, ev in enumerate(evidence) if e < passages or ev.chunk.article.article_id == top]
+    return [e for e, ev in enumerate(evidence)
+            if e < passages or ev.chunk.article.article_id == top]  # fmt: skip
 
 
 def pool_rarity(terms: Sequence[str], sentences: Sequence[frozenset[str]]) -> dict[str, float]:
@@ -254,8 +255,9 @@ def candidates(question: str, evidence: Sequence[Evidence], passages: int = 3) -
     chosen = pool(evidence, passages)
     best_all = max((max(scored[e].values()) for e in chosen if scored[e]), default=0.0)
     chunks = preceding(evidence, scored)
-    rarity = pool_rarity(stems(terms), [stem_set(evidence[e].chunk.text[sp.start : sp.end])
-                                        for e in chosen for sp in evidence[e].chunk.sentences])  # fmt: skip
+    pooled = [stem_set(evidence[e].chunk.text[sp.start : sp.end])
+              for e in chosen for sp in evidence[e].chunk.sentences]  # fmt: skip
+    rarity = pool_rarity(stems(terms), pooled)
     out: list[Candidate] = []
     for e in chosen:
         ev = evidence[e]
