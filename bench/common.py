@@ -74,20 +74,22 @@ def _ensure_ignored() -> None:
         marker.write_text("*\n")
 
 
-def save_result(name: str, result: dict, table: list[str]) -> Path:
-    """Write `result` to bench/results/NAME.json and print `table` (markdown lines)."""
-    out = RESULTS / f"{name}.json"
+def _write(out: Path, result: dict, table: list[str]) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print("\n".join(table))
+
+
+def save_result(name: str, result: dict, table: list[str]) -> Path:
+    """Write `result` to bench/results/NAME.json and print `table` (markdown lines)."""
+    out = RESULTS / f"{name}.json"
+    _write(out, result, table)
     return out
 
 
 def write_result(out: Path, result: dict, table: list[str]) -> None:
     """Write `result` to `out` (JSON), print `table` (markdown lines) and where it was written."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
-    print("\n".join(table))
+    _write(out, result, table)
     print(f"\nwritten to {out} ({result['seconds']} s)")
 
 
