@@ -24,7 +24,7 @@ sys.path.append(str(Path(__file__).resolve().parent))
 import answers  # noqa: E402
 import common  # noqa: E402
 import fit_quote  # noqa: E402
-from retrieval import View  # noqa: E402
+from retrieval import Bench  # noqa: E402
 
 NEWS = common.SHARED / "news"
 QUESTIONS = common.ROOT / "bench" / "newsqa" / "questions.jsonl"
@@ -53,30 +53,17 @@ def news_index(quiet: bool = False):
     return common._cached_index("newsqa", corpus_files(), articles, "e5-small", quiet=quiet)
 
 
-class NewsBench:
-    """The news questions with their vectors, searched as `ask` searches (no language filter);
-    `result` has the signature bench/fit_quote.py's `collect` expects of a bench."""
+class NewsBench(Bench):
+    """The news questions with their vectors, searched as `ask` searches (no language filter:
+    `result` as bench/fit_quote.py's `collect` calls it)."""
 
     def __init__(self, index, records: list[dict]) -> None:
-        from bot.language_directions import directions
-        from bot.retrieval import language_means
-        from bot.text import query_terms
-
-        self.index = index
-        self.view = View(index)
-        texts = sorted({r["question"] for r in records})
-        vectors = common.CachedQueries(index.embedder).embed_queries(texts)
-        self.vectors = dict(zip(texts, vectors, strict=True))
-        self.terms = {t: query_terms(t) for t in texts}
-        self.means = language_means(index, directions(index.embedder))
+        self.sets, self.unanswerable = {}, []
+        embedder = common.CachedQueries(index.embedder)
+        self._prepare(index, embedder, sorted({r["question"] for r in records}))
 
     def result(self, record: dict, params, k: int = 10, **_: object):
-        from bot.retrieval import search
-        from newsdesk.index import Filters
-
-        q = record["question"]
-        return search(self.view, self.vectors[q], self.terms[q], k, Filters(), params,  # type: ignore[arg-type]
-                      self.means)  # fmt: skip
+        return super().result(record, params, k, filtered=False)
 
 
 def questions(path: Path = QUESTIONS) -> list[dict]:
@@ -106,8 +93,6 @@ def scored_rows(bench: NewsBench, records: list[dict], models: dict[int, object]
 
 def main(argv: list[str] | None = None) -> int:
     import argparse
-
-    from retrieval import Bench
 
     from bot import evaluate
     from bot.extractive import DEFAULT_POLICY, default_abstain_model

@@ -135,8 +135,6 @@ class Bench:
     """Questions with their vectors, and the views to search them in."""
 
     def __init__(self, index: Index, embedder: Any, split: str = "dev", limit: int = 0) -> None:
-        self.index = index
-        self.view = View(index)
         self.sets: dict[str, list[dict]] = {}
         for pair in common.PAIRS:
             records = common.questions(pair, split)
@@ -144,6 +142,12 @@ class Bench:
         self.unanswerable = list(common.read_jsonl(common.ROOT / "bench" / "unanswerable.jsonl"))
         texts = sorted({r["question"] for rs in self.sets.values() for r in rs}
                        | {r["question"] for r in self.unanswerable})  # fmt: skip
+        self._prepare(index, embedder, texts)
+
+    def _prepare(self, index: Index, embedder: Any, texts: list[str]) -> None:
+        """The questions' vectors and terms, and the index's views and language means."""
+        self.index = index
+        self.view = View(index)
         started = time.perf_counter()
         vectors = embedder.embed_queries(texts)
         self.embed_seconds = time.perf_counter() - started
