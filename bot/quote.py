@@ -21,7 +21,9 @@ candidate, described by signals that are the same for every article and language
 
 The weights are fitted on the XQuAD dev questions and the news questions of bench/newsqa,
 with article-grouped cross-validation (`bench/fit_quote.py`, which writes
-`bot/quote_weights.json`). The model's probability that the
+`bot/quote_weights.json`), on a loss that holds each sentence's label and each question's
+choice among its sentences: the output stays a probability, and the weights are those that
+pick one question's answering sentence, not those that sort every sentence of every question. The model's probability that the
 chosen sentence answers is also a signal for abstention (`bot.extractive.confidence`). When the
 sentence next to the chosen one is itself likely to answer (`QuoteModel.second`), it is quoted
 too: the answer stays a sentence or two, and stays a verbatim substring of the passage. When
