@@ -1,7 +1,7 @@
 """Fit the sentence scorer of `bot.quote` on XQuAD dev and news questions; write its weights.
 
     python bench/fit_quote.py [--limit N] [--second P] [--runner-up S] [--news-weight W]
-                               [--no-write]
+                               [--listwise L] [--no-write]
 
 Every XQuAD dev question (en-en, ro-ro, en-ro, ro-en) is searched as `newsdesk ask` searches
 it (its corpus language as filter), and every answerable news question of bench/newsqa over
@@ -9,7 +9,8 @@ the news index of bench/news_answers.py (no filter; each counts `--news-weight` 
 are fewer, and news is what the tool is for); every candidate sentence (`bot.quote.pool`) is
 a row of `bot.quote.FEATURES`, labelled 1 when it belongs to the gold article and contains a
 gold answer (`bot.evaluate.contains_answer`). A logistic regression (numpy, Newton steps, L2)
-is fitted with article-grouped 5-fold cross-validation: the folds split the articles, and a
+whose loss also holds each question's choice among its candidates (`--listwise`, see
+`logistic`) is fitted with article-grouped 5-fold cross-validation: the folds split the articles, and a
 question is always scored by a model that never saw its article in any language. The
 printed rates are held-out ones (the quote holds an answer, with the runner-up sentence when
 one is quoted); the written weights are refitted on all questions.
@@ -18,6 +19,7 @@ one is quoted); the written weights are refitted on all questions.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 import zlib
@@ -42,6 +44,7 @@ PASSAGES = 3
 SECOND = 0.25
 NEWS_WEIGHT = 4.0
 RUNNER_UP = 0.6
+LISTWISE = 4.0  # weight of each question's choice among its sentences (`logistic`)
 ASK_K = Settings.model_fields["top_k"].default  # passages `ask` retrieves by default
 
 
@@ -93,11 +96,20 @@ def collect(bench: Bench, records: Sequence[dict], passages: int = PASSAGES,
 
 
 def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30,
-             weight: np.ndarray | None = None,
+             weight: np.ndarray | None = None, question: np.ndarray | None = None,
+             listwise: float = 0.0,
              ) -> tuple[tuple[float, ...], tuple[float, ...], tuple[float, ...]]:  # fmt: skip
     """Logistic regression by Newton steps on standardised features; column 0 is the bias
     (not standardised, not penalised); `weight`: each row's (default 1). Returns (mean, scale,
-    weights)."""
+    weights).
+
+    With `question` (each row's question) and `listwise` > 0, the loss also holds, times
+    `listwise`, each question's choice among its rows: minus the log of the softmax mass of its
+    positive rows (questions without one left out). The pointwise part keeps the output a
+    probability (abstention and the second and runner-up quotes read it as one); the choice
+    part is what a quote is: the best sentence of one question, not every sentence of all
+    questions ranked together, which a news lead, likely for every question of its story,
+    wins too often otherwise."""
     weight = np.ones(len(y)) if weight is None else weight
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
@@ -107,30 +119,101 @@ def logistic(x: np.ndarray, y: np.ndarray, l2: float = L2, steps: int = 30,
     w = np.zeros(z.shape[1])
     penalty = np.full(z.shape[1], l2)
     penalty[0] = 0.0
+    choice = None
+    if question is not None and listwise > 0:
+        choice = QuestionChoice(z, y, question, weight)
+
+    def loss(w: np.ndarray) -> float:
+        a = z @ w
+        point = weight @ (np.logaddexp(0.0, a) - y * a)
+        return point + 0.5 * w @ (penalty * w) + (listwise * choice.loss(a) if choice else 0.0)
+
+    current = loss(w)
     for _ in range(steps):
-        p = 1.0 / (1.0 + np.exp(-(z @ w)))
+        a = z @ w
+        p = 1.0 / (1.0 + np.exp(-a))
         gradient = z.T @ (weight * (p - y)) + penalty * w
         hessian = (z * (weight * p * (1 - p))[:, None]).T @ z + np.diag(penalty + 1e-9)
+        if choice:
+            g, h = choice.derivatives(a)
+            gradient += listwise * g
+            hessian += listwise * h
         step = np.linalg.solve(hessian, gradient)
-        w -= step
-        if np.abs(step).max() < 1e-8:
+        shrink = 1.0  # halve the step until the loss falls (the choice part is not convex)
+        while (trial := loss(w - shrink * step)) > current and shrink > 1e-3:
+            shrink /= 2
+        w -= shrink * step
+        current = trial
+        if np.abs(shrink * step).max() < 1e-8:
             break
     return tuple(mean), tuple(scale), tuple(w)
 
 
-def fit_logistic(rows: Rows, keep: np.ndarray | None = None, l2: float = L2) -> QuoteModel:
+class QuestionChoice:
+    """The per-question softmax term of `logistic`: -log(sum over a question's positive rows
+    of exp(a)) + log(sum over all its rows), weighted by the question's weight."""
+
+    def __init__(self, z: np.ndarray, y: np.ndarray, question: np.ndarray, weight: np.ndarray):
+        _, self.owner = np.unique(question, return_inverse=True)
+        n = self.owner.max() + 1
+        has = np.zeros(n)
+        np.add.at(has, self.owner, y)
+        self.keep = has > 0
+        self.qweight = np.zeros(n)
+        self.qweight[self.owner] = weight
+        self.qweight[~self.keep] = 0.0
+        self.z, self.y, self.n = z, y, n
+
+    def _masses(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        top = np.full(self.n, -np.inf)
+        np.maximum.at(top, self.owner, a)
+        e = np.exp(a - top[self.owner])
+        total = np.zeros(self.n)
+        np.add.at(total, self.owner, e)
+        positive = np.zeros(self.n)
+        np.add.at(positive, self.owner, e * self.y)
+        return e, total, positive, top
+
+    def loss(self, a: np.ndarray) -> float:
+        _, total, positive, _ = self._masses(a)
+        kept = self.keep
+        return float(self.qweight[kept] @ (np.log(total[kept]) - np.log(positive[kept])))
+
+    def derivatives(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gradient and Hessian: the difference of the softmax over all rows and over the
+        positive ones, in mean (gradient) and covariance (Hessian)."""
+        e, total, positive, _ = self._masses(a)
+        rw = self.qweight[self.owner]
+        p_all = e / total[self.owner]
+        p_pos = np.where(self.y > 0, e / np.maximum(positive[self.owner], 1e-300), 0.0)
+        gradient = (rw * (p_all - p_pos)) @ self.z
+        return gradient, self._covariance(p_all, rw) - self._covariance(p_pos, rw)
+
+    def _covariance(self, p: np.ndarray, rw: np.ndarray) -> np.ndarray:
+        """Sum over questions of the covariance of z under each question's distribution p."""
+        mean = np.zeros((self.n, self.z.shape[1]))
+        np.add.at(mean, self.owner, p[:, None] * self.z)
+        centred = self.z - mean[self.owner]
+        return (centred * (rw * p)[:, None]).T @ centred
+
+
+def fit_logistic(rows: Rows, keep: np.ndarray | None = None, l2: float = L2,
+                 listwise: float = LISTWISE) -> QuoteModel:  # fmt: skip
     """The model fitted on `rows` (those `keep` selects)."""
     keep = np.ones(len(rows.y), bool) if keep is None else keep
-    return QuoteModel(*logistic(rows.x[keep], rows.y[keep], l2, weight=rows.weight[keep]),
+    return QuoteModel(*logistic(rows.x[keep], rows.y[keep], l2, weight=rows.weight[keep],
+                                question=rows.question[keep], listwise=listwise),
                       PASSAGES, SECOND)  # fmt: skip
 
 
 def fold_models(rows: Rows, l2: float = L2, second: float = SECOND,
-                runner_up: float = RUNNER_UP) -> dict[int, QuoteModel]:  # fmt: skip
+                runner_up: float = RUNNER_UP, listwise: float = LISTWISE,
+                ) -> dict[int, QuoteModel]:  # fmt: skip
     """One model per fold, fitted on the other folds' articles."""
     folds = np.array([fold_of(rows.records[q]["doc_id"]) for q in rows.question])
     return {
-        f: replace(fit_logistic(rows, folds != f, l2), second=second, runner_up=runner_up)
+        f: replace(fit_logistic(rows, folds != f, l2, listwise), second=second,
+                   runner_up=runner_up)
         for f in range(FOLDS)
     }
 
@@ -195,6 +278,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--second", type=float, nargs="+", default=[SECOND])
     parser.add_argument("--runner-up", type=float, nargs="+", default=[RUNNER_UP])
     parser.add_argument("--news-weight", type=float, default=NEWS_WEIGHT)
+    parser.add_argument("--listwise", type=float, nargs="+", default=[LISTWISE],
+                        help="weight of each question's choice among its sentences (0: pointwise)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     index = common.xquad_index()
@@ -202,14 +287,13 @@ def main(argv: list[str] | None = None) -> int:
     rows = training_rows(bench, args.news_weight, args.limit)
     print(f"{len(rows.records)} questions, {len(rows.y)} candidate sentences, "
           f"{int(rows.y.sum())} answer-bearing", file=sys.stderr)  # fmt: skip
-    for second in args.second:
-        for share in args.runner_up:
-            rates = held_out_rates(rows, fold_models(rows, args.l2, second, share))
-            print(f"second >= {second}, runner-up >= {share}: "
-                  + json.dumps({p: {k: round(v, 3) for k, v in r.items()}
-                                for p, r in rates.items()}))  # fmt: skip
+    for listwise, second, share in itertools.product(args.listwise, args.second, args.runner_up):
+        rates = held_out_rates(rows, fold_models(rows, args.l2, second, share, listwise))
+        print(f"listwise {listwise}, second >= {second}, runner-up >= {share}: "
+              + json.dumps({p: {k: round(v, 3) for k, v in r.items()}
+                            for p, r in rates.items()}))  # fmt: skip
     if not args.no_write:
-        model = fit_logistic(rows, l2=args.l2)
+        model = fit_logistic(rows, l2=args.l2, listwise=args.listwise[0])
         old = json.loads(WEIGHTS.read_text(encoding="utf-8")) if WEIGHTS.exists() else {}
         WEIGHTS.write_text(json.dumps({**old,
             "fitted_by": "bench/fit_quote.py", "data": "XQuAD dev, 4 pairs; bench/newsqa",

@@ -62,6 +62,38 @@ QUESTION_WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Nouns of a measure: a "what" question about one asks for a number ("What magnitude did the
+# USGS give the quake?", "À quelle distance…", "Care a fost bilanțul?"), folded, with the
+# Romanian and German forms news writes most (articled, plural). They count within
+# `MEASURE_REACH` words after a word of `WHICH` ("What is Basilashvili's world ranking?"), not
+# further ("Which Florida city has the biggest population?" asks for a city).
+MEASURE_NOUNS = frozenset(
+    """
+    magnitude altitude distance height depth length width speed velocity age score ranking
+    price cost costs temperature size weight percentage toll population budget salary
+    number amount margin rate total sum capacity
+    magnitudinea magnitudine altitudinea altitudine distanta inaltimea inaltime
+    adancimea adancime lungimea lungime viteza varsta varstei scorul scor pretul pret costul
+    costurile temperatura marimea greutatea procentul procent bilantul bilant populatia
+    bugetul salariul numarul suma totalul valoarea
+    hauteur profondeur longueur largeur vitesse classement prix cout couts taille poids
+    pourcentage bilan budget salaire nombre montant somme
+    starke hohe entfernung tiefe geschwindigkeit alter punktzahl preis kosten temperatur
+    grosse gewicht prozentsatz bilanz bevolkerung gehalt anzahl zahl betrag
+    magnitud altitud distancia altura profundidad longitud velocidad edad puntuacion precio
+    coste costo tamano peso porcentaje cantidad poblacion presupuesto salario numero
+    magnitudo altitudine distanza altezza profondita lunghezza velocita eta punteggio prezzo
+    dimensione percentuale quantita popolazione stipendio
+    """.split()
+)
+WHICH = frozenset(
+    """
+    what which ce care quel quelle quels quelles lequel laquelle welche welcher welches welchen
+    welchem que cual cuales che quale quali
+    """.split()
+)
+MEASURE_REACH = 5
+
 _PHRASES = sorted(
     ((tuple(p.split()), kind) for kind, ps in QUESTION_WORDS.items() for p in ps),
     key=lambda item: -len(item[0]),
@@ -159,7 +191,17 @@ def answer_type(question: str) -> str:
         kind = _phrase_at(words, start, raw, anywhere=True)
         if kind:
             return kind
-    return (_phrase_at(words, len(words) - 1, raw) if words else "") or "what"
+    kind = _phrase_at(words, len(words) - 1, raw) if words else ""
+    return kind or ("count" if asks_measure(words) else "what")
+
+
+def asks_measure(words: list[str]) -> bool:
+    """Whether a measure noun follows a word of `WHICH` closely ("ce vârstă", "what was the
+    final score")."""
+    return any(
+        word in WHICH and MEASURE_NOUNS.intersection(words[i + 1 : i + 1 + MEASURE_REACH])
+        for i, word in enumerate(words)
+    )
 
 
 def _phrase_at(words: list[str], start: int, raw: str, anywhere: bool = False) -> str:

@@ -38,7 +38,7 @@ from bot.disagreement import (
     side_by_side,
 )
 from bot.phrases import format_date, language_name, phrase, quoted
-from bot.quote import WEIGHTS, Choice, QuoteModel, choose
+from bot.quote import NEEDS_TYPE, WEIGHTS, Choice, QuoteModel, choose
 from bot.retrieval import Candidate, SearchResult
 from bot.text import query_terms, subject_terms, term_overlap
 from newsdesk.index import Filters, Index
@@ -197,7 +197,7 @@ def answer_signals(
     by_article = min(article_margin(result), MAX_MARGIN)
     by_story = min(story_margin(result, policy.same_topic), MAX_MARGIN)
     margin = min(by_article + max(0.0, by_story - by_article) * coverage, MAX_MARGIN)
-    miss = float(answer_type(question) in ("count", "when") and choice.fit == 0.0)
+    miss = float(answer_type(question) in NEEDS_TYPE and choice.fit == 0.0)
     passage = f"{ev.chunk.article.title}\n{ev.chunk.text}"
     lacks = unmatched(question, passage, names=bool(language) and ev.chunk.article.lang == language)
     return (1.0, margin, result.candidates[0].score,

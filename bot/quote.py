@@ -21,12 +21,16 @@ candidate, described by signals that are the same for every article and language
 
 The weights are fitted on the XQuAD dev questions and the news questions of bench/newsqa,
 with article-grouped cross-validation (`bench/fit_quote.py`, which writes
-`bot/quote_weights.json`). The model's probability that the
-chosen sentence answers is also a signal for abstention (`bot.extractive.confidence`). When the
-sentence next to the chosen one is itself likely to answer (`QuoteModel.second`), it is quoted
-too: the answer stays a sentence or two, and stays a verbatim substring of the passage. When
-another sentence is nearly as likely as the best (`QuoteModel.runner_up`), the model cannot
-tell them apart and the reader gets both, the likelier first.
+`bot/quote_weights.json`), on a loss that holds each sentence's label and each question's
+choice among its sentences: the output stays a probability, and the weights are those that
+pick one question's answering sentence, not those that sort every sentence of every question.
+The model's probability that the chosen sentence answers is also a signal for abstention
+(`bot.extractive.confidence`). When the sentence next to the chosen one is itself likely to
+answer (`QuoteModel.second`), it is quoted too: the answer stays a sentence or two, and stays
+a verbatim substring of the passage. When another sentence is nearly as likely as the best
+(`QuoteModel.runner_up`), the model cannot tell them apart and the reader gets both, the
+likelier first (unless it is a near copy of the chosen one: a roundup repeating the wire's
+sentence says nothing more).
 
 A dateline glued to the lead ("Monday, August 3, 2020\nOn Thursday, ...") is not part of any
 quote: a first line made only of date words and numbers is skipped.
@@ -46,9 +50,13 @@ import numpy as np
 from bot.answer_type import MONTH_WORDS, answer_type, content
 from bot.answers import Evidence, ScoredSentence
 from bot.text import query_terms, tokens, word_overlap
+from newsdesk import copies
 from newsdesk.articles import Span
 
 WEIGHTS = Path(__file__).with_name("quote_weights.json")
+# answer types a sentence cannot answer without holding one: a number for "how many", a date
+# or number for "when" (`bot.extractive` never answers with such a quote either)
+NEEDS_TYPE = ("count", "when")
 TYPE_PAIRS = (
     ("count", "numbers"), ("when", "dates"), ("when", "numbers"), ("who", "names"),
     ("where", "names"), ("what", "names"), ("what", "numbers"), ("what", "dates"),
@@ -336,22 +344,32 @@ def choose(
     chunk = evidence[pick.evidence].chunk
     kind = answer_type(question)
     fit = type_fit(kind, chunk.text[span.start : span.end], question)
-    return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit,
-                  runner_up(found, probs, pick, span, model.runner_up))  # fmt: skip
+    other = runner_up(found, probs, pick, span, model.runner_up, evidence)
+    if other and kind in NEEDS_TYPE and fit and not type_fit(
+        kind, evidence[other[0]].chunk.text[other[1].span.start : other[1].span.end], question
+    ):
+        other = None  # a "how many" quote with a number gains nothing from one without
+    return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit, other)
 
 
 def runner_up(found: Sequence[Candidate], probs: np.ndarray, pick: Candidate, span: Span,
-              share: float) -> tuple[int, ScoredSentence] | None:  # fmt: skip
-    """The likeliest candidate that is neither in the quoted span nor next to it, when it is
-    at least `share` as likely as the best."""
+              share: float, evidence: Sequence[Evidence],
+              ) -> tuple[int, ScoredSentence] | None:  # fmt: skip
+    """The likeliest candidate that is neither in the quoted span nor next to it, nor a near
+    copy of it (a roundup repeating the wire's sentence says nothing more), when it is at
+    least `share` as likely as the best."""
     best = float(probs.max())
-    others = [
-        (float(p), c) for p, c in zip(probs, found, strict=True)
-        if not (c.evidence == pick.evidence
-                and (abs(c.position - pick.position) <= 1
-                     or (c.span.start < span.end and span.start < c.span.end)))
-    ]  # fmt: skip
-    if not others:
-        return None
-    p, other = max(others, key=lambda pc: pc[0])
-    return (other.evidence, ScoredSentence(other.span, other.score)) if p >= share * best else None
+    quoted = copies.words(evidence[pick.evidence].chunk.text[span.start : span.end])
+    for p, other in sorted(zip(probs, found, strict=True), key=lambda pc: -pc[0]):
+        if p < share * best:
+            return None
+        if other.evidence == pick.evidence and (
+            abs(other.position - pick.position) <= 1
+            or (other.span.start < span.end and span.start < other.span.end)
+        ):
+            continue
+        text = evidence[other.evidence].chunk.text[other.span.start : other.span.end]
+        if copies.similarity(copies.words(text), quoted) >= copies.COPY_THRESHOLD:
+            continue
+        return other.evidence, ScoredSentence(other.span, other.score)
+    return None

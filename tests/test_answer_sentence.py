@@ -188,6 +188,13 @@ def test_a_dateline_glued_to_the_lead_is_not_quoted() -> None:
         ("According to Blinken, where are the troops?", "where"),
         ("Peyton Manning took how many different teams to the Super Bowl?", "count"),
         ("Construction takes place on location for who?", "who"),
+        # a measure named close after "what/which" asks for a number
+        ("What magnitude did the USGS give the quake?", "count"),
+        ("What is Basilashvili's world ranking?", "count"),
+        ("Ce vârstă avea Manning?", "count"),
+        ("À quelle distance de la Terre se trouve la planète ?", "count"),
+        ("Which Florida city has the biggest population?", "what"),
+        ("What compiles and reports on data about the size of design firms?", "what"),
     ],
 )
 def test_expected_answer_type(question: str, kind: str) -> None:
