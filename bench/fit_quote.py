@@ -10,10 +10,10 @@ are fewer, and news is what the tool is for); every candidate sentence (`bot.quo
 a row of `bot.quote.FEATURES`, labelled 1 when it belongs to the gold article and contains a
 gold answer (`bot.evaluate.contains_answer`). A logistic regression (numpy, Newton steps, L2)
 whose loss also holds each question's choice among its candidates (`--listwise`, see
-`logistic`) is fitted with article-grouped 5-fold cross-validation: the folds split the articles, and a
-question is always scored by a model that never saw its article in any language. The
-printed rates are held-out ones (the quote holds an answer, with the runner-up sentence when
-one is quoted); the written weights are refitted on all questions.
+`logistic`) is fitted with article-grouped 5-fold cross-validation: the folds split the
+articles, and a question is always scored by a model that never saw its article in any
+language. The printed rates are held-out ones (the quote holds an answer, with the runner-up
+sentence when one is quoted); the written weights are refitted on all questions.
 """
 
 from __future__ import annotations
@@ -164,7 +164,9 @@ class QuestionChoice:
         self.qweight[~self.keep] = 0.0
         self.z, self.y, self.n = z, y, n
 
-    def _masses(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _masses(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each row's exp(a) (shifted by its question's largest a, which cancels), and each
+        question's sum of them over all its rows and over its positive ones."""
         top = np.full(self.n, -np.inf)
         np.maximum.at(top, self.owner, a)
         e = np.exp(a - top[self.owner])
@@ -172,17 +174,17 @@ class QuestionChoice:
         np.add.at(total, self.owner, e)
         positive = np.zeros(self.n)
         np.add.at(positive, self.owner, e * self.y)
-        return e, total, positive, top
+        return e, total, positive
 
     def loss(self, a: np.ndarray) -> float:
-        _, total, positive, _ = self._masses(a)
+        _, total, positive = self._masses(a)
         kept = self.keep
         return float(self.qweight[kept] @ (np.log(total[kept]) - np.log(positive[kept])))
 
     def derivatives(self, a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Gradient and Hessian: the difference of the softmax over all rows and over the
         positive ones, in mean (gradient) and covariance (Hessian)."""
-        e, total, positive, _ = self._masses(a)
+        e, total, positive = self._masses(a)
         rw = self.qweight[self.owner]
         p_all = e / total[self.owner]
         p_pos = np.where(self.y > 0, e / np.maximum(positive[self.owner], 1e-300), 0.0)

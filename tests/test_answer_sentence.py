@@ -100,11 +100,13 @@ NOT_YET = pytest.mark.xfail(
     strict=True,
     reason="not reached: the sentence model (fitted on XQuAD dev and bench/newsqa) prefers the "
     "sentence that names the troops ('prezența trupelor nord-coreene pe teritoriul rus') over "
-    "the one that says where 'they' are",
+    "the one that says where 'they' are (in Romanian the Kursk sentence is the runner-up, "
+    "quoted second); in French and German, retrieval ranks the Kursk passage fourth or lower",
 )
 NOT_YET_NEWS = pytest.mark.xfail(
     strict=True,
-    reason="not reached: the lead shares the question's words and holds numbers too",
+    reason="not reached: the evacuation sentence and the lead share the question's words; "
+    "'no humans had been hurt' holds no number for a 'how many' question",
 )
 
 
@@ -144,19 +146,21 @@ def test_a_question_the_index_cannot_answer_finds_nothing(seed_asker: Asker) -> 
     [
         ("How many people attended Tsikhanouskaya's rally?", "18,250 to 63,000", "Monday"),
         ("Who greeted Bush in Singapore?", "Wong Kan Seng", None),
-        pytest.param("How many survived the Karaj crash?", "lone survivor", None,
-                     marks=NOT_YET_NEWS),
+        # two sentences answer it, "All but one of the sixteen on-board died" and "The lone
+        # survivor was a flight engineer."; the lead alone ("A Boeing 707 cargo plane…") does not
+        ("How many survived the Karaj crash?", ("All but one of the sixteen", "lone survivor"),
+         None),
         pytest.param("How many people died in the Sola airport fire?", "no humans had been hurt",
                      None, marks=NOT_YET_NEWS),
     ],
 )
 def test_wikinews_questions_quote_the_sentence_with_the_answer(
-    news_asker: Asker, question: str, expected: str, not_expected: str | None
+    news_asker: Asker, question: str, expected: str | tuple[str, ...], not_expected: str | None
 ) -> None:
     answer = news_asker.ask(question)
     assert not answer.abstained, answer.answer
     quote = answer.citations[0].quote
-    assert expected in quote, quote
+    assert any(e in quote for e in ((expected,) if isinstance(expected, str) else expected)), quote
     assert quote in answer.citations[0].passage
     if not_expected:
         assert not_expected not in quote
