@@ -18,7 +18,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -97,6 +97,19 @@ def bench_settings(data_dir: Path, **overrides: object):
     from newsdesk.settings import Settings
 
     return Settings(_env_file=None, data_dir=data_dir, **overrides)
+
+
+def articles_of(records: Iterable[dict]) -> list:
+    """News records (`id`, `title`, `text`, `lang`; `source`, `url`, `published` if known) as
+    articles."""
+    from newsdesk.articles import Article, normalise_text
+
+    return [
+        Article(text=normalise_text(r["text"]), title=r["title"], source=r.get("source") or "",
+                url=r.get("url") or "", published=r.get("published"), lang=r["lang"],
+                article_id=r["id"])  # fmt: skip
+        for r in records
+    ]
 
 
 def rtqa_articles(rtqa: Path = RTQA) -> list:

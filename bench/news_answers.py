@@ -36,16 +36,10 @@ def corpus_files() -> list[Path]:
 
 def articles() -> list:
     """The English Wikinews articles and the Romanian FLORES passages, as articles."""
-    from newsdesk.articles import Article, normalise_text
-
-    records = [*common.read_jsonl(corpus_files()[0]),
-               *(dict(r, source="Wikinews (ro)") for r in common.read_jsonl(corpus_files()[1]))]
-    return [
-        Article(text=normalise_text(r["text"]), title=r["title"], source=r.get("source") or "",
-                url=r.get("url") or "", published=r.get("published"), lang=r["lang"],
-                article_id=r["id"])  # fmt: skip
-        for r in records
-    ]
+    return common.articles_of([
+        *common.read_jsonl(corpus_files()[0]),
+        *(dict(r, source="Wikinews (ro)") for r in common.read_jsonl(corpus_files()[1])),
+    ])
 
 
 def news_index(quiet: bool = False):

@@ -126,14 +126,7 @@ def corpus_records() -> list[dict]:
 
 def articles(records: list[dict] | None = None) -> list:
     """`records` (by default the corpus's) as articles."""
-    from newsdesk.articles import Article, normalise_text
-
-    return [
-        Article(text=normalise_text(r["text"]), title=r["title"], source=r.get("source") or "",
-                url=r.get("url") or "", published=r.get("published"), lang=r["lang"],
-                article_id=r["id"])  # fmt: skip
-        for r in (corpus_records() if records is None else records)
-    ]
+    return common.articles_of(corpus_records() if records is None else records)
 
 
 def copy_groups() -> dict[str, int]:
