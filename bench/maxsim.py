@@ -69,8 +69,7 @@ import fit_quote
 from retrieval import Bench
 
 from bot.evaluate import contains_answer
-from bot.quote import FEATURES, Candidate, candidates
-from newsdesk.articles import Span
+from bot.quote import FEATURES, Candidate, candidates, quoted_span
 from newsdesk.e5_engine import PASSAGE_PREFIX, QUERY_PREFIX, TorchE5Embedder, open_torch
 
 BATCH = 32
@@ -249,17 +248,8 @@ def held_out(qs: list[Question], rows: fit_quote.Rows, x: np.ndarray) -> dict[st
         hit = False
         if n:
             probs = model.probabilities(x[start : start + n])
-            best = int(np.argmax(probs))
-            pick = q.found[best]
-            span = pick.span
-            near = [(probs[j], c) for j, c in enumerate(q.found)
-                    if c.evidence == pick.evidence
-                    and abs(c.position - pick.position) == 1]  # fmt: skip
-            if near:
-                p_next, nxt = max(near, key=lambda pc: pc[0])
-                if p_next >= model.second:
-                    span = Span(min(span.start, nxt.span.start), max(span.end, nxt.span.end))
-            chunk = q.evidence[pick.evidence].chunk
+            best, span = quoted_span(q.found, probs, model.second)
+            chunk = q.evidence[q.found[best].evidence].chunk
             hit = contains_answer(chunk.text[span.start : span.end], q.record["answers"])
         start += n
         pair = f"{q.record['question_lang']}-{q.record['corpus_lang']}"

@@ -330,17 +330,8 @@ def choose(
     if not found:
         return None
     probs = model.probabilities(np.array([c.features for c in found], np.float64))
-    best = int(np.argmax(probs))
+    best, span = quoted_span(found, probs, model.second)
     pick = found[best]
-    span = pick.span
-    neighbours = [
-        (float(p), c) for p, c in zip(probs, found, strict=True)
-        if c.evidence == pick.evidence and abs(c.position - pick.position) == 1
-    ]  # fmt: skip
-    if neighbours:
-        p_next, nxt = max(neighbours, key=lambda pc: pc[0])
-        if p_next >= model.second:
-            span = Span(min(span.start, nxt.span.start), max(span.end, nxt.span.end))
     chunk = evidence[pick.evidence].chunk
     kind = answer_type(question)
     fit = type_fit(kind, chunk.text[span.start : span.end], question)
@@ -350,6 +341,24 @@ def choose(
     ):
         other = None  # a "how many" quote with a number gains nothing from one without
     return Choice(pick.evidence, ScoredSentence(span, pick.score), float(probs[best]), fit, other)
+
+
+def quoted_span(found: Sequence[Candidate], probs: np.ndarray, second: float
+                ) -> tuple[int, Span]:  # fmt: skip
+    """The likeliest candidate (its index) and the span to quote: its sentence, joined with
+    the likelier of its neighbours when that one is at least `second` likely to answer."""
+    best = int(np.argmax(probs))
+    pick = found[best]
+    span = pick.span
+    neighbours = [
+        (float(p), c) for p, c in zip(probs, found, strict=True)
+        if c.evidence == pick.evidence and abs(c.position - pick.position) == 1
+    ]  # fmt: skip
+    if neighbours:
+        p_next, nxt = max(neighbours, key=lambda pc: pc[0])
+        if p_next >= second:
+            span = Span(min(span.start, nxt.span.start), max(span.end, nxt.span.end))
+    return best, span
 
 
 def runner_up(found: Sequence[Candidate], probs: np.ndarray, pick: Candidate, span: Span,
