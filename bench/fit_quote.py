@@ -155,7 +155,7 @@ class QuestionChoice:
 
     def __init__(self, z: np.ndarray, y: np.ndarray, question: np.ndarray, weight: np.ndarray):
         _, self.owner = np.unique(question, return_inverse=True)
-        n = self.owner.max() + 1
+        n = int(self.owner.max()) + 1 if len(self.owner) else 0  # a fold may train on none
         has = np.zeros(n)
         np.add.at(has, self.owner, y)
         self.keep = has > 0
